@@ -1,0 +1,43 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck unit wheel-smoke bench calibrate clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip
+	$(BIN)/pip install $(PIP_FLAGS) -e ".[dev]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: $(BIN)/.installed
+	cd examples/quickstart && ../../$(BIN)/pytest --ml --ml-report reports/ml-report.json
+	$(BIN)/mltestkit validate examples/quickstart/reports/ml-report.json
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src pytest_plugin tests examples bench
+	$(BIN)/ruff format --check src pytest_plugin tests examples bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+wheel-smoke: $(BIN)/.installed
+	rm -rf dist $(VENV)-smoke
+	$(BIN)/python -m build --wheel --outdir dist . > /dev/null
+	$(PYTHON) -m venv $(VENV)-smoke
+	$(VENV)-smoke/bin/pip install $(PIP_FLAGS) dist/*.whl
+	cd examples/quickstart && ../../$(VENV)-smoke/bin/pytest --ml -q -p no:cacheprovider --ml-report reports/smoke-report.json
+	$(VENV)-smoke/bin/mltestkit validate examples/quickstart/reports/smoke-report.json
+
+test: lint typecheck unit wheel-smoke
+
+clean:
+	rm -rf $(VENV) $(VENV)-smoke dist build .mypy_cache .ruff_cache .pytest_cache

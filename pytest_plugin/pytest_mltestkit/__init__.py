@@ -1,0 +1,1 @@
+"""pytest glue for mltestkit: the ``--ml`` option, markers, the ``ml`` fixture and the report."""

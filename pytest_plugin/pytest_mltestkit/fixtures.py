@@ -1,0 +1,167 @@
+"""The object behind the ``ml`` fixture: calls mltestkit checks and records their results."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import inspect
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import mltestkit
+from mltestkit.errors import CheckFailure, MLTestKitError, MLTestKitWarning
+from mltestkit.results import CheckResult, Outcome
+
+from .plugin import Settings
+
+
+@dataclass
+class TestRecord:
+    """What the checks of one test left behind; it travels to the controller as plain data."""
+
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    score: list[str] = field(default_factory=list)
+    soft_failures: list[CheckResult] = field(default_factory=list)
+    sent: int = 0
+
+
+RECORD_KEY = pytest.StashKey[TestRecord]()
+
+
+def record_of(item: pytest.Item) -> TestRecord:
+    if RECORD_KEY not in item.stash:
+        item.stash[RECORD_KEY] = TestRecord()
+    return item.stash[RECORD_KEY]
+
+
+def derive_seed(session_seed: int, nodeid: str, index: int) -> int:
+    """A seed per check that depends only on the session seed, the test and the check's position,
+    so a run gives the same figures serially and under pytest-xdist."""
+    digest = hashlib.sha256(f"{session_seed}\x00{nodeid}\x00{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+class MLRecorder:
+    """Runs checks for one test. ``ml.<check>(...)`` for every name in :data:`mltestkit.CHECKS`."""
+
+    def __init__(self, item: pytest.Item, settings: Settings) -> None:
+        self._item = item
+        self._settings = settings
+        self._record = record_of(item)
+        self._soft_depth = 0
+        self._calls = 0
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def rule(self) -> str:
+        """The session's gate rule (``--ml-gate``)."""
+        return self._settings.rule
+
+    @property
+    def confidence(self) -> float:
+        """The session's interval level (``--ml-confidence``)."""
+        return self._settings.confidence
+
+    @property
+    def seed(self) -> int:
+        """A seed for this test, derived from ``--ml-seed`` and the test's id."""
+        return derive_seed(self._settings.seed, self._item.nodeid, -1)
+
+    # ------------------------------------------------------------------ checks
+    def __getattr__(self, name: str) -> Callable[..., CheckResult]:
+        if name.startswith("_") or name not in mltestkit.CHECKS:
+            known = ", ".join(sorted(mltestkit.CHECKS))
+            raise AttributeError(f"'ml' has no check {name!r}; the checks are: {known}")
+        module, kind = mltestkit.CHECKS[name]
+        function = getattr(importlib.import_module(module), name)
+        return self._bind(function, kind)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(mltestkit.CHECKS))
+
+    def _bind(self, function: Callable[..., CheckResult], kind: str) -> Callable[..., CheckResult]:
+        params = inspect.signature(function).parameters
+
+        @functools.wraps(function)
+        def run(*args: Any, soft: bool = False, **kwargs: Any) -> CheckResult:
+            index = self._calls
+            self._calls += 1
+            defaults = {
+                "rule": self.rule,
+                "confidence": self.confidence,
+                "seed": derive_seed(self._settings.seed, self._item.nodeid, index),
+            }
+            for key, value in defaults.items():
+                if key in params and key not in kwargs:
+                    kwargs[key] = value
+            try:
+                result = function(*args, **kwargs)
+            except MLTestKitError as exc:
+                label = kwargs.get("name") or (
+                    args[0] if args and isinstance(args[0], str) else function.__name__
+                )
+                self._store(CheckResult(name=str(label), kind=kind, outcome=Outcome.ERROR, message=str(exc)))
+                raise
+            self.record(result, soft=soft)
+            return result
+
+        return run
+
+    def record(self, result: CheckResult, *, soft: bool = False) -> CheckResult:
+        """Record a result made elsewhere (e.g. by a library call) and apply its gate."""
+        if not isinstance(result, CheckResult):
+            raise TypeError(f"ml.record expects a CheckResult, got {type(result).__name__}")
+        self._store(result)
+        if result.outcome is Outcome.INCONCLUSIVE and not result.fails_test:
+            warnings.warn(
+                MLTestKitWarning(f"inconclusive, passed under the alarm rule: {result.describe()}"),
+                stacklevel=3,
+            )
+        if result.fails_test:
+            if soft or self._soft_depth:
+                self._record.soft_failures.append(result)
+            else:
+                raise CheckFailure(result.describe())
+        return result
+
+    def _store(self, result: CheckResult) -> None:
+        self._record.checks.append(result.to_dict())
+
+    @contextlib.contextmanager
+    def soft(self) -> Iterator[MLRecorder]:
+        """Run several checks; failures are collected and raised together at the end of the block.
+
+        >>> with ml.soft():                                      # doctest: +SKIP
+        ...     ml.check_metric("accuracy", y, pred, min=0.8)
+        ...     ml.check_metric("recall", y, pred, min=0.7)
+        """
+        self._soft_depth += 1
+        try:
+            yield self
+        finally:
+            self._soft_depth -= 1
+        if self._soft_depth == 0:
+            raise_soft_failures(self._record)
+
+    def fingerprint(self, name: str, obj: Any) -> str:
+        """Record a sha256 fingerprint of data or a model under ``name`` in the report's provenance."""
+        from mltestkit.report import fingerprint
+
+        fp = fingerprint(obj)
+        fp["test"] = self._item.nodeid
+        self._record.fingerprints[str(name)] = fp
+        return str(fp["sha256"])
+
+
+def raise_soft_failures(record: TestRecord) -> None:
+    failures, record.soft_failures = record.soft_failures, []
+    if failures:
+        text = "\n\n".join(f.describe() for f in failures)
+        raise CheckFailure(f"{len(failures)} soft check(s) failed:\n{text}")

@@ -1,0 +1,72 @@
+"""mltestkit: statistically honest acceptance tests for ML components.
+
+Every check is a plain function that returns a :class:`~mltestkit.results.CheckResult`;
+the pytest plugin (``pytest --ml``) records the results of a run in one JSON report.
+
+>>> import mltestkit
+>>> r = mltestkit.check_metric("accuracy", [1, 0, 1, 1] * 100, [1, 0, 1, 0] * 100, min=0.7)
+>>> r.outcome.value
+'passed'
+
+Names are imported on first use, so ``import mltestkit`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import CheckFailure, ConfigError, InputError, MissingDependencyError, MLTestKitError, ReportError
+
+#: Checks the pytest ``ml`` fixture exposes: name -> (module, kind of check).
+#: ``ml.<name>(...)`` calls ``mltestkit.<name>(...)`` with the session's rule, confidence and
+#: seed filled in, and records the result on the running test.
+CHECKS: dict[str, tuple[str, str]] = {
+    "check_metric": ("mltestkit.metrics", "metric"),
+}
+
+#: Other public names, imported lazily: name -> module.
+_LAZY: dict[str, str] = {
+    "CheckResult": "mltestkit.results",
+    "MetricValue": "mltestkit.results",
+    "Interval": "mltestkit.results",
+    "Threshold": "mltestkit.results",
+    "Outcome": "mltestkit.results",
+    "METRICS": "mltestkit.metrics",
+    "fingerprint": "mltestkit.report",
+    "read_report": "mltestkit.report",
+    "write_report": "mltestkit.report",
+}
+
+__all__ = [
+    "CHECKS",
+    "CheckFailure",
+    "ConfigError",
+    "InputError",
+    "MLTestKitError",
+    "MissingDependencyError",
+    "ReportError",
+    "__version__",
+    *CHECKS,
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = CHECKS[name][0] if name in CHECKS else _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mltestkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .metrics import METRICS, check_metric  # noqa: F401
+    from .report import fingerprint, read_report, write_report  # noqa: F401
+    from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401

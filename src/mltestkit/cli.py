@@ -1,0 +1,94 @@
+"""The ``mltestkit`` command.
+
+Each sub-command is a function ``(args) -> exit code`` registered in :data:`COMMANDS` with a
+function that adds its arguments. Errors of mltestkit are printed as one line on stderr
+with exit code 2; a check that fails gives exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ._version import __version__
+from .errors import MLTestKitError
+
+Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("report", nargs="+", help="report JSON file(s)")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .report import read_report
+
+    for path in args.report:
+        report = read_report(path)
+        s = report["summary"]
+        print(f"{path}: valid report (schema {report['schema_version']}), {s['checks']} checks")
+    return 0
+
+
+def _summary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("report", help="report JSON file")
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .render.terminal import summary_lines
+    from .report import read_report
+
+    report = read_report(args.report)
+    for line in summary_lines(report["checks"]):
+        print(line)
+    s = report["summary"]
+    print(
+        f"{s['checks']} checks: {s['passed']} passed, {s['failed']} failed, {s['inconclusive']} inconclusive, {s['error']} error"
+    )
+    return 1 if any(c["fails_test"] for c in report["checks"]) else 0
+
+
+def _schema_args(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .report import schema
+
+    print(json.dumps(schema(), indent=2))
+    return 0
+
+
+#: name -> (help, add arguments, run)
+COMMANDS: dict[str, Command] = {
+    "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
+    "summary": ("print one line per check of a report; exit 1 if any check fails", _summary_args, _summary),
+    "schema": ("print the report JSON Schema", _schema_args, _schema),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mltestkit", description="Statistically honest acceptance tests for ML components."
+    )
+    p.add_argument("--version", action="version", version=f"mltestkit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add_args, _run) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text, description=help_text))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][2](args)
+    except MLTestKitError as exc:
+        print(f"mltestkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

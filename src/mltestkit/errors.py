@@ -1,0 +1,80 @@
+"""Exceptions and warnings raised by mltestkit.
+
+Every error a user can cause is an :class:`MLTestKitError`. Its message names the
+argument that was wrong, what was wrong with it and what to do instead, so that
+the failure shown by pytest is enough to fix the test.
+
+Examples
+--------
+>>> from mltestkit import check_metric
+>>> from mltestkit.errors import InputError
+>>> try:
+...     check_metric("accuracy", [0, 1], [0], min=0.5)
+... except InputError as exc:
+...     print(exc)
+y_pred: has 1 rows but y_true has 2; pass arrays of the same length, one entry per row.
+"""
+
+from __future__ import annotations
+
+
+class MLTestKitError(Exception):
+    """Base class of every error raised by mltestkit."""
+
+
+class InputError(MLTestKitError, ValueError):
+    """An argument has a wrong value, shape or type."""
+
+    def __init__(self, argument: str, problem: str, fix: str) -> None:
+        self.argument = argument
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{argument}: {problem}; {fix}")
+
+
+class ConfigError(MLTestKitError):
+    """A configuration value (command-line option, ini key, ``[tool.mltestkit]``) is wrong."""
+
+
+class ReportError(MLTestKitError):
+    """A report file cannot be read, is corrupt, or has an unsupported schema version."""
+
+
+class MissingDependencyError(MLTestKitError, ImportError):
+    """An optional dependency is not installed.
+
+    The message names the pip extra that brings it, e.g. ``pip install "mltestkit[gx]"``.
+    """
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{purpose} needs the package '{package}', which is not installed; "
+            f'install it with: pip install "mltestkit[{extra}]"'
+        )
+
+
+class CheckFailure(MLTestKitError, AssertionError):
+    """Raised by the pytest ``ml`` fixture when a check's gate says the test fails.
+
+    It is an :class:`AssertionError`, so pytest shows it as an ordinary test failure.
+    """
+
+
+class MLTestKitWarning(UserWarning):
+    """Issued when a check is inconclusive under the lenient ``alarm`` rule, or a figure is unreliable."""
+
+
+def require(module: str, extra: str, purpose: str) -> object:
+    """Import an optional dependency or raise :class:`MissingDependencyError`.
+
+    >>> require("json", "core", "Reading reports")  # doctest: +ELLIPSIS
+    <module 'json' ...>
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(module.split(".")[0], extra, purpose) from exc

@@ -1,0 +1,1 @@
+"""Renderers: they read a report dictionary (never live objects) and produce text or files."""

@@ -1,0 +1,40 @@
+"""Plain-text summary of a report, for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ORDER = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3, "skipped": 4}
+
+
+def summary_lines(checks: list[dict[str, Any]], limit: int = 200) -> list[str]:
+    """One line per check: outcome, test, check, value [low, high], threshold; the worst first.
+
+    >>> check = {"test": "t.py::test_a", "index": 0, "kind": "metric", "name": "accuracy", "outcome": "passed",
+    ...          "metrics": [{"name": "accuracy", "value": 0.9, "ci": {"low": 0.85, "high": 0.93},
+    ...                       "threshold": [{"op": ">=", "value": 0.8}]}]}
+    >>> summary_lines([check])
+    ['PASSED       test_a :: metric:accuracy  accuracy=0.9 [0.85, 0.93] >= 0.8']
+    """
+    ordered = sorted(checks, key=lambda c: (_ORDER.get(c["outcome"], 9), c["test"] or "", c.get("index", 0)))
+    lines = []
+    for c in ordered[:limit]:
+        figure = ""
+        gated = [m for m in c["metrics"] if m.get("threshold")] or c["metrics"]
+        if len(gated) == 1:
+            m = gated[0]
+            if m["value"] is None:
+                figure = f"{m['name']} undefined"
+            else:
+                figure = f"{m['name']}={m['value']:.4g}"
+                ci = m.get("ci")
+                if ci and ci["low"] is not None and ci["high"] is not None:
+                    figure += f" [{ci['low']:.4g}, {ci['high']:.4g}]"
+            figure += "".join(f" {t['op']} {t['value']:g}" for t in m.get("threshold") or [])
+        elif gated:
+            figure = f"{len(gated)} figures"
+        test = (c["test"] or "").split("::")[-1]
+        lines.append(f"{c['outcome'].upper():<12} {test} :: {c['kind']}:{c['name']}  {figure}".rstrip())
+    if len(ordered) > limit:
+        lines.append(f"... {len(ordered) - limit} more checks in the report")
+    return lines

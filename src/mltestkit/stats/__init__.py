@@ -1,0 +1,1 @@
+"""Statistics behind the verdicts: intervals, decision rules, multiplicity, paired comparison."""
