@@ -91,6 +91,7 @@ class MLRecorder:
 
         @functools.wraps(function)
         def run(*args: Any, soft: bool = False, **kwargs: Any) -> CheckResult:
+            __tracebackhide__ = True
             index = self._calls
             self._calls += 1
             defaults = {
@@ -116,6 +117,7 @@ class MLRecorder:
 
     def record(self, result: CheckResult, *, soft: bool = False) -> CheckResult:
         """Record a result made elsewhere (e.g. by a library call) and apply its gate."""
+        __tracebackhide__ = True
         if not isinstance(result, CheckResult):
             raise TypeError(f"ml.record expects a CheckResult, got {type(result).__name__}")
         self._store(result)
@@ -161,6 +163,7 @@ class MLRecorder:
 
 
 def raise_soft_failures(record: TestRecord) -> None:
+    __tracebackhide__ = True
     failures, record.soft_failures = record.soft_failures, []
     if failures:
         text = "\n\n".join(f.describe() for f in failures)

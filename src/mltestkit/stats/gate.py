@@ -110,4 +110,4 @@ def rows_to_decide(value: float, low: float, high: float, n: int, threshold: Thr
     gap = abs(value - threshold.value)
     if gap == 0 or not math.isfinite(half) or half <= 0:
         return None
-    return math.ceil(n * (half / gap) ** 2)
+    return math.ceil(round(n * (half / gap) ** 2, 6))
