@@ -28,10 +28,26 @@ def run() -> list[dict]:
     pred = (score > 0.5).astype(int)
     rows = []
     cases = [
-        ("accuracy (Wilson)", lambda: mltestkit.check_metric("accuracy", y, pred, min=0.5), lambda: accuracy_score(y, pred)),
-        ("f1 (1000 cell-bootstrap replicates)", lambda: mltestkit.check_metric("f1", y, pred, min=0.5), lambda: f1_score(y, pred)),
-        ("roc_auc (DeLong)", lambda: mltestkit.check_metric("roc_auc", y, y_score=score, min=0.5), lambda: roc_auc_score(y, score)),
-        ("log_loss (normal, n x B above budget)", lambda: mltestkit.check_metric("log_loss", y, y_score=score, max=1.0), lambda: log_loss(y, score)),
+        (
+            "accuracy (Wilson)",
+            lambda: mltestkit.check_metric("accuracy", y, pred, min=0.5),
+            lambda: accuracy_score(y, pred),
+        ),
+        (
+            "f1 (1000 cell-bootstrap replicates)",
+            lambda: mltestkit.check_metric("f1", y, pred, min=0.5),
+            lambda: f1_score(y, pred),
+        ),
+        (
+            "roc_auc (DeLong)",
+            lambda: mltestkit.check_metric("roc_auc", y, y_score=score, min=0.5),
+            lambda: roc_auc_score(y, score),
+        ),
+        (
+            "log_loss (normal, n x B above budget)",
+            lambda: mltestkit.check_metric("log_loss", y, y_score=score, max=1.0),
+            lambda: log_loss(y, score),
+        ),
     ]
     for work, ours, peer in cases:
         rows.append(

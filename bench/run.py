@@ -54,12 +54,20 @@ def main(argv: list[str]) -> int:
         for row in _load(path).run():
             row.setdefault("file", path.name)
             rows.append(row)
-            ratio = f"{row['peer_s'] / row['ours_s']:.1f}x" if row.get("peer_s") and row.get("ours_s") else "-"
-            print(f"  {row['work']}: ours {_fmt(row.get('ours_s'))}, {row.get('peer', '-')} {_fmt(row.get('peer_s'))}, ratio {ratio}", flush=True)
+            ratio = (
+                f"{row['peer_s'] / row['ours_s']:.1f}x" if row.get("peer_s") and row.get("ours_s") else "-"
+            )
+            print(
+                f"  {row['work']}: ours {_fmt(row.get('ours_s'))}, {row.get('peer', '-')} {_fmt(row.get('peer_s'))}, ratio {ratio}",
+                flush=True,
+            )
     total = time.perf_counter() - started
     machine = (
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
-        + ", ".join(f"{p} {_version(p)}" for p in ("numpy", "pandas", "scikit-learn", "fairlearn", "great-expectations", "locust"))
+        + ", ".join(
+            f"{p} {_version(p)}"
+            for p in ("numpy", "pandas", "scikit-learn", "fairlearn", "great-expectations", "locust")
+        )
     )
     lines = [
         "# Benchmarks",
