@@ -435,6 +435,7 @@ def check_metric(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    keep_rows: bool = False,
 ) -> CheckResult:
     """Measure a metric with a confidence interval and gate it against ``min`` and/or ``max``.
 
@@ -459,6 +460,9 @@ def check_metric(
         Bootstrap replicates and seed, where the metric uses a bootstrap.
     name:
         A name for the check in the report (defaults to the metric's).
+    keep_rows:
+        Keep the per-row outcomes of a proportion metric (packed bits in ``details["rows"]``),
+        so that a baseline comparison on the same rows can use a paired test.
 
     Returns
     -------
@@ -507,6 +511,8 @@ def check_metric(
     if outcome is Outcome.INCONCLUSIVE:
         needed = [rows_to_decide(est.value, est.low, est.high, est.n, t) for t in thresholds]
         details["rows_to_decide"] = builtins.max((x for x in needed if x is not None), default=None)
+    if keep_rows:
+        details["rows"] = _row_record(str(metric_name), y_true, y_pred, pos_label)
     return CheckResult(
         name=name or str(metric_name),
         kind="metric",
@@ -516,6 +522,16 @@ def check_metric(
         message=message,
         details=details,
     )
+
+
+def _row_record(name: str, y_true: Any, y_pred: Any, pos_label: Any) -> dict[str, Any]:
+    from .report.compare import row_record
+
+    yt, yp = as_1d(y_true, "y_true"), as_1d(y_pred, "y_pred")
+    classes, t, p = encode_labels(yt, yp)
+    assert p is not None
+    pos = positive_index(classes, pos_label, name) if name in _BINARY else 0
+    return row_record(name, yt, pos, t, p)
 
 
 def _explain(mv: MetricValue, outcome: Outcome, est: Estimate, t: Any) -> str:
