@@ -24,6 +24,10 @@ from .errors import CheckFailure, ConfigError, InputError, MissingDependencyErro
 #: seed filled in, and records the result on the running test.
 CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
+    "check_schema": ("mltestkit.data.schema", "data"),
+    "check_integrity": ("mltestkit.data.integrity", "data"),
+    "check_drift": ("mltestkit.data.drift", "data"),
+    "check_leakage": ("mltestkit.data.leakage", "data"),
 }
 
 #: Other public names, imported lazily: name -> module.
@@ -37,6 +41,9 @@ _LAZY: dict[str, str] = {
     "fingerprint": "mltestkit.report",
     "read_report": "mltestkit.report",
     "write_report": "mltestkit.report",
+    "Schema": "mltestkit.data.schema",
+    "infer_schema": "mltestkit.data.schema",
+    "describe_data": "mltestkit.data.stats",
 }
 
 __all__ = [
@@ -67,6 +74,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .data.drift import check_drift  # noqa: F401
+    from .data.integrity import check_integrity  # noqa: F401
+    from .data.leakage import check_leakage  # noqa: F401
+    from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
+    from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401

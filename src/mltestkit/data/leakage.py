@@ -1,0 +1,249 @@
+"""Leakage between a training and a test set.
+
+Four checks: test rows identical to a training row, test rows whose features equal a training
+row's, single features that predict the label almost perfectly, and overlap of identifiers or
+dates. The per-feature score is that of the simplest model on one feature: the majority label
+(or mean, for a numeric label) per feature value, or per quantile bin of a numeric feature,
+learnt on the training set and scored on the test set as ``1 - error / error of the constant
+guess`` (1 = the feature alone gives the label away; 0 = no better than guessing).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> train = pd.DataFrame({"x": rng.normal(size=400), "y": rng.integers(0, 2, 400)})
+>>> test = pd.concat([train.iloc[:20], pd.DataFrame({"x": rng.normal(size=80), "y": rng.integers(0, 2, 80)})])
+>>> r = check_leakage(train, test, label="y")
+>>> r.outcome.value, r.details["failures"][0]["rule"], r.details["failures"][0]["count"]
+('failed', 'duplicate_rows', 20)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from .io import check_hashable, column_kind, load_frame, require_columns, row_hashes, sample
+
+#: A numeric label with more distinct values than this is treated as a regression target.
+MAX_CLASSES = 20
+
+
+def _fraction(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(name, f"must be a number in [0, 1] or None, got {value!r}", f"e.g. {name}=0.0")
+    return float(value)
+
+
+def _codes(train: pd.Series, test: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes of a feature in train and test (quantile bins of train for numeric features);
+    values unseen in train get code ``k``."""
+    if column_kind(train) == "numeric" and column_kind(test) == "numeric" and train.nunique() > bins:
+        x = train.to_numpy(dtype=float, na_value=np.nan)
+        edges = np.unique(np.nanquantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
+        k = edges.size + 2  # bins plus one code for missing values
+
+        def code(s: pd.Series) -> np.ndarray:
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            return np.where(np.isnan(v), k - 1, np.searchsorted(edges, v, side="right"))
+
+        return code(train), code(test), k
+    check_hashable(train, "train")
+    check_hashable(test, "test")
+    tr_codes, uniques = pd.factorize(train, use_na_sentinel=False)
+    te_codes = pd.Index(uniques).get_indexer(test)
+    k = len(uniques)
+    return tr_codes, np.where(te_codes < 0, k, te_codes), k + 1
+
+
+def feature_scores(
+    train: pd.DataFrame, test: pd.DataFrame, features: list[Any], label: str, *, bins: int = 20
+) -> dict[str, float | None]:
+    """The single-feature predictive score of each feature (see the module's documentation)."""
+    y_tr, y_te = train[label], test[label]
+    classify = column_kind(y_tr) != "numeric" or y_tr.nunique() <= MAX_CLASSES
+    scores: dict[str, float | None] = {}
+    if classify:
+        lab_tr, classes = pd.factorize(y_tr)
+        lab_te = pd.Index(classes).get_indexer(y_te)
+        m = len(classes)
+        baseline_class = np.bincount(lab_tr[lab_tr >= 0], minlength=m).argmax()
+        base_err = float(np.mean(lab_te != baseline_class))
+    else:
+        yt = y_tr.to_numpy(dtype=float, na_value=np.nan)
+        ye = y_te.to_numpy(dtype=float, na_value=np.nan)
+        ok_tr = np.isfinite(yt)
+        mean = float(yt[ok_tr].mean())
+        base_err = float(np.nanmean((ye - mean) ** 2))
+    for f in features:
+        ctr, cte, k = _codes(train[f], test[f], bins)
+        if classify:
+            valid = lab_tr >= 0
+            table = np.bincount(ctr[valid] * m + lab_tr[valid], minlength=k * m).reshape(k, m)
+            seen = table.sum(axis=1) > 0
+            guess = np.where(seen, table.argmax(axis=1), baseline_class)
+            err = float(np.mean(guess[cte] != lab_te))
+        else:
+            sums = np.bincount(ctr[ok_tr], weights=yt[ok_tr], minlength=k)
+            counts = np.bincount(ctr[ok_tr], minlength=k)
+            guess = np.where(counts > 0, sums / np.maximum(counts, 1), mean)
+            err = float(np.nanmean((ye - guess[cte]) ** 2))
+        scores[str(f)] = None if base_err == 0 else 1 - err / base_err
+    return scores
+
+
+def check_leakage(
+    train: Any,
+    test: Any,
+    *,
+    label: str | None = None,
+    features: list[str] | None = None,
+    id: str | None = None,
+    date: str | None = None,
+    max_duplicate_fraction: float | None = 0.0,
+    max_feature_overlap: float | None = 0.0,
+    max_feature_score: float | None = 0.95,
+    max_id_overlap: float | None = 0.0,
+    max_date_overlap: float | None = 0.0,
+    bins: int = 20,
+    name: str = "leakage",
+) -> CheckResult:
+    """Look for rows, features, identifiers or dates that leak from the training into the test set.
+
+    Parameters
+    ----------
+    train, test:
+        pandas or polars DataFrames, or paths of CSV or Parquet files.
+    label:
+        The label column; needed for the single-feature scores.
+    features:
+        The feature columns (default: the columns of ``train`` other than ``label``, ``id``, ``date``).
+    id:
+        A column identifying the entity (a customer, a patient): test ids also in train leak.
+    date:
+        A date column: test rows dated on or before the latest training date overlap in time.
+    max_duplicate_fraction:
+        Share of test rows identical to a training row (features and label).
+    max_feature_overlap:
+        Share of test rows whose features equal a training row's (label aside).
+    max_feature_score:
+        Limit of each single-feature score (1 = the feature alone predicts the label).
+    max_id_overlap, max_date_overlap:
+        Shares of test rows with an id seen in train, or dated no later than train's last date.
+    bins:
+        Quantile bins of a numeric feature for its score.
+
+    Returns
+    -------
+    CheckResult
+        Of kind ``"data"``, one :class:`~mltestkit.results.MetricValue` per figure (scores with
+        ``slice={"column": feature}``), gated with the ``"point"`` rule, and
+        ``details["failures"]`` with a sample of test row positions.
+    """
+    tr = load_frame(train, "train")
+    te = load_frame(test, "test")
+    limits = {
+        "duplicate_rows": _fraction("max_duplicate_fraction", max_duplicate_fraction),
+        "feature_overlap": _fraction("max_feature_overlap", max_feature_overlap),
+        "feature_score": _fraction("max_feature_score", max_feature_score),
+        "id_overlap": _fraction("max_id_overlap", max_id_overlap),
+        "date_overlap": _fraction("max_date_overlap", max_date_overlap),
+    }
+    for arg, col in (("label", label), ("id", id), ("date", date)):
+        if col is not None:
+            require_columns(tr, [col], arg, "train")
+            require_columns(te, [col], arg, "test")
+    special = {label, id, date}
+    feats = (
+        [c for c in tr.columns if c not in special]
+        if features is None
+        else require_columns(tr, features, "features", "train")
+    )
+    require_columns(te, feats, "features", "test")
+    if not feats:
+        raise InputError("features", "no feature columns are left", "pass features=[...]")
+    n = len(te)
+    metrics: list[MetricValue] = []
+    failures: list[dict[str, Any]] = []
+
+    def record(
+        metric: str,
+        value: float | None,
+        positions: Any = None,
+        column: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        limit = limits[metric]
+        t = Threshold("<=", limit) if limit is not None else None
+        outcome = (
+            None if t is None or value is None else (Outcome.PASSED if value <= t.value else Outcome.FAILED)
+        )
+        metrics.append(
+            MetricValue(
+                name=metric,
+                value=value,
+                n=n,
+                thresholds=(t,) if t else (),
+                rule="point" if t else None,
+                outcome=outcome,
+                slice={"column": column} if column is not None else None,
+                reason=reason,
+            )
+        )
+        if outcome is Outcome.FAILED:
+            entry: dict[str, Any] = {"column": column, "rule": metric, "value": value}
+            if positions is not None:
+                entry["count"] = len(positions)
+                entry["sample"] = sample(positions, positions)
+            failures.append(entry)
+
+    keys = [*feats, label] if label is not None else feats
+    hit = np.isin(row_hashes(te, keys, "test"), row_hashes(tr, keys, "train"))
+    record("duplicate_rows", float(hit.mean()), np.flatnonzero(hit))
+    if label is not None:
+        hit = np.isin(row_hashes(te, feats, "test"), row_hashes(tr, feats, "train"))
+        record("feature_overlap", float(hit.mean()), np.flatnonzero(hit))
+        for f, score in feature_scores(tr, te, feats, label, bins=bins).items():
+            record(
+                "feature_score",
+                score,
+                column=f,
+                reason=None if score is not None else "the test labels are constant, so no score is defined",
+            )
+    if id is not None:
+        check_hashable(te[id], "test")
+        seen = te[id].isin(set(tr[id].dropna())).to_numpy() & te[id].notna().to_numpy()
+        record("id_overlap", float(seen.mean()), np.flatnonzero(seen), column=str(id))
+    if date is not None:
+        d_tr = pd.to_datetime(tr[date], errors="coerce")
+        d_te = pd.to_datetime(te[date], errors="coerce")
+        last = d_tr.max()
+        if last is pd.NaT or (isinstance(last, float) and math.isnan(last)):
+            raise InputError("date", f"column {date!r} of train has no dates", "pass a column of dates")
+        early = (d_te <= last).to_numpy(dtype=bool, na_value=False)
+        record("date_overlap", float(early.mean()), np.flatnonzero(early), column=str(date))
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+    message = (
+        "; ".join(
+            f"{f['rule']}{' of ' + repr(f['column']) if f['column'] else ''} = {f['value']:.4g}"
+            for f in failures[:10]
+        )
+        if failures
+        else f"no leakage beyond the limits between {len(tr)} train and {n} test rows"
+    )
+    return CheckResult(
+        name=name,
+        kind="data",
+        outcome=outcome,
+        metrics=metrics,
+        rule="point",
+        message=message,
+        details={"train_rows": len(tr), "test_rows": n, "failures": failures},
+    )

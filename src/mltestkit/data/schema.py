@@ -1,0 +1,499 @@
+"""Schemas: what each column of a dataset must look like, inferred from data, stored as YAML or JSON.
+
+A :class:`Schema` lists columns with a dtype, whether missing values are allowed, a value range,
+a range for the mean, allowed categories, uniqueness and a regular expression, plus bounds on
+the row count. :func:`check_schema` reports every violated rule with its count and a sample of
+the offending rows.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"age": [25, 31, 47, 52], "plan": ["basic", "pro", "basic", "pro"]})
+>>> schema = infer_schema(frame)
+>>> schema.column("age").min, schema.column("plan").allowed
+(22, ['basic', 'pro'])
+>>> bad = pd.DataFrame({"age": [25, -1, 47, 30], "plan": ["basic", "pro", "gold", "pro"]})
+>>> result = check_schema(bad, schema)
+>>> result.outcome.value, [(f["column"], f["rule"], f["count"]) for f in result.details["failures"]]
+('failed', [('age', 'min', 1), ('plan', 'allowed', 1)])
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..errors import InputError
+from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from .io import MAX_FAILURES, column_kind, load_frame, plain, sample
+from .stats import describe_data
+
+#: The dtypes a schema column can require.
+DTYPES = ("int", "float", "bool", "str", "category", "datetime", "any")
+
+
+@dataclass
+class Column:
+    """The rules for one column. ``None`` (or ``False`` for ``unique``) means no rule."""
+
+    name: str
+    dtype: str = "any"
+    nullable: bool = True
+    min: float | None = None
+    max: float | None = None
+    mean_min: float | None = None
+    mean_max: float | None = None
+    allowed: list[Any] | None = None
+    unique: bool = False
+    regex: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        defaults = {f.name: f.default for f in fields(Column)}
+        return {k: v for k, v in asdict(self).items() if k == "name" or v != defaults[k]}
+
+
+@dataclass
+class Schema:
+    """Columns with their rules and optional bounds on the number of rows.
+
+    ``extra_columns=False`` makes columns not listed in the schema a violation.
+    """
+
+    columns: list[Column] = field(default_factory=list)
+    min_rows: int | None = None
+    max_rows: int | None = None
+    extra_columns: bool = True
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    # ------------------------------------------------------------------ dict / YAML / JSON
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.min_rows is not None:
+            out["min_rows"] = self.min_rows
+        if self.max_rows is not None:
+            out["max_rows"] = self.max_rows
+        if not self.extra_columns:
+            out["extra_columns"] = False
+        out["columns"] = [c.to_dict() for c in self.columns]
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Any, argument: str = "schema") -> Schema:
+        if not isinstance(d, Mapping):
+            raise InputError(argument, f"is a {type(d).__name__}, not a mapping", "start with 'columns:'")
+        _known_keys(d, ("columns", "min_rows", "max_rows", "extra_columns"), argument)
+        cols = d.get("columns") or []
+        if not isinstance(cols, list):
+            raise InputError(
+                f"{argument}.columns", "is not a list", "write one '- name: ...' entry per column"
+            )
+        columns = [_column_from(c, f"{argument}.columns[{i}]") for i, c in enumerate(cols)]
+        names = [c.name for c in columns]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"{argument}.columns", f"lists {dup} more than once", "list each column once")
+        for key in ("min_rows", "max_rows"):
+            v = d.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise InputError(f"{argument}.{key}", f"must be a non-negative int, got {v!r}", "e.g. 100")
+        return cls(
+            columns=columns,
+            min_rows=d.get("min_rows"),
+            max_rows=d.get("max_rows"),
+            extra_columns=bool(d.get("extra_columns", True)),
+        )
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the schema as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+        p = Path(path)
+        text = json.dumps(self.to_dict(), indent=2) + "\n" if p.suffix == ".json" else self.to_yaml()
+        p.write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], argument: str = "schema") -> Schema:
+        """Read a YAML or JSON schema file; a syntax error names the line."""
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(
+                argument, f"schema file {str(p)!r} does not exist", "pass the path of a YAML or JSON schema"
+            )
+        text = p.read_text(encoding="utf-8")
+        try:
+            d = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                argument, f"{p} is not valid JSON (line {exc.lineno}: {exc.msg})", "fix the file"
+            ) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise InputError(argument, f"{p} is not valid YAML ({where}{problem})", "fix the file") from None
+        return cls.from_dict(d, argument=f"{argument} ({p.name})")
+
+    # ------------------------------------------------------------------ Great Expectations
+    def to_expectations(self, name: str = "schema") -> dict[str, Any]:
+        """The equivalent Great Expectations 1.x suite as a dict (``dtype`` rules are left out).
+
+        >>> Schema([Column("age", nullable=False, min=0)]).to_expectations()["expectations"][1]
+        {'type': 'expect_column_values_to_not_be_null', 'kwargs': {'column': 'age'}}
+        """
+        ex: list[dict[str, Any]] = []
+
+        def add(kind: str, **kwargs: Any) -> None:
+            ex.append({"type": kind, "kwargs": kwargs})
+
+        if self.min_rows is not None or self.max_rows is not None:
+            add("expect_table_row_count_to_be_between", min_value=self.min_rows, max_value=self.max_rows)
+        for c in self.columns:
+            add("expect_column_to_exist", column=c.name)
+            if not c.nullable:
+                add("expect_column_values_to_not_be_null", column=c.name)
+            if c.min is not None or c.max is not None:
+                add("expect_column_values_to_be_between", column=c.name, min_value=c.min, max_value=c.max)
+            if c.mean_min is not None or c.mean_max is not None:
+                add(
+                    "expect_column_mean_to_be_between",
+                    column=c.name,
+                    min_value=c.mean_min,
+                    max_value=c.mean_max,
+                )
+            if c.allowed is not None:
+                add("expect_column_values_to_be_in_set", column=c.name, value_set=list(c.allowed))
+            if c.unique:
+                add("expect_column_values_to_be_unique", column=c.name)
+            if c.regex is not None:
+                add("expect_column_values_to_match_regex", column=c.name, regex=f"^(?:{c.regex})$")
+        return {"name": name, "expectations": ex}
+
+
+def _known_keys(d: Mapping[str, Any], known: tuple[str, ...], argument: str) -> None:
+    for k in d:
+        if k not in known:
+            close = difflib.get_close_matches(str(k), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the keys are {', '.join(known)}"
+            raise InputError(argument, f"unknown key {k!r}", hint)
+
+
+def _column_from(d: Any, argument: str) -> Column:
+    if not isinstance(d, Mapping) or "name" not in d:
+        raise InputError(argument, "has no 'name'", "write each column as a mapping with a 'name' key")
+    known = tuple(f.name for f in fields(Column))
+    _known_keys(d, known, argument)
+    c = Column(**dict(d))
+    if c.dtype not in DTYPES:
+        raise InputError(f"{argument}.dtype", f"unknown dtype {c.dtype!r}", f"use one of {', '.join(DTYPES)}")
+    for key in ("min", "max", "mean_min", "mean_max"):
+        v = getattr(c, key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v)):
+            raise InputError(f"{argument}.{key}", f"must be a number, got {v!r}", f"e.g. {key}: 0")
+    if c.allowed is not None and not isinstance(c.allowed, list):
+        raise InputError(f"{argument}.allowed", "is not a list", "list the allowed values, e.g. [a, b]")
+    if c.regex is not None:
+        try:
+            re.compile(c.regex)
+        except re.error as exc:
+            raise InputError(
+                f"{argument}.regex", f"is not a valid regular expression ({exc})", "fix it"
+            ) from None
+    return c
+
+
+def as_schema(schema: Any, argument: str = "schema") -> Schema:
+    """A :class:`Schema` from a Schema, a dict or the path of a YAML/JSON file."""
+    if isinstance(schema, Schema):
+        return schema
+    if isinstance(schema, (str, os.PathLike)):
+        return Schema.load(schema, argument)
+    if isinstance(schema, Mapping):
+        return Schema.from_dict(schema, argument)
+    raise InputError(argument, f"is a {type(schema).__name__}", "pass a Schema, a dict or a YAML/JSON path")
+
+
+# ---------------------------------------------------------------------- inference
+def infer_schema(
+    data: Any, *, slack: float = 0.1, max_categories: int = 20, extra_columns: bool = True
+) -> Schema:
+    """A first schema from data, to review and commit.
+
+    Numeric ranges are widened by ``slack`` times the observed span on each side (a range that
+    starts at 0 or above stays non-negative; integer bounds are rounded outward). Text columns
+    with at most ``max_categories`` distinct values get their categories as ``allowed``.
+    Columns without missing values are not nullable; integer and text columns whose values are
+    all distinct are unique.
+
+    >>> import pandas as pd
+    >>> s = infer_schema(pd.DataFrame({"x": [0.0, 10.0, None]}))
+    >>> s.column("x").dtype, s.column("x").nullable, s.column("x").min, s.column("x").max
+    ('float', True, 0.0, 11.0)
+    """
+    if isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack <= 10:
+        raise InputError("slack", f"must be a number in [0, 10], got {slack!r}", "e.g. slack=0.1")
+    frame = load_frame(data)
+    columns = []
+    for name in frame.columns:
+        s = frame[name]
+        col = Column(name=str(name), dtype=_dtype_of(s), nullable=bool(s.isna().any()))
+        values = s.dropna()
+        if col.dtype in ("int", "float") and len(values):
+            lo, hi = float(values.min()), float(values.max())
+            pad = slack * (hi - lo)
+            low, high = lo - pad, hi + pad
+            if lo >= 0:
+                low = max(low, 0.0)
+            if col.dtype == "int":
+                col.min, col.max = math.floor(low), math.ceil(high)
+            else:
+                col.min, col.max = low, high
+        distinct = _nunique(values)
+        if col.dtype in ("str", "category") and distinct is not None and distinct <= max_categories:
+            col.allowed = sorted(plain(v) for v in values.unique())
+        elif col.dtype in ("int", "str") and distinct == len(values) and len(values) > 1:
+            col.unique = True
+        columns.append(col)
+    return Schema(columns=columns, extra_columns=extra_columns)
+
+
+def _nunique(s: pd.Series) -> int | None:
+    try:
+        return int(s.nunique())
+    except TypeError:
+        return None
+
+
+def _dtype_of(s: pd.Series) -> str:
+    kind = column_kind(s)
+    if kind == "numeric":
+        return "int" if pd.api.types.is_integer_dtype(s.dtype) else "float"
+    if kind in ("bool", "datetime"):
+        return kind
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in (
+        "string",
+        "empty",
+    ):
+        return "str"
+    return "any"
+
+
+# ---------------------------------------------------------------------- checking
+def _dtype_violations(s: pd.Series, dtype: str) -> np.ndarray:
+    """A mask of the non-missing values that do not have ``dtype``."""
+    present = s.notna().to_numpy()
+    kind = column_kind(s)
+    if dtype in ("any", "category"):
+        return np.zeros(len(s), bool)
+    if dtype == "bool":
+        if kind == "bool":
+            return np.zeros(len(s), bool)
+        return present & ~s.isin([True, False]).to_numpy()
+    if dtype == "datetime":
+        if kind == "datetime":
+            return np.zeros(len(s), bool)
+        return present & pd.to_datetime(s, errors="coerce", format="mixed").isna().to_numpy()
+    if dtype == "str":
+        if kind in ("numeric", "bool", "datetime"):
+            return present
+        if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            return np.zeros(len(s), bool)
+        return present & ~s.map(lambda v: isinstance(v, str), na_action="ignore").to_numpy(
+            bool, na_value=False
+        )
+    # int / float
+    x = s if kind == "numeric" else pd.to_numeric(s, errors="coerce")
+    bad = present & x.isna().to_numpy() if kind != "numeric" else np.zeros(len(s), bool)
+    if kind == "bool":
+        bad = present
+    if dtype == "int" and kind != "bool":
+        xv = x.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad |= present & np.isfinite(xv) & (xv != np.round(xv))
+    return bad
+
+
+def _numeric(s: pd.Series) -> np.ndarray:
+    if column_kind(s) == "numeric":
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _rule_masks(s: pd.Series, c: Column) -> list[tuple[str, np.ndarray]]:
+    out: list[tuple[str, np.ndarray]] = []
+    present = s.notna().to_numpy()
+    if c.dtype != "any":
+        out.append(("dtype", _dtype_violations(s, c.dtype)))
+    if not c.nullable:
+        out.append(("nullable", ~present))
+    if c.min is not None or c.max is not None:
+        x = _numeric(s)
+        with np.errstate(invalid="ignore"):
+            if c.min is not None:
+                out.append(("min", x < c.min))
+            if c.max is not None:
+                out.append(("max", x > c.max))
+    if c.allowed is not None:
+        out.append(("allowed", present & ~s.isin(c.allowed).to_numpy()))
+    if c.unique:
+        out.append(("unique", present & s.duplicated(keep="first").to_numpy()))
+    if c.regex is not None:
+        text = s.astype("str")
+        ok = text.str.fullmatch(c.regex).to_numpy(dtype=bool, na_value=False)
+        out.append(("regex", present & ~ok))
+    return out
+
+
+def check_schema(data: Any, schema: Any, *, describe: bool = True, name: str = "schema") -> CheckResult:
+    """Check a dataset against a schema.
+
+    Parameters
+    ----------
+    data:
+        A pandas or polars DataFrame, or the path of a CSV or Parquet file.
+    schema:
+        A :class:`Schema`, a dict, or the path of a YAML or JSON schema file.
+    describe:
+        Record per-column statistics (:func:`~mltestkit.data.stats.describe_data`) in
+        ``details["statistics"]``.
+    name:
+        The check's name in the report.
+
+    Returns
+    -------
+    CheckResult
+        Of kind ``"data"``. One :class:`~mltestkit.results.MetricValue` per rule and column
+        (the number of violating rows, required to be 0; ``mean`` and ``rows`` carry their value),
+        and ``details["failures"]``: ``{column, rule, count, sample: [{row, value}]}`` per
+        violated rule. Schemas are deterministic, so the rule is ``"point"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = Schema([Column("id", dtype="int", unique=True, nullable=False)], min_rows=2)
+    >>> r = check_schema(pd.DataFrame({"id": [1, 2, 2]}), s)
+    >>> r.outcome.value, r.details["failures"][0]["sample"]
+    ('failed', [{'row': 2, 'value': 2}])
+    """
+    frame = load_frame(data)
+    sch = as_schema(schema)
+    n = len(frame)
+    metrics: list[MetricValue] = []
+    failures: list[dict[str, Any]] = []
+
+    def gate_value(metric: str, value: float, thresholds: list[Threshold], column: str | None) -> Outcome:
+        ok = all(value >= t.value if t.op == ">=" else value <= t.value for t in thresholds)
+        outcome = Outcome.PASSED if ok else Outcome.FAILED
+        metrics.append(
+            MetricValue(
+                name=metric,
+                value=value,
+                n=n,
+                thresholds=tuple(thresholds),
+                rule="point",
+                outcome=outcome,
+                slice={"column": column} if column is not None else None,
+            )
+        )
+        return outcome
+
+    bounds = [Threshold(">=", sch.min_rows)] if sch.min_rows is not None else []
+    bounds += [Threshold("<=", sch.max_rows)] if sch.max_rows is not None else []
+    if bounds and gate_value("rows", n, bounds, None) is Outcome.FAILED:
+        failures.append({"column": None, "rule": "rows", "count": n, "sample": []})
+    zero = [Threshold("<=", 0)]
+    present_cols = set(frame.columns)
+    for c in sch.columns:
+        if c.name not in present_cols:
+            gate_value("missing_column", 1, zero, c.name)
+            failures.append({"column": c.name, "rule": "missing_column", "count": n, "sample": []})
+            continue
+        s = frame[c.name]
+        for rule, mask in _rule_masks(s, c):
+            count = int(mask.sum())
+            if gate_value(rule, count, zero, c.name) is Outcome.FAILED:
+                pos = np.flatnonzero(mask)[:5]
+                failures.append(
+                    {"column": c.name, "rule": rule, "count": count, "sample": sample(pos, s.iloc[pos])}
+                )
+        if c.mean_min is not None or c.mean_max is not None:
+            x = _numeric(s)
+            mean = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+            ts = [Threshold(">=", c.mean_min)] if c.mean_min is not None else []
+            ts += [Threshold("<=", c.mean_max)] if c.mean_max is not None else []
+            if math.isnan(mean):
+                metrics.append(
+                    MetricValue(
+                        "mean",
+                        None,
+                        n=n,
+                        thresholds=tuple(ts),
+                        rule="point",
+                        outcome=Outcome.FAILED,
+                        slice={"column": c.name},
+                        reason="the column has no numeric values",
+                    )
+                )
+                failures.append({"column": c.name, "rule": "mean", "count": n, "sample": []})
+            elif gate_value("mean", mean, ts, c.name) is Outcome.FAILED:
+                failures.append(
+                    {"column": c.name, "rule": "mean", "count": None, "value": mean, "sample": []}
+                )
+    if not sch.extra_columns:
+        extra = [c for c in frame.columns if c not in {col.name for col in sch.columns}]
+        if gate_value("extra_columns", len(extra), zero, None) is Outcome.FAILED:
+            failures.append(
+                {"column": None, "rule": "extra_columns", "count": len(extra), "columns": extra[:20]}
+            )
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+    details: dict[str, Any] = {"rows": n, "failures": failures[:MAX_FAILURES]}
+    if len(failures) > MAX_FAILURES:
+        details["failures_left_out"] = len(failures) - MAX_FAILURES
+    if describe:
+        details["statistics"] = describe_data(frame)
+    return CheckResult(
+        name=name,
+        kind="data",
+        outcome=outcome,
+        metrics=metrics,
+        rule="point",
+        message=_message(failures, n, len(metrics)),
+        details=details,
+    )
+
+
+def _message(failures: list[dict[str, Any]], n: int, rules: int) -> str:
+    if not failures:
+        return f"all {rules} schema rules hold on {n} rows"
+    lines = [f"{len(failures)} of {rules} schema rules are violated on {n} rows:"]
+    for f in failures[:10]:
+        where = f"column {f['column']!r}" if f["column"] is not None else "the frame"
+        rows = ", ".join(f"row {x['row']}: {x['value']!r}" for x in f.get("sample", [])[:3])
+        count = (
+            f" ({f['count']} rows)"
+            if f.get("count") is not None and f["rule"] not in ("rows", "missing_column")
+            else ""
+        )
+        value = f" (value {f['value']:.4g})" if "value" in f else ""
+        lines.append(f"  {where}, rule {f['rule']}{count}{value}{': ' + rows if rows else ''}")
+    if len(failures) > 10:
+        lines.append(f"  ... and {len(failures) - 10} more in the report")
+    return "\n".join(lines)
