@@ -12,7 +12,7 @@ Examples
 ...     check_metric("accuracy", [0, 1], [0], min=0.5)
 ... except InputError as exc:
 ...     print(exc)
-y_pred: has 1 rows but y_true has 2; pass arrays of the same length, one entry per row.
+y_pred: has 1 rows but y_true has 2; pass arrays of the same length, one entry per row
 """
 
 from __future__ import annotations
