@@ -41,6 +41,7 @@ from scipy import special, stats
 
 from mltestkit.metrics import compute
 from mltestkit.stats.gate import gate, thresholds_from
+from mltestkit.stats.intervals import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "trust.md"
@@ -199,14 +200,16 @@ TARGETS: dict[str, tuple[float, float]] = {
     "alarm_fail_worse": (0.90, 1.0),
 }
 
-#: Looser bounds for a few hundred test sets (the CI test): wide enough for Monte Carlo
-#: noise, narrow enough that an interval half or twice as wide as it should be is caught.
+#: Looser bounds for a few hundred test sets at n=200 (the CI test): wide enough for Monte
+#: Carlo noise and for the lower power of a skewed metric near its edge at small n (about
+#: 80%, see docs/trust.md), narrow enough that an interval half or twice as wide as it should
+#: be is caught.
 CI_BOUNDS: dict[str, tuple[float, float]] = {
     "coverage": (0.90, 0.99),
     "acceptance_pass_at": (0.0, 0.06),
-    "acceptance_pass_better": (0.80, 1.0),
+    "acceptance_pass_better": (0.70, 1.0),
     "alarm_fail_at": (0.0, 0.06),
-    "alarm_fail_worse": (0.80, 1.0),
+    "alarm_fail_worse": (0.70, 1.0),
     "point_pass_at": (0.30, 0.70),
 }
 
@@ -292,14 +295,19 @@ def _map(fn: Callable[[Any], Any], tasks: list[Any], jobs: int) -> list[Any]:
         return list(pool.map(fn, tasks))
 
 
-def _pct(x: float, name: str | None = None) -> str:
+def off_target(x: float, reps: int, target: tuple[float, float]) -> bool:
+    """True when the simulated share ``x`` of ``reps`` is off ``target`` beyond Monte Carlo noise:
+    its 95% Wilson interval does not reach the target range."""
+    low, high = wilson(round(x * reps), reps, 0.95)
+    return bool(high < target[0] or low > target[1])
+
+
+def _pct(x: float, reps: int, name: str) -> str:
     text = f"{100 * x:.1f}%"
-    if name in TARGETS and not TARGETS[name][0] <= x <= TARGETS[name][1]:
-        return f"**{text}**"
-    return text
+    return f"**{text}**" if name in TARGETS and off_target(x, reps, TARGETS[name]) else text
 
 
-def table(rows: list[tuple[Process, dict[str, float]]]) -> str:
+def table(rows: list[tuple[Process, dict[str, float]]], reps: int) -> str:
     head = [
         "metric (interval)",
         "n",
@@ -341,7 +349,7 @@ def table(rows: list[tuple[Process, dict[str, float]]]) -> str:
     ]
     for p, f in rows:
         cells = [f"{p.metric} ({p.interval})", str(p.n), f"{p.truth:.4g}", f"{p.se:.4f}"]
-        cells += [_pct(f[k], k) for k in keys]
+        cells += [_pct(f[k], reps, k) for k in keys]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -359,7 +367,8 @@ def section(body: str, reps: int, seconds: float, jobs: int) -> str:
         f"{START}\n"
         f"{reps} simulated test sets per row, seed {SEED}, `make calibrate` "
         f"(`python bench/calibrate.py --reps {reps} --jobs {jobs}`), {seconds:.0f} s on "
-        f"Python {sys.version.split()[0]}, {versions}. Bold: outside the target. "
+        f"Python {sys.version.split()[0]}, {versions}. Bold: off the target by more than "
+        f"Monte Carlo noise (the 95% interval of the simulated share misses the target). "
         f"Monte Carlo error (one standard error) with {reps} test sets: "
         f"{100 * math.sqrt(0.95 * 0.05 / reps):.1f} points at 95%, "
         f"{100 * math.sqrt(0.025 * 0.975 / reps):.1f} at 2.5%, "
@@ -388,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     procs = processes()
     figs = _map(_row_task, [(p, args.reps) for p in procs], args.jobs)
     rows = list(zip(procs, figs, strict=True))
-    body = table(rows)
+    body = table(rows, args.reps)
     print(body, flush=True)
     if not args.no_write:
         grid, curves = power_curve(reps=args.reps, jobs=args.jobs)
@@ -399,8 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_section(args.page, section(body, args.reps, seconds, args.jobs))
         print(f"wrote {args.page} and {args.plot}")
     for p, f in rows:
-        for line in misses(f, TARGETS):
-            print(f"outside target: {p.label}: {line}")
+        for name, target in TARGETS.items():
+            if off_target(f[name], args.reps, target):
+                print(f"off target: {p.label}: {name} = {f[name]:.3f}, target [{target[0]}, {target[1]}]")
     return 0
 
 

@@ -1,0 +1,141 @@
+"""Calibration of the gates, reduced: a few hundred simulated test sets per metric at n=200.
+
+The full run (``make calibrate``, 1000 test sets, n=200 and n=5000) writes docs/trust.md.
+Here the bounds are looser, to allow for Monte Carlo noise, but tight enough that an interval
+half or twice as wide as it should be fails them; the last tests prove that.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mltestkit import check_metric
+from mltestkit.stats.gate import gate, thresholds_from
+
+REPS = 300
+
+
+def _load_calibrate():
+    path = Path(__file__).resolve().parent.parent / "bench" / "calibrate.py"
+    spec = importlib.util.spec_from_file_location("mltestkit_calibrate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+cal = _load_calibrate()
+PROCESSES = {
+    p.metric: p
+    for p in (
+        make(200) for make in (cal.accuracy_process, cal.roc_auc_process, cal.f1_process, cal.rmse_process)
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return {name: cal.simulate(p, REPS) for name, p in PROCESSES.items()}
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_gates_are_calibrated(name, simulated):
+    figs = cal.figures(PROCESSES[name], simulated[name])
+    assert cal.misses(figs, cal.CI_BOUNDS) == []
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_population_standard_error_matches_the_simulated_spread(name, simulated):
+    # the 3.3 SE shifts are only meaningful if the population SE is right
+    sd = float(np.std(simulated[name][:, 0], ddof=1))
+    assert sd == pytest.approx(PROCESSES[name].se, rel=0.15)
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_population_value_is_the_mean_of_the_estimates(name, simulated):
+    p = PROCESSES[name]
+    mean = float(np.mean(simulated[name][:, 0]))
+    assert abs(mean - p.truth) < 0.5 * p.se
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_simulation_gates_exactly_as_check_metric_does(name):
+    p = PROCESSES[name]
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        data = cal.draw(p, rng)
+        value, low, high = cal.estimate(p, data)
+        for threshold in (p.truth - p.se, p.truth, p.truth + p.se):
+            bound = {"min": threshold} if p.higher_is_better else {"max": threshold}
+            req = thresholds_from(bound.get("min"), bound.get("max"))
+            for rule in cal.RULES:
+                result = check_metric(p.metric, **data, **bound, rule=rule)
+                assert result.metrics[0].value == value
+                assert (result.metrics[0].ci.low, result.metrics[0].ci.high) == (low, high)
+                assert result.outcome == gate(value, low, high, req, rule)
+
+
+def test_simulation_is_reproducible():
+    p = PROCESSES["accuracy"]
+    assert np.array_equal(cal.simulate(p, 20), cal.simulate(p, 20))
+    assert not np.array_equal(cal.simulate(p, 20), cal.simulate(p, 20, seed=1))
+
+
+def _scaled(factor: float):
+    """An estimator whose interval is ``factor`` times as wide as the real one, around the estimate."""
+
+    def estimator(process, data):
+        value, low, high = cal.estimate(process, data)
+        return value, value - factor * (value - low), value + factor * (high - value)
+
+    return estimator
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_the_bounds_catch_a_broken_interval(factor):
+    p = PROCESSES["accuracy"]
+    figs = cal.figures(p, cal.simulate(p, REPS, estimator=_scaled(factor)))
+    found = cal.misses(figs, cal.CI_BOUNDS)
+    assert any(line.startswith("coverage") for line in found)
+    if factor < 1:  # too narrow: false passes and false alarms at the threshold
+        assert any(line.startswith("acceptance_pass_at") for line in found)
+        assert any(line.startswith("alarm_fail_at") for line in found)
+    else:  # too wide: no power
+        assert any(line.startswith("acceptance_pass_better") for line in found)
+        assert any(line.startswith("alarm_fail_worse") for line in found)
+
+
+def test_the_bounds_catch_an_interval_centred_on_the_wrong_side():
+    p = PROCESSES["rmse"]
+
+    def shifted(process, data):
+        value, low, high = cal.estimate(process, data)
+        d = process.se
+        return value - d, low - d, high - d  # optimistic by one standard error
+
+    figs = cal.figures(p, cal.simulate(p, REPS, estimator=shifted))
+    assert any(line.startswith("acceptance_pass_at") for line in cal.misses(figs, cal.CI_BOUNDS))
+
+
+def test_misses_names_the_figure_and_its_bounds():
+    assert cal.misses({"coverage": 0.85}, {"coverage": (0.9, 0.99)}) == [
+        "coverage = 0.850 outside [0.9, 0.99]"
+    ]
+    assert cal.misses({"coverage": 0.95}, {"coverage": (0.9, 0.99)}) == []
+
+
+def test_population_values_of_the_processes():
+    # the formulas behind the known truths, checked against direct computations
+    f1 = cal.f1_process(1000, (0.3, 0.1, 0.1, 0.5))
+    assert f1.truth == pytest.approx(0.6 / 0.8)
+    auc = cal.roc_auc_process(1000, 0.85)
+    assert auc.params[0] / math.sqrt(2) == pytest.approx(1.0364, abs=1e-4)  # Phi^-1(0.85)
+    assert cal.rmse_process(800, 2.0).se == pytest.approx(0.05)
+    assert cal.accuracy_process(100, 0.9).se == pytest.approx(0.03)
