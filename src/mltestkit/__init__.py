@@ -24,6 +24,7 @@ from .errors import CheckFailure, ConfigError, InputError, MissingDependencyErro
 #: seed filled in, and records the result on the running test.
 CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
+    "check_slices": ("mltestkit.slices", "slice"),
     "check_schema": ("mltestkit.data.schema", "data"),
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
@@ -38,6 +39,9 @@ _LAZY: dict[str, str] = {
     "Threshold": "mltestkit.results",
     "Outcome": "mltestkit.results",
     "METRICS": "mltestkit.metrics",
+    "SliceCounts": "mltestkit.slices",
+    "slice_counts": "mltestkit.slices",
+    "merge": "mltestkit.slices",
     "fingerprint": "mltestkit.report",
     "read_report": "mltestkit.report",
     "write_report": "mltestkit.report",
@@ -80,5 +84,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
+    from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
