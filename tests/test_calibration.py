@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 from mltestkit import check_metric
+from mltestkit.metrics import compute
 from mltestkit.stats.gate import gate, thresholds_from
+from mltestkit.stats.intervals import percentile_interval, row_bootstrap
 
 REPS = 300
 
@@ -139,3 +141,24 @@ def test_population_values_of_the_processes():
     assert auc.params[0] / math.sqrt(2) == pytest.approx(1.0364, abs=1e-4)  # Phi^-1(0.85)
     assert cal.rmse_process(800, 2.0).se == pytest.approx(0.05)
     assert cal.accuracy_process(100, 0.9).se == pytest.approx(0.03)
+
+
+def test_mean_losses_get_a_skew_corrected_interval():
+    # Squared errors are skewed: plain percentile ends of their mean sit too low, so an RMSE at
+    # the threshold passed under acceptance 4.1% of the time at n=200 instead of at most 2.5%.
+    p = PROCESSES["rmse"]
+
+    def percentile(process, data):
+        e2 = (data["y_pred"] - data["y_true"]) ** 2
+        reps = row_bootstrap(
+            lambda idx: e2[idx].mean(axis=1), e2.size, n_boot=1000, rng=np.random.default_rng(0)
+        )
+        low, high = percentile_interval(reps, 0.95)
+        return float(np.sqrt(e2.mean())), float(np.sqrt(low)), float(np.sqrt(high))
+
+    fixed = cal.figures(p, cal.simulate(p, 1000))
+    plain = cal.figures(p, cal.simulate(p, 1000, estimator=percentile))
+    assert fixed["acceptance_pass_at"] <= 0.035 < plain["acceptance_pass_at"]
+    assert 0.94 <= fixed["coverage"] <= 0.96
+    data = cal.draw(p, np.random.default_rng(0))
+    assert compute("rmse", **data).method == "bootstrap-bca"
