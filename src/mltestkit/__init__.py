@@ -25,10 +25,12 @@ from .errors import CheckFailure, ConfigError, InputError, MissingDependencyErro
 CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
     "check_slices": ("mltestkit.slices", "slice"),
+    "check_fairness": ("mltestkit.fairness", "fairness"),
     "check_schema": ("mltestkit.data.schema", "data"),
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
     "check_leakage": ("mltestkit.data.leakage", "data"),
+    "check_expectations": ("mltestkit.data.great_expectations", "data"),
 }
 
 #: Other public names, imported lazily: name -> module.
@@ -79,11 +81,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data.drift import check_drift  # noqa: F401
+    from .data.great_expectations import check_expectations  # noqa: F401
     from .data.integrity import check_integrity  # noqa: F401
     from .data.leakage import check_leakage  # noqa: F401
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
+    from .fairness import check_fairness  # noqa: F401
     from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
