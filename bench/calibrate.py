@@ -234,6 +234,120 @@ def _row_task(args: tuple[Process, int]) -> dict[str, float]:
     return figures(process, simulate(process, reps))
 
 
+# ---------------------------------------------------------------- families of slices, comparisons
+
+
+def _rng(label: str, seed: int = SEED) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(label.encode())])
+
+
+def holm_slices(
+    reps: int, *, slices: int = 50, rows: int = 200, p: float = 0.85, seed: int = SEED
+) -> dict[str, float]:
+    """``slices`` slices of ``rows`` rows, every one with true accuracy ``p`` = the threshold.
+
+    ``check_slices(..., min=p, rule="alarm")`` fails when any slice is significantly below
+    after Holm's correction; the uncorrected figure is the share of runs in which at least one
+    slice's own interval lies wholly below the threshold.
+    """
+    from mltestkit import check_slices
+
+    rng = _rng(f"holm/{slices}/{rows}/{p}", seed)
+    # categorical labels: a numeric column with many levels would be binned
+    group = np.repeat(np.array([f"s{i:02d}" for i in range(slices)]), rows)
+    holm = plain = 0
+    for _ in range(reps):
+        y = rng.integers(0, 2, group.size)
+        pred = np.where(rng.random(group.size) < p, y, 1 - y)
+        result = check_slices("accuracy", y, pred, by={"slice": group}, min=p, rule="alarm")
+        assert len(result.metrics) == slices and result.details["holm"]
+        holm += str(result.outcome) == "failed"
+        plain += any(m.ci is not None and m.ci.high < p for m in result.metrics)
+    return {"holm": holm / reps, "uncorrected": plain / reps}
+
+
+#: Joint cells (both right, only the baseline right, only the current right, both wrong) of a
+#: baseline with accuracy 0.85 and a current model ``difference`` better, 10% discordant rows.
+def _paired_cells(difference: float) -> list[float]:
+    only_base, only_cur = 0.05 - difference / 2, 0.05 + difference / 2
+    return [0.85 - only_base, only_base, only_cur, 0.10 + only_base - 0.05]
+
+
+def paired_comparison(
+    reps: int, *, n: int, difference: float, margin: float = 0.02, seed: int = SEED
+) -> float:
+    """P(the comparison passes) for two models scored on the same ``n`` rows, as users run it:
+    ``check_metric(..., keep_rows=True)`` in two reports, then ``compare_reports`` with a
+    non-inferiority margin. Passing means the outcome is better, same or non-inferior."""
+    from mltestkit import check_metric
+    from mltestkit.report import build_report, provenance
+    from mltestkit.report.compare import compare_reports
+
+    prov = provenance(seed=0)
+    rng = _rng(f"compare/{n}/{difference!r}/{margin!r}", seed)
+    cells = np.asarray(_paired_cells(difference))
+
+    def report(y: np.ndarray, right: np.ndarray) -> dict[str, Any]:
+        check = check_metric("accuracy", y, np.where(right, y, 1 - y), min=0.5, keep_rows=True)
+        return build_report([{"test": "test_model", "index": 0, **check.to_dict()}], provenance=prov)
+
+    passed = 0
+    for _ in range(reps):
+        y = rng.integers(0, 2, n)
+        cell = rng.choice(4, size=n, p=cells)
+        base, cur = report(y, cell <= 1), report(y, (cell == 0) | (cell == 2))
+        row = compare_reports(base, cur, margins={"accuracy": margin})["rows"][0]
+        passed += row["outcome"] in ("better", "same", "non-inferior")
+    return passed / reps
+
+
+def family_rows(reps: int, jobs: int) -> list[tuple[str, str, str, str, float]]:
+    """(check, setting, figure, target, simulated share) for the Holm and comparison rows."""
+    m = 0.02
+    tasks: list[tuple[Callable[..., Any], dict[str, Any]]] = [(holm_slices, {"reps": reps})]
+    tasks += [
+        (paired_comparison, {"reps": reps, "n": n, "difference": d, "margin": m})
+        for n in (200, 5000)
+        for d in (-m, 0.0)
+    ]
+    out = _map(_call, tasks, jobs)
+    holm = out[0]
+    slices = "check_slices, alarm rule, Holm"
+    setting = "50 slices x 200 rows, accuracy 0.85 in each, min=0.85"
+    rows = [
+        (slices, setting, "P(fail): any false alarm, with Holm", "<= 5%", holm["holm"]),
+        (slices, setting, "P(any slice's own interval below), uncorrected", "-", holm["uncorrected"]),
+    ]
+    for (_, kw), share in zip(tasks[1:], out[1:], strict=True):
+        where = "at the margin" if kw["difference"] < 0 else "equal models"
+        rows.append(
+            (
+                f"compare_reports, paired (McNemar/Tango), margin {m}",
+                f"accuracy 0.85, n={kw['n']}, true difference {kw['difference']:+g}",
+                f"P(pass), {where}",
+                "<= 2.5%" if kw["difference"] < 0 else "(reported)",
+                share,
+            )
+        )
+    return rows
+
+
+def _call(task: tuple[Callable[..., Any], dict[str, Any]]) -> Any:
+    fn, kwargs = task
+    return fn(**kwargs)
+
+
+def family_table(rows: list[tuple[str, str, str, str, float]], reps: int) -> str:
+    lines = ["| check | setting | figure | target | simulated |", "|---|---|---|---|---|"]
+    for check, setting, figure, target, share in rows:
+        text = f"{100 * share:.1f}%"
+        limit = {"<= 5%": 0.05, "<= 2.5%": 0.025}.get(target)
+        if limit is not None and off_target(share, reps, (0.0, limit)):
+            text = f"**{text}**"
+        lines.append(f"| {check} | {setting} | {figure} | {target} | {text} |")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- the power curve
 
 
@@ -397,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     procs = processes()
     figs = _map(_row_task, [(p, args.reps) for p in procs], args.jobs)
     rows = list(zip(procs, figs, strict=True))
-    body = table(rows, args.reps)
+    body = table(rows, args.reps) + "\n\n" + family_table(family_rows(args.reps, args.jobs), args.reps)
     print(body, flush=True)
     if not args.no_write:
         grid, curves = power_curve(reps=args.reps, jobs=args.jobs)

@@ -162,3 +162,14 @@ def test_mean_losses_get_a_skew_corrected_interval():
     assert 0.94 <= fixed["coverage"] <= 0.96
     data = cal.draw(p, np.random.default_rng(0))
     assert compute("rmse", **data).method == "bootstrap-bca"
+
+
+def test_holm_keeps_family_wise_false_alarms_down_where_the_uncorrected_rate_is_high():
+    figs = cal.holm_slices(150)
+    assert figs["holm"] <= 0.06  # target 5%, by design 2.5%
+    assert figs["uncorrected"] >= 0.5  # the same bound would catch a missing correction
+
+
+def test_paired_comparison_rarely_passes_a_model_worse_by_the_margin():
+    assert cal.paired_comparison(200, n=200, difference=-0.02) <= 0.06
+    assert cal.paired_comparison(100, n=5000, difference=0.0) >= 0.8  # equal models pass at n=5000
