@@ -140,7 +140,7 @@ def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.n
     return codes.astype(np.int64), labels
 
 
-def _columns(by: Any, n: int) -> dict[str, Any]:
+def slice_columns(by: Any, n: int) -> dict[str, Any]:
     """The slice columns as name -> column, each of length ``n``."""
     import pandas as pd
 
@@ -203,7 +203,7 @@ class _Slicing:
 
 def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any = None) -> list[_Slicing]:
     """Factorize the slice columns once and build every requested slicing (columns and their combinations)."""
-    cols = _columns(by, n)
+    cols = slice_columns(by, n)
     bins_of = bins if isinstance(bins, Mapping) else dict.fromkeys(cols, bins)
     unknown = [k for k in bins_of if k not in cols]
     if unknown:

@@ -1,0 +1,377 @@
+"""Group fairness: per-group rates and disparities between groups, with seeded bootstrap intervals
+and gates: :func:`check_fairness`.
+
+Groups are the combinations of the sensitive columns present in the data (intersectional when
+there are several columns, as in fairlearn). Every figure is a function of the per-group confusion
+counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slices`; the interval of
+each disparity comes from a multinomial bootstrap over all group x cell counts, which is the row
+bootstrap in distribution and costs nothing per row.
+
+Requirements name a disparity of :data:`DISPARITIES`. In ``max={...}`` a name is an upper bound and
+in ``min={...}`` a lower bound; a name may also carry its direction as a suffix (``_max`` or ``_min``),
+which then holds in either dict: ``max={"equalized_odds_difference": 0.1}`` and
+``min={"demographic_parity_ratio": 0.8}`` say the same as
+``max={"equalized_odds_difference": 0.1, "demographic_parity_ratio_min": 0.8}``.
+Without any requirement, the four-fifths rule (``demographic_parity_ratio >= 0.8``) is checked.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mltestkit import check_fairness
+>>> rng = np.random.default_rng(0)
+>>> sex = rng.choice(["F", "M"], 4000)
+>>> y = rng.integers(0, 2, 4000)
+>>> pred = np.where(rng.random(4000) < 0.85, y, 1 - y)
+>>> r = check_fairness(y, pred, sensitive={"sex": sex}, max={"equalized_odds_difference": 0.1})
+>>> r.outcome.value, r.metrics[2].name, round(r.metrics[2].value, 3)
+('passed', 'equalized_odds_difference', 0.002)
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
+from .errors import InputError
+from .metrics import proportion_counts
+from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from .slices import Key, slice_columns, slicings
+from .stats import intervals as iv
+from .stats.gate import check_level, check_rule, gate
+
+#: Per-group rates: name -> the proportion metric of :mod:`mltestkit.metrics` that computes it.
+GROUP_METRICS = {
+    "selection_rate": "selection_rate",
+    "tpr": "recall",
+    "fpr": "fpr",
+    "fnr": "fnr",
+    "precision": "precision",
+    "accuracy": "accuracy",
+}
+
+
+@dataclass(frozen=True)
+class Disparity:
+    """A disparity between groups: the spread (``difference``: max - min) or the ``ratio`` (min / max)
+    of one or more group rates; with several rates the worst one counts (the largest difference,
+    the smallest ratio)."""
+
+    name: str
+    rates: tuple[str, ...]
+    kind: str  # difference | ratio
+    description: str
+
+
+DISPARITIES: dict[str, Disparity] = {
+    d.name: d
+    for d in [
+        Disparity(
+            "demographic_parity_difference", ("selection_rate",), "difference", "spread of selection rates"
+        ),
+        Disparity(
+            "demographic_parity_ratio", ("selection_rate",), "ratio", "lowest / highest selection rate"
+        ),
+        Disparity(
+            "equalized_odds_difference", ("tpr", "fpr"), "difference", "larger of the TPR and FPR spreads"
+        ),
+        Disparity("equalized_odds_ratio", ("tpr", "fpr"), "ratio", "smaller of the TPR and FPR ratios"),
+        Disparity("equal_opportunity_difference", ("tpr",), "difference", "spread of true positive rates"),
+        Disparity("equal_opportunity_ratio", ("tpr",), "ratio", "lowest / highest true positive rate"),
+        Disparity("fpr_gap", ("fpr",), "difference", "spread of false positive rates"),
+        Disparity("fnr_gap", ("fnr",), "difference", "spread of false negative rates"),
+        Disparity("predictive_parity_gap", ("precision",), "difference", "spread of precisions"),
+        Disparity("accuracy_gap", ("accuracy",), "difference", "spread of accuracies"),
+    ]
+}
+
+#: The four-fifths rule: the lowest selection rate is at least 80% of the highest.
+FOUR_FIFTHS = 0.8
+
+
+def requirements(max: Any, min: Any) -> list[tuple[str, Threshold]]:
+    """Parse ``max=`` / ``min=`` dicts into (disparity, threshold) pairs; see the module docs."""
+    out: list[tuple[str, Threshold]] = []
+    for argument, given, default_op in (("max", max, "<="), ("min", min, ">=")):
+        if given is None:
+            continue
+        if not isinstance(given, Mapping):
+            raise InputError(
+                argument,
+                f"must be a dict of disparity name -> bound, got {type(given).__name__}",
+                f"pass e.g. {argument}={{'equalized_odds_difference': 0.1}}",
+            )
+        for key, value in given.items():
+            name, op = str(key), default_op
+            for suffix, sop in (("_max", "<="), ("_min", ">=")):
+                if name.endswith(suffix) and name.removesuffix(suffix) in DISPARITIES:
+                    name, op = name.removesuffix(suffix), sop
+            if name not in DISPARITIES:
+                close = difflib.get_close_matches(
+                    str(key), [*DISPARITIES, *(f"{d}_min" for d in DISPARITIES)], n=1
+                )
+                hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(DISPARITIES)}"
+                raise InputError(argument, f"unknown disparity {key!r}", hint)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(
+                    argument, f"bound of {key!r} must be a finite number, got {value!r}", "pass e.g. 0.1"
+                )
+            out.append((name, Threshold(op, float(value))))
+    return out
+
+
+def _spread(rates: np.ndarray, kind: str) -> np.ndarray:
+    """max - min or min / max over the last axis, ignoring undefined (NaN) groups; NaN with < 2 groups."""
+    defined = np.isfinite(rates)
+    hi = np.where(defined, rates, -np.inf).max(axis=-1)
+    lo = np.where(defined, rates, np.inf).min(axis=-1)
+    enough = defined.sum(axis=-1) >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = hi - lo if kind == "difference" else np.where(hi > 0, lo / np.where(hi > 0, hi, 1), np.nan)
+    return np.where(enough, value, np.nan)
+
+
+def _disparity(d: Disparity, rates: Mapping[str, np.ndarray]) -> np.ndarray:
+    parts = np.stack([_spread(rates[r], d.kind) for r in d.rates])
+    return parts.max(axis=0) if d.kind == "difference" else parts.min(axis=0)
+
+
+def _rates(cm: np.ndarray) -> dict[str, np.ndarray]:
+    """Group rates from binary confusion counts of shape (..., G, 2, 2) (class 1 positive)."""
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, metric in GROUP_METRICS.items():
+            k, n = proportion_counts(metric, cm, 1)
+            out[name] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    return out
+
+
+def check_fairness(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive: Any,
+    max: Mapping[str, float] | None = None,
+    min: Mapping[str, float] | None = None,
+    pos_label: Any = None,
+    min_size: int = 0,
+    bins: Any = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    name: str = "fairness",
+) -> CheckResult:
+    """Per-group rates and disparities between groups, with bootstrap intervals, gated.
+
+    Parameters
+    ----------
+    y_true, y_pred:
+        True and predicted labels; binary, or any labels with ``pos_label`` (then one-vs-rest).
+    sensitive:
+        The sensitive columns (DataFrame, dict of named arrays, Series or one array). Groups are
+        the combinations of their values present in the data; missing values form ``"(missing)"``,
+        numeric columns are binned as in :func:`~mltestkit.slices.check_slices` (``bins=``).
+    max, min:
+        Bounds on disparities (see :data:`DISPARITIES` and the module docs for the key names).
+        Without any, the four-fifths rule ``demographic_parity_ratio >= 0.8`` is gated.
+    pos_label:
+        The favourable (positive) label when the labels are not 0/1.
+    min_size:
+        Groups with fewer rows are reported but left out of the disparities.
+    rule, confidence, n_boot, seed:
+        Gate rule, interval level, bootstrap replicates and seed.
+    name:
+        Name of the check in the report.
+
+    Returns
+    -------
+    CheckResult
+        Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, gated when
+        required), then the six rates of every group (``slice`` = the group, Wilson intervals,
+        not gated). ``details``: the group table, each disparity with its lowest and highest
+        group, and the four-fifths rule.
+
+    Examples
+    --------
+    >>> r = check_fairness([1, 0, 1, 0] * 50, [1, 0, 0, 0] * 50, sensitive={"g": ["a", "a", "b", "b"] * 50},
+    ...                    max={"demographic_parity_difference": 0.9})
+    >>> r.details["disparities"]["demographic_parity_difference"]["value"]
+    0.5
+    """
+    rule = check_rule(rule)
+    level = check_level(confidence)
+    n_boot = check_n_boot(n_boot)
+    rng = check_seed(seed)
+    required = requirements(max, min)
+    if not required:
+        required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
+    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
+        raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
+    yt = as_1d(y_true, "y_true")
+    yp = as_1d(y_pred, "y_pred")
+    same_length(yt, "y_true", yp, "y_pred")
+    classes, t, p = encode_labels(yt, yp)
+    assert p is not None
+    if len(classes) > 2 and pos_label is None:
+        raise InputError(
+            "pos_label",
+            f"fairness rates need a favourable label and the labels have {len(classes)} classes",
+            "pass pos_label=<the favourable label>",
+        )
+    pos = positive_index(classes, pos_label, "fairness")
+    try:
+        (sl,) = slicings(sensitive, len(yt), bins=bins, combos=[tuple(slice_columns(sensitive, len(yt)))])
+    except InputError as exc:
+        raise InputError("sensitive", exc.problem, exc.fix) from None
+    size = len(sl.keys)
+    binary = (sl.codes * 2 + (t == pos)) * 2 + (p == pos)
+    cm = np.bincount(binary, minlength=size * 4).reshape(size, 2, 2)
+    rows = cm.sum(axis=(1, 2))
+    used = rows >= builtins.max(min_size, 1)
+    if used.sum() < 2:
+        detail = (
+            "all rows are in one group"
+            if (rows > 0).sum() < 2
+            else f"fewer than two groups have {min_size} rows"
+        )
+        reason = f"disparities need two groups and {detail}"
+    else:
+        reason = "fewer than two groups where the rates are defined"
+
+    rates = _rates(cm)
+    masked = {k: np.where(used, v, np.nan) for k, v in rates.items()}
+    flat = np.where(used[:, None, None], cm, 0).reshape(-1)
+    total = int(flat.sum())
+    draws = (
+        rng.multinomial(total, flat / total, size=n_boot).reshape(n_boot, size, 2, 2)
+        if total > 0
+        else np.zeros((n_boot, size, 2, 2), dtype=np.int64)
+    )
+    boot = {k: np.where(used, v, np.nan) for k, v in _rates(draws).items()}
+
+    values: list[MetricValue] = []
+    by_name: dict[str, list[Threshold]] = {}
+    for dname, th in required:
+        by_name.setdefault(dname, []).append(th)
+    disparities: dict[str, Any] = {}
+    outcomes = []
+    for d in DISPARITIES.values():
+        value = _finite(_disparity(d, masked))
+        low, high = iv.percentile_interval(_disparity(d, boot), level)
+        thresholds = by_name.get(d.name, [])
+        outcome = gate(value, low, high, thresholds, rule)
+        if outcome is not None:
+            outcomes.append(outcome)
+        rate = d.rates[0] if len(d.rates) == 1 else _worst_rate(d, masked)
+        lowest, highest = _extremes(masked[rate], sl.keys)
+        values.append(
+            MetricValue(
+                name=d.name,
+                value=value,
+                n=int(rows[used].sum()),
+                ci=Interval(_finite(low), _finite(high), level, "bootstrap-cells")
+                if value is not None
+                else None,
+                thresholds=tuple(thresholds),
+                rule=rule if thresholds else None,
+                outcome=outcome,
+                reason=None if value is not None else reason,
+            )
+        )
+        disparities[d.name] = {
+            "value": value,
+            "low": _finite(low) if value is not None else None,
+            "high": _finite(high) if value is not None else None,
+            "rate": rate,
+            "lowest_group": lowest,
+            "highest_group": highest,
+            "outcome": outcome.value if outcome else None,
+        }
+    table = []
+    for g, key in enumerate(sl.keys):
+        row: dict[str, Any] = {**dict(key), "rows": int(rows[g])}
+        for rname, metric in GROUP_METRICS.items():
+            k, n = proportion_counts(metric, cm[g], 1)
+            v = _finite(rates[rname][g])
+            lo, hi = (float(x) for x in iv.wilson(k, n, level))
+            values.append(
+                MetricValue(
+                    name=rname,
+                    value=v,
+                    n=int(n),
+                    ci=Interval(lo, hi, level, "wilson") if v is not None else None,
+                    slice=dict(key),
+                    reason=None if v is not None else "its denominator is zero in this group",
+                )
+            )
+            row[rname] = v
+        table.append(row)
+
+    ratio = disparities["demographic_parity_ratio"]["value"]
+    four_fifths = {"ratio": ratio, "holds": None if ratio is None else bool(ratio >= FOUR_FIFTHS)}
+    outcome = worst(outcomes)
+    columns = list(dict(sl.keys[0]).keys()) if sl.keys else []
+    return CheckResult(
+        name=name,
+        kind="fairness",
+        outcome=outcome,
+        metrics=values,
+        rule=rule,
+        message=_message(values, outcome, disparities, size, columns),
+        details={
+            "sensitive": columns,
+            "groups": table,
+            "disparities": disparities,
+            "four_fifths": four_fifths,
+            "min_size": min_size,
+        },
+    )
+
+
+def _finite(x: Any) -> float | None:
+    f = float(x)
+    return f if math.isfinite(f) else None
+
+
+def _worst_rate(d: Disparity, rates: Mapping[str, np.ndarray]) -> str:
+    spreads = [float(_spread(rates[r], d.kind)) for r in d.rates]
+    spreads = [
+        s if math.isfinite(s) else (-math.inf if d.kind == "difference" else math.inf) for s in spreads
+    ]
+    pick = int(np.argmax(spreads)) if d.kind == "difference" else int(np.argmin(spreads))
+    return d.rates[pick]
+
+
+def _extremes(rate: np.ndarray, keys: list[Key]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    defined = np.flatnonzero(np.isfinite(rate))
+    if defined.size == 0:
+        return None, None
+    lo = defined[np.argmin(rate[defined])]
+    hi = defined[np.argmax(rate[defined])]
+    return dict(keys[lo]), dict(keys[hi])
+
+
+def _message(
+    values: list[MetricValue],
+    outcome: Outcome,
+    disparities: Mapping[str, Any],
+    groups: int,
+    columns: list[str],
+) -> str:
+    gated = [v for v in values if v.outcome is not None]
+    text = f"fairness over {groups} groups of {', '.join(columns)}: {outcome.value}"
+    for v in gated:
+        text += f"\n  {v.describe()}"
+        info = disparities[v.name]
+        if info["lowest_group"] is not None and v.value is not None:
+            lo = ", ".join(f"{k}={x}" for k, x in info["lowest_group"].items())
+            hi = ", ".join(f"{k}={x}" for k, x in info["highest_group"].items())
+            text += f" ({info['rate']} lowest for {lo}, highest for {hi})"
+    return text
