@@ -32,6 +32,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_drift": ("mltestkit.data.drift", "data"),
     "check_leakage": ("mltestkit.data.leakage", "data"),
     "check_expectations": ("mltestkit.data.great_expectations", "data"),
+    "check_deepchecks": ("mltestkit.data.deepchecks", "data"),
 }
 
 #: Other public names, imported lazily: name -> module.
@@ -81,6 +82,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .data.deepchecks import check_deepchecks  # noqa: F401
     from .data.drift import check_drift  # noqa: F401
     from .data.great_expectations import check_expectations  # noqa: F401
     from .data.integrity import check_integrity  # noqa: F401

@@ -192,7 +192,7 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
         metrics.append(
             MetricValue(
                 name=config.type,
-                value=float(value) if number else None,
+                value=float(value) if number and value is not None else None,
                 n=res.get("element_count"),
                 outcome=outcome,
                 slice={"column": str(column)} if column is not None else None,
