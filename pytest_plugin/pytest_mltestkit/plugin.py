@@ -36,6 +36,10 @@ class Settings:
     rule: str
     confidence: float
     seed: int
+    baseline: str | None = None
+    margins: tuple[str, ...] = ()
+    model_card: str | None = None
+    html: str | None = None
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
@@ -107,11 +111,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ml-seed", default=None, type=_typed("seed"), help="seed of every bootstrap and sample (default 0)"
     )
+    group.addoption(
+        "--ml-baseline",
+        metavar="PATH",
+        default=None,
+        help="compare with the baseline report at PATH; a regression fails the run",
+    )
+    group.addoption(
+        "--ml-margin",
+        metavar="NAME=VALUE",
+        action="append",
+        default=None,
+        help="non-inferiority margin of a metric for --ml-baseline (repeatable; a bare number: every metric)",
+    )
+    group.addoption(
+        "--ml-model-card", metavar="PATH", default=None, help="write a Markdown model card of the run to PATH"
+    )
+    group.addoption(
+        "--ml-html", metavar="PATH", default=None, help="write a self-contained HTML report to PATH"
+    )
     parser.addini("ml", "run ML checks without --ml", type="bool", default=False)
     parser.addini("ml_report", "path of the JSON report", type="string", default="")
     parser.addini("ml_gate", "gate rule: acceptance, alarm or point", type="string", default="acceptance")
     parser.addini("ml_confidence", "interval level", type="string", default="0.95")
     parser.addini("ml_seed", "seed of every bootstrap and sample", type="string", default="0")
+    parser.addini("ml_baseline", "path of the baseline report to compare with", type="string", default="")
+    parser.addini(
+        "ml_margins", "non-inferiority margins, e.g. accuracy=0.01 recall=0.02", type="args", default=[]
+    )
+    parser.addini("ml_model_card", "path of the Markdown model card", type="string", default="")
+    parser.addini("ml_html", "path of the HTML report", type="string", default="")
 
 
 def _ini(config: pytest.Config, kind: str) -> Any:
@@ -129,8 +158,22 @@ def resolve_settings(config: pytest.Config) -> Settings:
         return value if value is not None else _ini(config, kind)
 
     enabled = bool(config.getoption("ml") or config.getini("ml"))
-    report = config.getoption("ml_report") or str(config.getini("ml_report")).strip() or None
-    return Settings(enabled, report, pick("gate"), pick("confidence"), pick("seed"))
+
+    def path(name: str) -> str | None:
+        return config.getoption(name) or str(config.getini(name)).strip() or None
+
+    margins = tuple(config.getoption("ml_margin") or config.getini("ml_margins") or ())
+    return Settings(
+        enabled,
+        path("ml_report"),
+        pick("gate"),
+        pick("confidence"),
+        pick("seed"),
+        baseline=path("ml_baseline"),
+        margins=margins,
+        model_card=path("ml_model_card"),
+        html=path("ml_html"),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -29,6 +29,7 @@ class MLSession:
         self.workers = 0
         self.report: dict[str, Any] | None = None
         self.write_error: str | None = None
+        self.output_lines: list[tuple[str, bool]] = []
 
     # ------------------------------------------------------------------ every process
     @pytest.hookimpl(wrapper=True)
@@ -113,6 +114,8 @@ class MLSession:
         prov["workers"] = self.workers
         self.report = build_report(checks, provenance=prov, tests=tests, lost_tests=self.lost)
         self.config.hook.pytest_mltestkit_report(report=self.report, config=self.config)
+        if self.settings.baseline and not self._compare_with_baseline():
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.report:
             path = self.config.invocation_params.dir / self.settings.report
             try:
@@ -120,6 +123,42 @@ class MLSession:
             except (OSError, ValueError, ReportError) as exc:
                 self.write_error = f"could not write the ML report to {path}: {exc}"
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if (self.settings.model_card or self.settings.html) and not self._write_outputs():
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _compare_with_baseline(self) -> bool:
+        """Add the baseline comparison to the report; ``False`` on a regression or an unusable baseline."""
+        from mltestkit.render.outputs import attach_baseline, comparison_lines
+
+        assert self.report is not None and self.settings.baseline
+        path = self.config.invocation_params.dir / self.settings.baseline
+        try:
+            comparison = attach_baseline(self.report, path, self.settings.margins)
+        except Exception as exc:  # a bad baseline must not turn into an INTERNALERROR
+            self.output_lines.append((f"baseline comparison failed: {_text(exc)}", True))
+            return False
+        bad = comparison["regressions"] > 0
+        self.output_lines += [(line, bad) for line in comparison_lines(comparison)]
+        return not bad
+
+    def _write_outputs(self) -> bool:
+        """Write the model card and the HTML page; ``False`` (with a message) if that fails."""
+        from mltestkit.render.outputs import write_outputs
+
+        assert self.report is not None
+        here = self.config.invocation_params.dir
+        try:
+            paths = write_outputs(
+                self.report,
+                model_card=here / self.settings.model_card if self.settings.model_card else None,
+                html=here / self.settings.html if self.settings.html else None,
+                meta=here / "model_card.yaml",
+            )
+        except Exception as exc:  # a rendering problem must not turn into an INTERNALERROR
+            self.output_lines.append((f"could not write the model card or HTML report: {_text(exc)}", True))
+            return False
+        self.output_lines += [(f"ML output: {p}", False) for p in paths]
+        return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker or self.report is None:
@@ -128,7 +167,7 @@ class MLSession:
 
         tr = terminalreporter
         checks = self.report["checks"]
-        if checks or self.write_error:
+        if checks or self.write_error or self.output_lines:
             tr.write_sep("=", "mltestkit")
         for line in summary_lines(checks):
             tr.write_line(line)
@@ -146,3 +185,11 @@ class MLSession:
             tr.write_line(self.write_error, red=True)
         elif self.settings.report:
             tr.write_line(f"ML report: {self.settings.report}")
+        for text, red in self.output_lines:
+            tr.write_line(text, red=red)
+
+
+def _text(exc: Exception) -> str:
+    from mltestkit.errors import MLTestKitError
+
+    return str(exc) if isinstance(exc, MLTestKitError) else f"{type(exc).__name__}: {exc}"

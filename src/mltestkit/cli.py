@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from ._version import __version__
 from .errors import MLTestKitError
+from .render import commands as cmd
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -67,6 +68,26 @@ COMMANDS: dict[str, Command] = {
     "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
     "summary": ("print one line per check of a report; exit 1 if any check fails", _summary_args, _summary),
     "schema": ("print the report JSON Schema", _schema_args, _schema),
+    "card": (
+        "write a model card (Markdown, Hugging Face or MCT JSON) from a report",
+        cmd.card_args,
+        cmd.card,
+    ),
+    "dataset-card": (
+        "write a dataset card from a report's data checks",
+        cmd.dataset_card_args,
+        cmd.dataset_card,
+    ),
+    "compare": (
+        "compare a report with a baseline report; exit 1 on a regression",
+        cmd.compare_args,
+        cmd.compare,
+    ),
+    "render": (
+        "write CI outputs (GitLab metrics, GitHub summary and annotations, HTML)",
+        cmd.render_args,
+        cmd.render,
+    ),
 }
 
 
