@@ -26,7 +26,6 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
     "check_slices": ("mltestkit.slices", "slice"),
     "check_fairness": ("mltestkit.fairness", "fairness"),
-    "check_fairness": ("mltestkit.fairness", "fairness"),
     "check_schema": ("mltestkit.data.schema", "data"),
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
@@ -90,7 +89,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
-    from .fairness import check_fairness  # noqa: F401
     from .fairness import check_fairness  # noqa: F401
     from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
