@@ -297,14 +297,14 @@ def markdown_card(
     meta = dict(meta or {})
     name = _get(meta, "model.name") or "Model"
     lines = [f"# Model card: {name}", ""]
-    overview = _get(meta, "model.overview")
-    lines += [str(overview).strip() if overview else _gap("model.overview"), ""]
     if not meta:
         lines += [
             "> **This card has gaps:** no model_card.yaml was given, so only the measured sections are filled. "
             "Write one with `mltestkit card --init model_card.yaml`.",
             "",
         ]
+    overview = _get(meta, "model.overview")
+    lines += [str(overview).strip() if overview else _gap("model.overview"), ""]
 
     lines += ["## Model Details", ""]
     for key, label in (

@@ -1,0 +1,215 @@
+"""Model and dataset cards: golden Markdown, Hugging Face and Model Card Toolkit formats, gaps, bad input."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from mltestkit.cli import main
+from mltestkit.errors import ConfigError
+from mltestkit.render.dataset_card import dataset_card
+from mltestkit.render.model_card import SKELETON, hf_card, load_meta, markdown_card, mct_json
+from mltestkit.report import build_report, provenance, read_report
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("MLTESTKIT_UPDATE_GOLDEN") == "1"
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; MLTESTKIT_UPDATE_GOLDEN=1 rewrites it"
+
+
+@pytest.fixture
+def report() -> dict:
+    return read_report(GOLDEN / "report.json")
+
+
+@pytest.fixture
+def meta() -> dict:
+    return load_meta(GOLDEN / "model_card.yaml", missing_ok=False)
+
+
+def test_markdown_card_matches_golden_file(report: dict, meta: dict) -> None:
+    golden("MODEL_CARD.md", markdown_card(report, meta))
+
+
+def test_card_without_yaml_matches_golden_file_and_marks_gaps(report: dict) -> None:
+    card = markdown_card(report, load_meta(GOLDEN / "no-such-file.yaml"))
+    golden("MODEL_CARD-no-meta.md", card)
+    assert "**This card has gaps:**" in card
+    assert card.count("> **Gap:** not documented.") == 17
+
+
+def test_card_has_mitchell_sections_in_order(report: dict, meta: dict) -> None:
+    card = markdown_card(report, meta)
+    heads = [line[3:] for line in card.splitlines() if line.startswith("## ")]
+    assert heads == [
+        "Model Details",
+        "Intended Use",
+        "Factors",
+        "Metrics",
+        "Evaluation Data",
+        "Training Data",
+        "Quantitative Analyses",
+        "Ethical Considerations",
+        "Caveats and Recommendations",
+        "Not Tested",
+        "ML Test Score",
+        "Provenance",
+    ]
+    assert "> **Gap:**" not in card
+
+
+def test_only_provenance_depends_on_time_and_host(report: dict, meta: dict) -> None:
+    other = copy.deepcopy(report)
+    other["created"] = "2027-03-04T05:06:07+00:00"
+    other["provenance"]["hostname"] = "elsewhere"
+    other["provenance"]["command"] = ["-k", "slow"]
+    a, b = markdown_card(report, meta), markdown_card(other, meta)
+    diff = [(x, y) for x, y in zip(a.splitlines(), b.splitlines(), strict=True) if x != y]
+    assert diff == [
+        ("- Report created: 2026-11-01T12:00:00+00:00", "- Report created: 2027-03-04T05:06:07+00:00")
+    ]
+
+
+def test_card_lists_what_was_not_tested(report: dict, meta: dict) -> None:
+    card = markdown_card(report, meta)
+    assert "- No load test of the served model in this run." in card
+    assert "- accuracy_by_slice (test_slices) was" not in card  # failed, not undecided
+    report["checks"] = [c for c in report["checks"] if c["kind"] == "metric"]
+    card = markdown_card(report, meta)
+    for label in (
+        "slice-based evaluation",
+        "fairness assessment",
+        "data validation",
+        "behavioral tests",
+        "latency",
+    ):
+        assert f"- No {label} in this run." in card
+    assert "### Unitary slices" not in card
+    assert "**Evaluation factors (from the report):** none" in card
+
+
+def test_hf_card_parses_with_huggingface_hub(report: dict, meta: dict) -> None:
+    from huggingface_hub import ModelCard
+
+    text = hf_card(report, meta)
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert "verified" not in json.dumps(front) and "verifyToken" not in json.dumps(front)
+    card = ModelCard(text)
+    results = card.data.eval_results
+    expected = [
+        (c["name"], m["name"], m["value"]) for c in report["checks"] for m in c["metrics"] if not m["slice"]
+    ]
+    assert [(r.metric_type, r.metric_value) for r in results] == [(m, v) for _, m, v in expected]
+    assert {r.task_type for r in results} == {"tabular-classification"}
+    assert {(r.dataset_type, r.dataset_name, r.dataset_split) for r in results} == {
+        ("csv", "applications-2025", "test")
+    }
+    assert all(r.verified is None for r in results)
+    assert card.data.license == "apache-2.0"
+    assert card.text.lstrip().startswith("# Model card: credit-risk-classifier")
+
+
+def mct_schema() -> dict:
+    spec = importlib.util.find_spec("model_card_toolkit")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("model-card-toolkit is not installed (make venv installs it with --no-deps)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "schema" / "v0.0.2" / "model_card.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_mct_json_validates_against_the_toolkit_schema(report: dict, meta: dict) -> None:
+    schema = mct_schema()
+    for m in (meta, {}):
+        doc = mct_json(report, m)
+        jsonschema.Draft7Validator(schema).validate(doc)
+    doc = mct_json(report, meta)
+    perf = doc["quantitative_analysis"]["performance_metrics"]
+    assert len(perf) == sum(len(c["metrics"]) for c in report["checks"])
+    first = perf[0]
+    assert first["type"] == "accuracy" and isinstance(first["value"], str)
+    assert (
+        float(first["confidence_interval"]["lower_bound"]) == report["checks"][0]["metrics"][0]["ci"]["low"]
+    )
+    assert {p.get("slice") for p in perf} >= {"sex=F", "sex=M, age=>=40"}
+    bad = dict(doc, extra=1)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate(bad)
+
+
+def test_dataset_card_matches_golden_file(report: dict) -> None:
+    card = dataset_card(report, {"name": "applications-2025", "motivation": "Evaluate the credit model."})
+    golden("DATASET_CARD.md", card)
+    assert "| sex | not_null | 10 |" in card
+    assert "> **Gap:** not documented. Add `collection` to dataset_card.yaml." in card
+
+
+def test_empty_report_gives_cards_with_gaps() -> None:
+    empty = build_report([], provenance=provenance(seed=0))
+    card = markdown_card(empty, {})
+    assert "> **Gap:** the report holds no check, so nothing was measured." in card
+    assert "**ML Test Score: 0**" in card
+    assert "no data check" in dataset_card(empty, {})
+    assert mct_json(empty, {})["quantitative_analysis"]["performance_metrics"] == []
+    assert "model-index" not in hf_card(empty, {})
+
+
+def test_bad_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "model_card.yaml"
+    path.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="model_card.yaml is not valid YAML"):
+        load_meta(path)
+    path.write_text("- a list\n")
+    with pytest.raises(
+        ConfigError, match=r"must hold a mapping of keys \(model:, intended_use:, ...\), got list"
+    ):
+        load_meta(path)
+    with pytest.raises(ConfigError, match="does not exist; write one with `mltestkit card --init"):
+        load_meta(tmp_path / "missing.yaml", missing_ok=False)
+
+
+def test_cli_card_init_then_all_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta_path = tmp_path / "model_card.yaml"
+    assert main(["card", "--init", str(meta_path)]) == 0
+    assert yaml.safe_load(meta_path.read_text()) == yaml.safe_load(SKELETON)
+    assert main(["card", "--init", str(meta_path)]) == 2
+    assert "exists; remove it or choose another path" in capsys.readouterr().err
+    src = str(GOLDEN / "report.json")
+    out = tmp_path / "MODEL_CARD.md"
+    assert main(["card", src, "--meta", str(GOLDEN / "model_card.yaml"), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "](MODEL_CARD_plots/01-accuracy-by-slice-accuracy.png)" in text
+    assert (tmp_path / "MODEL_CARD_plots" / "01-accuracy-by-slice-accuracy.png").read_bytes()[
+        :4
+    ] == b"\x89PNG"
+    assert main(["card", src, "--format", "mct-json", "-o", str(tmp_path / "card.json")]) == 0
+    jsonschema.Draft7Validator(mct_schema()).validate(json.loads((tmp_path / "card.json").read_text()))
+    assert main(["card", src, "--format", "hf"]) == 0
+    assert capsys.readouterr().out.startswith("---\n")
+    assert main(["dataset-card", src, "-o", str(tmp_path / "DATASET_CARD.md")]) == 0
+
+
+def test_cli_rejects_newer_and_corrupt_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads((GOLDEN / "report.json").read_text())
+    data["schema_version"] = "2.0"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data))
+    assert main(["card", str(newer)]) == 2
+    assert (
+        "report schema_version 2.0 is not supported by this mltestkit (reads 1.x)" in capsys.readouterr().err
+    )
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"schema_version": "1.0", ')
+    assert main(["card", str(corrupt)]) == 2
+    assert "is not valid JSON (line 1" in capsys.readouterr().err
