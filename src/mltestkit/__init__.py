@@ -30,6 +30,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
     "check_leakage": ("mltestkit.data.leakage", "data"),
+    "check_latency": ("mltestkit.perf", "latency"),
+    "load_test": ("mltestkit.serving.load", "load"),
+    "check_agreement": ("mltestkit.serving.load", "load"),
+    "check_contract": ("mltestkit.serving.contract", "load"),
     "check_expectations": ("mltestkit.data.great_expectations", "data"),
     "check_deepchecks": ("mltestkit.data.deepchecks", "data"),
 }
@@ -51,6 +55,8 @@ _LAZY: dict[str, str] = {
     "Schema": "mltestkit.data.schema",
     "infer_schema": "mltestkit.data.schema",
     "describe_data": "mltestkit.data.stats",
+    "serve": "mltestkit.serving",
+    "start_server": "mltestkit.serving",
 }
 
 __all__ = [
@@ -89,6 +95,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
+    from .perf import check_latency  # noqa: F401
+    from .serving import serve, start_server  # noqa: F401
+    from .serving.contract import check_contract  # noqa: F401
+    from .serving.load import check_agreement, load_test  # noqa: F401
     from .fairness import check_fairness  # noqa: F401
     from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401

@@ -1,0 +1,328 @@
+"""Latency, throughput and memory of a prediction function, with honest intervals.
+
+Quantiles (p50, p95, p99) get the distribution-free order-statistic interval: the number of
+timings below the true quantile is binomial, so two order statistics bracket it with at
+least the requested confidence, whatever the shape of the timing distribution.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mltestkit import check_latency
+>>> r = check_latency(np.sort, np.arange(100.0), p95_ms=1000, n_calls=300)
+>>> r.outcome.value, [m.name for m in r.metrics]
+('passed', ['p50_ms', 'p95_ms', 'p99_ms', 'throughput_rows_s'])
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from .errors import InputError, MLTestKitWarning
+from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from .stats.gate import check_level, check_rule, gate, thresholds_from
+from .stats.intervals import z_value
+
+#: The quantiles every latency check reports, by metric name.
+QUANTILES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
+XDIST_WARNING = (
+    "timings under pytest-xdist share the CPU with other workers and are unreliable;"
+    " run latency tests serially (-n 0 or -p no:xdist)"
+)
+
+
+def quantile_ranks(n: int, q: float, level: float) -> tuple[int, int, int]:
+    """1-based ranks ``(k, low, high)`` of the estimate and of the order statistics that bracket
+    the ``q`` quantile of ``n`` draws with probability at least ``level``.
+
+    ``low == 0`` or ``high == n + 1`` means that end is unbounded at this sample size.
+
+    >>> quantile_ranks(1000, 0.95, 0.95)
+    (950, 936, 964)
+    """
+    alpha = 1.0 - level
+    k = min(n, max(1, math.ceil(round(q * n, 9))))
+    low = int(stats.binom.ppf(alpha / 2, n, q))
+    high = int(stats.binom.ppf(1 - alpha / 2, n, q)) + 1
+    return k, max(low, 0), min(high, n + 1)
+
+
+def quantile_figures(
+    values: np.ndarray, counts: np.ndarray | None, level: float
+) -> dict[str, tuple[float, float | None, float | None, int]]:
+    """``name -> (estimate, low, high, n)`` for each of :data:`QUANTILES`.
+
+    ``values`` are sorted; ``counts`` (optional) says how often each occurs (a histogram).
+    """
+    cum = np.cumsum(counts) if counts is not None else np.arange(1, len(values) + 1)
+    n = int(cum[-1])
+
+    def at(rank: int) -> float | None:
+        if rank < 1 or rank > n:
+            return None
+        return float(values[int(np.searchsorted(cum, rank))])
+
+    out = {}
+    for name, q in QUANTILES.items():
+        k, lo, hi = quantile_ranks(n, q, level)
+        out[name] = (float(at(k)), at(lo), at(hi), n)  # type: ignore[arg-type]
+    return out
+
+
+def quantile_metrics(
+    figures: dict[str, tuple[float, float | None, float | None, int]],
+    limits: dict[str, float | None],
+    rule: str,
+    level: float,
+    slice: dict[str, Any] | None = None,
+) -> list[MetricValue]:
+    """Gated :class:`MetricValue` of :func:`quantile_figures` against ``limits`` (name -> max ms)."""
+    out = []
+    for name, (value, low, high, n) in figures.items():
+        limit = limits.get(name)
+        thresholds = thresholds_from(None, limit, name) if limit is not None else []
+        out.append(
+            MetricValue(
+                name=name,
+                value=value,
+                n=n,
+                ci=Interval(low, high, level, "order-statistic"),
+                thresholds=tuple(thresholds),
+                rule=rule if thresholds else None,
+                outcome=gate(value, low, high, thresholds, rule),
+                slice=slice,
+            )
+        )
+    return out
+
+
+def _batches(inputs: Any, sizes: Sequence[int]) -> dict[int, Any]:
+    """Inputs of each batch size, cycling through the rows given."""
+    n = len(inputs)
+    out = {}
+    for size in sizes:
+        idx = np.arange(size) % n
+        if hasattr(inputs, "iloc"):
+            out[size] = inputs.iloc[idx]
+        elif isinstance(inputs, np.ndarray):
+            out[size] = inputs[idx]
+        else:
+            out[size] = [inputs[i] for i in idx]
+    return out
+
+
+def _check_positive(value: Any, argument: str, example: str, *, integer: bool = False) -> None:
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0 or not math.isfinite(value):
+        kind = "a positive int" if integer else "a positive number"
+        raise InputError(argument, f"must be {kind}, got {value!r}", f"pass e.g. {argument}={example}")
+
+
+def check_latency(
+    predict: Callable[[Any], Any],
+    inputs: Any,
+    *,
+    p50_ms: float | None = None,
+    p95_ms: float | None = None,
+    p99_ms: float | None = None,
+    min_throughput: float | None = None,
+    max_memory_mb: float | None = None,
+    batch_sizes: Sequence[int] = (1,),
+    n_calls: int = 1000,
+    warmup: int = 10,
+    max_seconds: float = 10.0,
+    memory: bool = False,
+    name: str = "latency",
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+) -> CheckResult:
+    """Time ``predict`` on batches of ``inputs`` and gate its latency quantiles and throughput.
+
+    For each batch size, ``predict`` is called ``warmup`` times untimed, then up to ``n_calls``
+    times (fewer if ``max_seconds`` runs out) with the garbage collector paused, each call timed
+    with :func:`time.perf_counter`. Batches cycle through the rows of ``inputs``, so one row
+    makes batches of any size.
+
+    Parameters
+    ----------
+    predict:
+        The function under test, e.g. ``model.predict``.
+    inputs:
+        Rows to call it with: a DataFrame, an array or a list.
+    p50_ms, p95_ms, p99_ms:
+        Largest acceptable latency quantile of one call, in milliseconds (every batch size).
+    min_throughput:
+        Smallest acceptable throughput in rows per second (every batch size).
+    max_memory_mb:
+        Largest acceptable peak of memory allocated during one call (tracemalloc); implies
+        ``memory=True``.
+    batch_sizes:
+        Batch sizes to time.
+    n_calls, warmup, max_seconds:
+        Timed calls per batch size, untimed calls before them, time budget per batch size.
+    memory:
+        Also measure the peak allocation of one call with :mod:`tracemalloc`.
+    name, rule, confidence:
+        Name of the check, gate rule and interval level.
+
+    Returns
+    -------
+    CheckResult
+        Kind ``latency``; one ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``throughput_rows_s``
+        (and ``peak_memory_mb`` when measured) per batch size, with ``slice={"batch_size": b}``.
+        Under pytest-xdist a :class:`MLTestKitWarning` is issued and ``details["unreliable"]``
+        says why.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
+    >>> model = LogisticRegression().fit(X, y)
+    >>> r = check_latency(model.predict, X[:1], p95_ms=50, batch_sizes=[1, 32], n_calls=200)
+    >>> r.outcome.value, r.metrics[0].slice
+    ('passed', {'batch_size': 1})
+    """
+    if not callable(predict):
+        raise InputError("predict", f"is not callable ({type(predict).__name__})", "pass e.g. model.predict")
+    if (
+        inputs is None
+        or isinstance(inputs, (str, bytes))
+        or not hasattr(inputs, "__len__")
+        or len(inputs) == 0
+    ):
+        raise InputError(
+            "inputs", "must hold at least one row", "pass e.g. X_test.iloc[:1] or a list of rows"
+        )
+    rule = check_rule(rule)
+    level = check_level(confidence)
+    if isinstance(batch_sizes, (int, np.integer)):
+        batch_sizes = [int(batch_sizes)]
+    if not batch_sizes:
+        raise InputError("batch_sizes", "is empty", "pass e.g. batch_sizes=[1, 32]")
+    for size in batch_sizes:
+        _check_positive(size, "batch_sizes", "[1, 32]", integer=True)
+    _check_positive(n_calls, "n_calls", "1000", integer=True)
+    _check_positive(max_seconds, "max_seconds", "10")
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise InputError("warmup", f"must be a non-negative int, got {warmup!r}", "pass e.g. warmup=10")
+    limits = {"p50_ms": p50_ms, "p95_ms": p95_ms, "p99_ms": p99_ms}
+    for key, limit in limits.items():
+        if limit is not None:
+            _check_positive(limit, key, "20")
+    if min_throughput is not None:
+        _check_positive(min_throughput, "min_throughput", "500")
+    if max_memory_mb is not None:
+        _check_positive(max_memory_mb, "max_memory_mb", "100")
+        memory = True
+
+    unreliable = None
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        unreliable = XDIST_WARNING
+        warnings.warn(MLTestKitWarning(f"{name}: {XDIST_WARNING}"), stacklevel=2)
+
+    metrics: list[MetricValue] = []
+    calls: dict[str, int] = {}
+    for size, batch in _batches(inputs, [int(b) for b in batch_sizes]).items():
+        where = {"batch_size": size}
+        times = _time_calls(predict, batch, n_calls=int(n_calls), warmup=int(warmup), max_seconds=max_seconds)
+        calls[str(size)] = len(times)
+        ms = np.sort(times) * 1e3
+        metrics += quantile_metrics(quantile_figures(ms, None, level), limits, rule, level, where)
+        metrics.append(_throughput(times, size, min_throughput, rule, level, where))
+        if memory:
+            metrics.append(_memory(predict, batch, max_memory_mb, where))
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+    failing = [m for m in metrics if m.outcome not in (None, Outcome.PASSED)]
+    message = "; ".join(m.describe() for m in failing[:5])
+    if unreliable:
+        message = f"unreliable: {unreliable}" + (f"; {message}" if message else "")
+    details: dict[str, Any] = {"calls": calls, "warmup": int(warmup)}
+    if unreliable:
+        details["unreliable"] = unreliable
+    return CheckResult(name, "latency", outcome, metrics, rule, message, details)
+
+
+def _time_calls(
+    predict: Callable[[Any], Any], batch: Any, *, n_calls: int, warmup: int, max_seconds: float
+) -> np.ndarray:
+    for _ in range(warmup):
+        predict(batch)
+    times = np.empty(n_calls)
+    clock = time.perf_counter
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        deadline = clock() + max_seconds
+        done = 0
+        while done < n_calls:
+            start = clock()
+            predict(batch)
+            end = clock()
+            times[done] = end - start
+            done += 1
+            if end > deadline:
+                break
+    finally:
+        if enabled:
+            gc.enable()
+    return times[:done]
+
+
+def _throughput(
+    times: np.ndarray, size: int, minimum: float | None, rule: str, level: float, where: dict[str, Any]
+) -> MetricValue:
+    """Rows per second: the batch size over the mean call time, with a normal interval for that mean."""
+    n = len(times)
+    mean = float(times.mean())
+    half = z_value(level) * float(times.std(ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
+    low = size / (mean + half) if math.isfinite(half) else None
+    high = size / (mean - half) if math.isfinite(half) and mean > half else None
+    thresholds = thresholds_from(minimum, None, "min_throughput")
+    value = size / mean if mean > 0 else float("inf")
+    return MetricValue(
+        name="throughput_rows_s",
+        value=value,
+        n=n,
+        ci=Interval(low, high, level, "normal (mean call time)"),
+        thresholds=tuple(thresholds),
+        rule=rule if thresholds else None,
+        outcome=gate(value, low, high if high is not None else math.inf, thresholds, rule),
+        slice=where,
+    )
+
+
+def _memory(
+    predict: Callable[[Any], Any], batch: Any, maximum: float | None, where: dict[str, Any]
+) -> MetricValue:
+    """Peak memory allocated by one call, measured once with tracemalloc (exact: gated by the point rule)."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        predict(batch)
+        peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
+    finally:
+        if started:
+            tracemalloc.stop()
+    thresholds: list[Threshold] = thresholds_from(None, maximum, "max_memory_mb")
+    return MetricValue(
+        name="peak_memory_mb",
+        value=peak,
+        n=1,
+        thresholds=tuple(thresholds),
+        rule="point" if thresholds else None,
+        outcome=gate(peak, peak, peak, thresholds, "point"),
+        slice=where,
+    )

@@ -1,0 +1,583 @@
+"""Load tests with locust in a subprocess, gated on latency quantiles, throughput and failures.
+
+``python -m locust --headless`` runs in a child process (never ``import locust`` here: it
+monkey-patches the interpreter with gevent) with the bundled :mod:`locustfile
+<mltestkit.serving.locustfile>`, which sends the given JSON payloads round-robin, or with the
+user's own locustfile. Its JSON output (a latency histogram per endpoint) and its failures
+CSV are read back; latency quantiles get order-statistic intervals, requests per second a
+Poisson interval and the failure ratio a Wilson interval.
+
+Examples
+--------
+>>> from mltestkit import load_test
+>>> r = load_test("http://127.0.0.1:8000/predict", payloads=[{"x": 1.0}],   # doctest: +SKIP
+...               users=20, duration="5s", p95_ms=100, max_fail_ratio=0.0, min_rps=200)
+>>> r.outcome.value                                                          # doctest: +SKIP
+'passed'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import importlib.util
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from scipy import stats
+
+from .._validate import as_1d
+from ..errors import InputError, MissingDependencyError
+from ..perf import quantile_figures, quantile_metrics
+from ..results import CheckResult, Interval, MetricValue, Outcome, worst
+from ..stats.gate import check_level, check_rule, gate, thresholds_from
+from ..stats.intervals import wilson
+from .server import LOG_TAIL, ServingError, check_target, check_url
+
+#: Limits a load test stays within unless raised explicitly with ``max_duration`` / ``max_users``.
+MAX_DURATION_S = 60.0
+MAX_USERS = 200
+MAX_REQUESTS = 1_000_000
+#: Responses kept per locust process for the agreement check, and mismatches kept as counterexamples.
+RECORD_LIMIT = 20_000
+MAX_COUNTEREXAMPLES = 20
+_AGGREGATE = re.compile(r"^\s+Aggregated\s+(\d+)\s+(\d+)")
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration(value: Any, argument: str = "duration") -> float:
+    """Seconds in ``value``: a number of seconds or a string like ``"5s"``, ``"2m"``, ``"1m30s"``.
+
+    >>> parse_duration("1m30s"), parse_duration(2.5)
+    (90.0, 2.5)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value.strip()) if isinstance(value, str) and value.strip() else None
+        if match is None:
+            raise InputError(argument, f"cannot read {value!r} as a duration", "pass e.g. '5s', '2m' or 10")
+        h, m, s = match.groups()
+        seconds = int(h or 0) * 3600 + int(m or 0) * 60 + float(s or 0)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InputError(argument, f"must be a positive duration, got {value!r}", "pass e.g. '5s'")
+    return seconds
+
+
+def _count(value: Any, argument: str, cap: float, raise_with: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(argument, f"must be a positive int, got {value!r}", f"pass e.g. {argument}=10")
+    if value > cap:
+        raise InputError(argument, f"{value} exceeds the limit of {cap:g}", f"lower it or raise {raise_with}")
+    return int(value)
+
+
+def _progress_printer(duration: float) -> Callable[[float, int, int], None]:
+    def show(elapsed: float, requests: int, failures: int) -> None:
+        print(
+            f"load test: {min(elapsed, duration):.0f}/{duration:.0f} s, {requests} requests, {failures} failures",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def load_test(
+    url: str,
+    *,
+    payloads: Sequence[Any] | None = None,
+    method: str | None = None,
+    headers: dict[str, str] | None = None,
+    locustfile: str | os.PathLike[str] | None = None,
+    users: int = 10,
+    spawn_rate: float | None = None,
+    duration: str | float = "5s",
+    max_requests: int | None = None,
+    processes: int | None = None,
+    p50_ms: float | None = None,
+    p95_ms: float | None = None,
+    p99_ms: float | None = None,
+    min_rps: float | None = None,
+    max_fail_ratio: float | None = None,
+    expected: Sequence[Any] | None = None,
+    key: str | Callable[[Any], Any] | None = None,
+    min_agreement: float | None = None,
+    allow_remote: bool | None = None,
+    max_duration: float = MAX_DURATION_S,
+    max_users: int = MAX_USERS,
+    progress: bool | Callable[[float, int, int], None] = True,
+    name: str | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+) -> CheckResult:
+    """Load-test an HTTP endpoint with locust and gate latency, requests/s and failures.
+
+    Parameters
+    ----------
+    url:
+        The endpoint, e.g. ``"http://127.0.0.1:8000/predict"``. With ``locustfile`` only its
+        scheme and host are used (locust's ``--host``).
+    payloads:
+        JSON bodies sent round-robin. Without them requests have no body.
+    method:
+        HTTP method; ``POST`` with payloads, else ``GET``.
+    headers:
+        Extra request headers.
+    locustfile:
+        Your own locustfile instead of the bundled one (``payloads``, ``method``, ``headers``,
+        ``max_requests`` and ``expected`` then do not apply).
+    users, spawn_rate:
+        Concurrent simulated users and users started per second (default: all at once).
+    duration:
+        Run time, ``"5s"``, ``"2m"`` or seconds; at most ``max_duration`` (60 s by default).
+    max_requests:
+        Stop after this many requests (bundled locustfile only), at most 1,000,000.
+    processes:
+        Locust worker processes (``--processes``) for more load than one process makes.
+    p50_ms, p95_ms, p99_ms:
+        Largest acceptable latency quantile over all requests, in milliseconds.
+    min_rps:
+        Smallest acceptable requests per second.
+    max_fail_ratio:
+        Largest acceptable fraction of failed requests (HTTP >= 400 or no answer). ``0`` means
+        none may fail and is gated by the point rule, since no sample shows a rate is exactly 0.
+    expected, key, min_agreement:
+        Accuracy under load: ``expected[i]`` is the offline model's answer to ``payloads[i]``;
+        responses recorded during the run are compared with it (see :func:`check_agreement`).
+    allow_remote:
+        Allow a target outside loopback; by default refused (see also ``MLTESTKIT_ALLOW_REMOTE``).
+    max_duration, max_users:
+        The caps; raise them explicitly for longer or larger runs.
+    progress:
+        ``True`` prints ``elapsed / duration, requests so far`` to stderr every 2 s; a callable
+        ``f(elapsed_s, requests, failures)`` receives the figures instead; ``False`` is silent.
+    name, rule, confidence:
+        Name of the check (default: the URL's path), gate rule and interval level.
+
+    Returns
+    -------
+    CheckResult
+        Kind ``load``. Aggregate ``p50_ms``, ``p95_ms``, ``p99_ms``, ``requests_per_s``,
+        ``fail_ratio`` (and ``agreement``) gated; per-endpoint figures, failure messages, the
+        locust command and the run time in ``details``.
+    """
+    url = check_url(url)
+    check_target(url, allow_remote)
+    rule = check_rule(rule)
+    level = check_level(confidence)
+    if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
+        raise InputError("max_duration", f"must be a positive number, got {max_duration!r}", "pass e.g. 120")
+    seconds = parse_duration(duration)
+    if seconds > max_duration:
+        raise InputError(
+            "duration",
+            f"{seconds:g} s exceeds the limit of {max_duration:g} s",
+            "shorten it or raise max_duration",
+        )
+    users = _count(users, "users", max_users, "max_users")
+    if spawn_rate is None:
+        spawn_rate = users
+    elif isinstance(spawn_rate, bool) or not isinstance(spawn_rate, (int, float)) or spawn_rate <= 0:
+        raise InputError(
+            "spawn_rate", f"must be a positive number, got {spawn_rate!r}", "pass e.g. spawn_rate=10"
+        )
+    if max_requests is not None:
+        max_requests = _count(max_requests, "max_requests", MAX_REQUESTS, "nothing: it is a hard limit")
+    if processes is not None:
+        processes = _count(processes, "processes", os.cpu_count() or 1, "nothing: it is the number of CPUs")
+    if max_fail_ratio is not None and not (
+        isinstance(max_fail_ratio, (int, float))
+        and not isinstance(max_fail_ratio, bool)
+        and 0 <= max_fail_ratio < 1
+    ):
+        raise InputError(
+            "max_fail_ratio", f"must be a number in [0, 1), got {max_fail_ratio!r}", "pass e.g. 0.01"
+        )
+    limits = {"p50_ms": p50_ms, "p95_ms": p95_ms, "p99_ms": p99_ms}
+    thresholds_from(None, min_rps, "min_rps")
+    for key_name, limit in limits.items():
+        thresholds_from(None, limit, key_name)
+    if payloads is not None and (isinstance(payloads, (str, bytes, dict)) or len(payloads) == 0):
+        raise InputError("payloads", "must be a non-empty list of JSON bodies", "pass e.g. [{'x': 1.0}]")
+    if expected is not None and payloads is None:
+        raise InputError(
+            "expected", "needs payloads to compare with", "pass payloads and expected of the same length"
+        )
+    if expected is not None and payloads is not None and len(expected) != len(payloads):
+        raise InputError(
+            "expected",
+            f"has {len(expected)} entries but payloads has {len(payloads)}",
+            "pass one answer per payload",
+        )
+    parts = urlsplit(url)
+    host = f"{parts.scheme}://{parts.netloc}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if locustfile is not None:
+        if not Path(locustfile).is_file():
+            raise InputError(
+                "locustfile", f"no file at {str(Path(locustfile).resolve())!r}", "check the path"
+            )
+        own = {"payloads": payloads, "max_requests": max_requests, "expected": expected, "method": method}
+        clash = [k for k, v in own.items() if v is not None]
+        if clash:
+            raise InputError(
+                ", ".join(clash),
+                "only apply to the bundled locustfile",
+                "set them in your own locustfile instead",
+            )
+    if importlib.util.find_spec("locust") is None:
+        raise MissingDependencyError("locust", "load", "load_test")
+    method = (method or ("POST" if payloads is not None else "GET")).upper()
+
+    with tempfile.TemporaryDirectory(prefix="mltestkit-load-") as work:
+        out = Path(work)
+        env = dict(os.environ)
+        if locustfile is None:
+            config = {
+                "path": path,
+                "method": method,
+                "headers": headers or {},
+                "payloads": list(payloads) if payloads is not None else [],
+                "max_requests": max_requests,
+                "record": str(out) if expected is not None else None,
+                "record_limit": RECORD_LIMIT,
+            }
+            try:
+                (out / "config.json").write_text(json.dumps(config), encoding="utf-8")
+            except TypeError as exc:
+                raise InputError(
+                    "payloads", f"are not JSON-serializable ({exc})", "pass dicts, lists, str and numbers"
+                ) from None
+            env["MLTESTKIT_LOAD_CONFIG"] = str(out / "config.json")
+            file = str(Path(__file__).with_name("locustfile.py"))
+        else:
+            file = os.fspath(Path(locustfile).resolve())
+        command = [
+            sys.executable, "-m", "locust", "-f", file, "--headless", "--host", host,
+            "-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{seconds:g}s",
+            "--json-file", str(out / "stats"), "--csv", str(out / "run"),
+            "--exit-code-on-error", "0", "--stop-timeout", "1",
+        ]  # fmt: skip
+        if processes is not None:
+            command += ["--processes", str(processes)]
+        show = progress if callable(progress) else (_progress_printer(seconds) if progress else None)
+        started = time.perf_counter()
+        code, log = _run_locust(command, env, seconds, show)
+        wall = time.perf_counter() - started
+        stats_path = out / "stats.json"
+        if not stats_path.is_file() or not stats_path.read_text().strip():
+            raise ServingError(
+                f"locust produced no output (exit code {code}); its log ends with:\n{log[-LOG_TAIL:]}"
+            )
+        entries = json.loads(stats_path.read_text())
+        failures = _read_failures(out / "run_failures.csv")
+        responses = _read_responses(out) if expected is not None else []
+    if not entries:
+        raise ServingError(f"locust sent no requests to {host}; its log ends with:\n{log[-LOG_TAIL:]}")
+
+    result = _result(
+        entries, failures, limits=limits, min_rps=min_rps, max_fail_ratio=max_fail_ratio, rule=rule, level=level,
+        name=name or path,
+    )  # fmt: skip
+    details = {**result.details, "command": _shown(command), "wall_s": round(wall, 3), "duration_s": seconds}
+    if code not in (0, None):
+        details["exit_code"] = code
+    metrics, outcome, message = result.metrics, result.outcome, result.message
+    if expected is not None:
+        agreement = check_agreement(
+            [r[2] for r in responses], [expected[r[0]] for r in responses], key=key, min_agreement=min_agreement,
+            inputs=[payloads[r[0]] for r in responses] if payloads is not None else None, rule=rule,
+            confidence=level, statuses=[r[1] for r in responses],
+        )  # fmt: skip
+        metrics = [*metrics, *agreement.metrics]
+        outcome = worst([outcome, agreement.outcome])
+        message = "; ".join(filter(None, [message, agreement.message]))
+        details["mismatches"] = agreement.details.get("mismatches", [])
+    return CheckResult(result.name, "load", outcome, metrics, rule, message, details)
+
+
+def _shown(command: list[str]) -> str:
+    shown = ["python" if c == sys.executable else c for c in command]
+    return " ".join(shown)
+
+
+def _run_locust(
+    command: list[str], env: dict[str, str], seconds: float, show: Callable[[float, int, int], None] | None
+) -> tuple[int | None, str]:
+    """Run locust; report progress from its periodic stats table; kill it if it overruns."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            match = _AGGREGATE.match(line)
+            if match and show is not None:
+                show(time.monotonic() - started, int(match.group(1)), int(match.group(2)))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        code: int | None = process.wait(timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        code = None
+        lines.append(f"\n[mltestkit] locust overran {seconds:g} s by 60 s and was killed\n")
+    reader.join(timeout=5)
+    return code, "".join(lines)
+
+
+def _read_failures(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    out = [
+        {
+            "method": r.get("Method"),
+            "name": r.get("Name"),
+            "error": r.get("Error"),
+            "occurrences": int(r.get("Occurrences") or 0),
+        }
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: -int(r["occurrences"] or 0))[:MAX_COUNTEREXAMPLES]
+
+
+def _read_responses(folder: Path) -> list[tuple[int, int, str]]:
+    out = []
+    for file in sorted(folder.glob("responses-*.jsonl")):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            try:
+                index, status, body = json.loads(line)
+            except ValueError:
+                continue
+            out.append((int(index), int(status), body))
+    return out
+
+
+def _histogram(entries: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted response times (ms, as locust rounds them) and their counts over ``entries``."""
+    keys = np.array([float(k) for e in entries for k in e["response_times"]])
+    counts = np.array([int(v) for e in entries for v in e["response_times"].values()])
+    values, inverse = np.unique(keys, return_inverse=True)
+    return values, np.bincount(inverse, weights=counts, minlength=len(values)).astype(np.int64)
+
+
+def _span(entries: list[dict[str, Any]]) -> float:
+    start = min(e["start_time"] for e in entries)
+    end = max(e["last_request_timestamp"] or start for e in entries)
+    return max(end - start, 1e-9)
+
+
+def _figures(entries: list[dict[str, Any]], level: float) -> dict[str, Any]:
+    requests = sum(e["num_requests"] for e in entries)
+    failed = sum(e["num_failures"] for e in entries)
+    out: dict[str, Any] = {
+        "requests": requests,
+        "failures": failed,
+        "requests_per_s": requests / _span(entries),
+    }
+    if any(e["response_times"] for e in entries):
+        values, counts = _histogram(entries)
+        for key, (value, _low, _high, _n) in quantile_figures(values, counts, level).items():
+            out[key] = value
+    return out
+
+
+def _result(
+    entries: list[dict[str, Any]],
+    failures: list[dict[str, Any]],
+    *,
+    limits: dict[str, float | None],
+    min_rps: float | None,
+    max_fail_ratio: float | None,
+    rule: str,
+    level: float,
+    name: str,
+) -> CheckResult:
+    requests = sum(e["num_requests"] for e in entries)
+    failed = sum(e["num_failures"] for e in entries)
+    seconds = _span(entries)
+    metrics: list[MetricValue] = []
+    timed = [e for e in entries if e["response_times"]]
+    if timed:
+        values, counts = _histogram(timed)
+        metrics += quantile_metrics(quantile_figures(values, counts, level), limits, rule, level)
+    # requests/s: the count in the observed span is Poisson; Garwood's exact interval for its rate
+    alpha = 1 - level
+    low = stats.chi2.ppf(alpha / 2, 2 * requests) / 2 / seconds if requests else 0.0
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * requests + 2) / 2 / seconds
+    rps_t = thresholds_from(min_rps, None, "min_rps")
+    rps = requests / seconds
+    metrics.append(
+        MetricValue("requests_per_s", rps, requests, Interval(float(low), float(high), level, "poisson"),
+                    tuple(rps_t), rule if rps_t else None, gate(rps, low, high, rps_t, rule))
+    )  # fmt: skip
+    fail_t = thresholds_from(None, max_fail_ratio, "max_fail_ratio")
+    fail_rule = "point" if max_fail_ratio == 0 else rule
+    if requests:
+        ratio = failed / requests
+        lo, hi = (float(v) for v in wilson(failed, requests, level))
+        metrics.append(
+            MetricValue("fail_ratio", ratio, requests, Interval(lo, hi, level, "wilson"), tuple(fail_t),
+                        fail_rule if fail_t else None, gate(ratio, lo, hi, fail_t, fail_rule))
+        )  # fmt: skip
+    else:
+        metrics.append(MetricValue("fail_ratio", None, 0, thresholds=tuple(fail_t), reason="no requests were sent",
+                                   outcome=Outcome.INCONCLUSIVE if fail_t else None))  # fmt: skip
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+    bad = [m.describe() for m in metrics if m.outcome not in (None, Outcome.PASSED)]
+    if failures:
+        top = failures[0]
+        bad.append(
+            f"most frequent failure ({top['occurrences']}x): {top['method']} {top['name']}: {top['error']}"
+        )
+        if any("refused" in str(f["error"]).lower() or "reset" in str(f["error"]).lower() for f in failures):
+            bad.append("the server stopped accepting connections: did it crash?")
+    endpoints = [{"method": e["method"], "name": e["name"], **_figures([e], level)} for e in entries]
+    details = {"endpoints": endpoints[:50], "failures": failures, "requests": requests, "failed": failed}
+    return CheckResult(name, "load", outcome, metrics, rule, "; ".join(bad), details)
+
+
+def _extract(body: Any, key: str | Callable[[Any], Any] | None) -> Any:
+    if isinstance(body, str):
+        with contextlib.suppress(ValueError):
+            body = json.loads(body)
+    if key is None:
+        return body
+    if callable(key):
+        return key(body)
+    for part in key.split("."):
+        body = body[int(part)] if isinstance(body, list) else body[part]
+    return body
+
+
+def _same(got: Any, want: Any, atol: float) -> bool:
+    if isinstance(want, np.generic):
+        want = want.item()
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)) and not isinstance(got, bool):
+        return abs(float(got) - float(want)) <= atol
+    if isinstance(got, list) or isinstance(want, (list, np.ndarray)):
+        try:
+            a, b = np.asarray(got), np.asarray(want)
+            if a.shape != b.shape:
+                return False
+            if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+                return bool(np.allclose(a, b, rtol=0, atol=atol))
+            return bool((a == b).all())
+        except (TypeError, ValueError):
+            return False
+    return bool(got == want)
+
+
+def check_agreement(
+    responses: Sequence[Any],
+    expected: Sequence[Any],
+    *,
+    key: str | Callable[[Any], Any] | None = None,
+    min_agreement: float | None = None,
+    atol: float = 1e-9,
+    inputs: Sequence[Any] | None = None,
+    statuses: Sequence[int] | None = None,
+    name: str = "agreement",
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+) -> CheckResult:
+    """Share of a service's responses that agree with the offline model's answers.
+
+    Parameters
+    ----------
+    responses:
+        Response bodies (JSON text or parsed), one per request.
+    expected:
+        The offline answer for each response, e.g. ``model.predict(X)[i]``.
+    key:
+        Where the answer sits in a body: a dotted path (``"label"``, ``"predictions.0"``) or a
+        function of the parsed body; by default the whole body.
+    min_agreement:
+        Smallest acceptable agreement rate; ``1.0`` (every response agrees) is gated by the
+        point rule.
+    atol:
+        Absolute tolerance for numbers.
+    inputs, statuses:
+        The request payloads and HTTP statuses, shown with mismatches.
+    name, rule, confidence:
+        Name of the check, gate rule and interval level (Wilson).
+
+    Returns
+    -------
+    CheckResult
+        Kind ``load`` with one ``agreement`` figure; up to 20 mismatches in ``details``.
+
+    Examples
+    --------
+    >>> r = check_agreement(['{"label": 1}', '{"label": 0}'] * 50, [1, 0] * 50, key="label", min_agreement=0.9)
+    >>> r.outcome.value, r.metrics[0].value
+    ('passed', 1.0)
+    """
+    rule = check_rule(rule)
+    level = check_level(confidence)
+    n = len(responses)
+    if len(expected) != n:
+        raise InputError(
+            "expected", f"has {len(expected)} entries but responses has {n}", "pass one answer per response"
+        )
+    if min_agreement is not None:
+        as_1d([min_agreement], "min_agreement", numeric=True)
+        if not 0 <= min_agreement <= 1:
+            raise InputError("min_agreement", f"must be in [0, 1], got {min_agreement!r}", "pass e.g. 0.99")
+    agree = np.zeros(n, dtype=bool)
+    answers: list[Any] = [None] * n
+    for i, (body, want) in enumerate(zip(responses, expected, strict=True)):
+        try:
+            answers[i] = _extract(body, key)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            answers[i] = f"<no answer at {key!r}: {type(exc).__name__}>"
+            continue
+        agree[i] = _same(answers[i], want, atol)
+    thresholds = thresholds_from(min_agreement, None, "min_agreement")
+    agreement_rule = "point" if min_agreement == 1 else rule
+    if n == 0:
+        metric = MetricValue("agreement", None, 0, thresholds=tuple(thresholds), reason="no responses to compare",
+                             outcome=Outcome.INCONCLUSIVE if thresholds else None)  # fmt: skip
+    else:
+        k = int(agree.sum())
+        lo, hi = (float(v) for v in wilson(k, n, level))
+        metric = MetricValue("agreement", k / n, n, Interval(lo, hi, level, "wilson"), tuple(thresholds),
+                             agreement_rule if thresholds else None, gate(k / n, lo, hi, thresholds, agreement_rule))  # fmt: skip
+    bad = np.flatnonzero(~agree)[:MAX_COUNTEREXAMPLES]
+    mismatches = [
+        {
+            "got": answers[i]
+            if isinstance(answers[i], (str, int, float, bool, list, dict, type(None)))
+            else str(answers[i]),
+            "expected": expected[i].item() if isinstance(expected[i], np.generic) else expected[i],
+            **({"input": inputs[i]} if inputs is not None else {}),
+            **({"status": statuses[i]} if statuses is not None else {}),
+        }
+        for i in bad
+    ]
+    outcome = metric.outcome or Outcome.PASSED
+    message = "" if outcome is Outcome.PASSED else metric.describe()
+    if mismatches and outcome is not Outcome.PASSED:
+        message += f"; first mismatch: got {mismatches[0]['got']!r}, expected {mismatches[0]['expected']!r}"
+    return CheckResult(name, "load", outcome, [metric], rule, message, {"mismatches": mismatches})

@@ -1,0 +1,1 @@
+"""Small FastAPI services the serving and load tests run under a real uvicorn."""

@@ -1,0 +1,3 @@
+"""A service module that fails on import."""
+
+raise RuntimeError("planted import error")
