@@ -30,6 +30,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
     "check_leakage": ("mltestkit.data.leakage", "data"),
+    "check_mft": ("mltestkit.behavior.checks", "behavior"),
+    "check_invariance": ("mltestkit.behavior.checks", "behavior"),
+    "check_directional": ("mltestkit.behavior.checks", "behavior"),
+    "search_invariance": ("mltestkit.behavior.search", "behavior"),
     "check_latency": ("mltestkit.perf", "latency"),
     "load_test": ("mltestkit.serving.load", "load"),
     "check_agreement": ("mltestkit.serving.load", "load"),
@@ -73,7 +77,13 @@ __all__ = [
 ]
 
 
+#: Public submodules, imported on first use as attributes (``mltestkit.perturb``).
+_SUBMODULES = ("perturb", "behavior")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"mltestkit.{name}")
     module = CHECKS[name][0] if name in CHECKS else _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mltestkit' has no attribute {name!r}")
@@ -87,6 +97,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import behavior, perturb  # noqa: F401
+    from .behavior.checks import check_directional, check_invariance, check_mft  # noqa: F401
+    from .behavior.search import search_invariance  # noqa: F401
     from .data.deepchecks import check_deepchecks  # noqa: F401
     from .data.drift import check_drift  # noqa: F401
     from .data.great_expectations import check_expectations  # noqa: F401

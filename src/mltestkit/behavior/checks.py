@@ -1,0 +1,613 @@
+"""Minimum functionality (MFT), invariance (INV) and directional (DIR) checks with a statistical pass rate.
+
+Each check evaluates a set of cases, counts the failures, puts a Wilson interval on the failure
+rate (or pass rate) and gates it with the rule of every other check (see :mod:`mltestkit.stats.gate`).
+The failing cases are kept as counterexamples, worst first.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from mltestkit import check_invariance, perturb
+>>> frame = pd.DataFrame({"x": np.arange(200.0), "colour": ["red", "blue"] * 100})
+>>> predict = lambda f: (f["x"] > 100).astype(int).to_numpy()
+>>> r = check_invariance(predict, frame, perturb.swap("colour", {"red": "blue"}), max_failure_rate=0.05)
+>>> r.outcome.value, r.metrics[0].value, r.metrics[0].n
+('passed', 0.0, 100)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold
+from ..stats.gate import check_level, check_rule, gate, rows_to_decide
+from ..stats.intervals import wilson
+from .adapters import as_predict
+from .templates import Cases
+
+#: Most counterexamples kept in a result.
+MAX_EXAMPLES = 20
+_TEXT_CAP = 300
+_COLUMN_CAP = 10
+
+EXPECTATIONS = ("increase", "decrease", "not_decrease", "not_increase")
+
+
+class _PredictFailed(Exception):
+    def __init__(self, error: BaseException, stage: str, rows: list[int], sample: list[Any]) -> None:
+        super().__init__(str(error))
+        self.error, self.stage, self.rows, self.sample = error, stage, rows, sample
+
+
+# --------------------------------------------------------------------------- inputs and outputs
+
+
+def _length(inputs: Any) -> int:
+    return int(inputs.shape[0]) if hasattr(inputs, "shape") else len(inputs)
+
+
+def _check_inputs(inputs: Any, argument: str = "inputs") -> Any:
+    if isinstance(inputs, Cases):
+        return inputs.inputs
+    if inputs is None or isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
+        raise InputError(
+            argument,
+            f"must be a DataFrame, an array or a list of texts, got {type(inputs).__name__}",
+            "pass one row (or text) per case",
+        )
+    if _length(inputs) == 0:
+        raise InputError(argument, "is empty", "pass at least one case")
+    return inputs
+
+
+def _take(inputs: Any, positions: np.ndarray) -> Any:
+    if isinstance(inputs, (pd.DataFrame, pd.Series)):
+        return inputs.iloc[positions]
+    if isinstance(inputs, np.ndarray):
+        return inputs[positions]
+    return np.asarray(inputs, dtype=object)[positions].tolist()
+
+
+def _render_row(inputs: Any, i: int, columns: Sequence[Any] | None = None) -> Any:
+    """One input row as JSON-safe data: a text, a dict of a few columns, or a short list."""
+    if isinstance(inputs, pd.DataFrame):
+        cols = list(columns) if columns is not None else list(inputs.columns[:_COLUMN_CAP])
+        row = inputs.iloc[i]
+        return {str(c): _scalar(row[c]) for c in cols}
+    value = inputs.iloc[i] if isinstance(inputs, pd.Series) else inputs[i]
+    if isinstance(value, str):
+        return value[:_TEXT_CAP]
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return _scalar(arr.item())
+    if columns is not None:
+        return {str(c): _scalar(arr[c]) for c in columns}
+    return [_scalar(v) for v in arr.ravel()[:_COLUMN_CAP].tolist()]
+
+
+def _scalar(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, bool, int, float)):
+        return v[:_TEXT_CAP] if isinstance(v, str) else v
+    return str(v)[:_TEXT_CAP]
+
+
+def _failing_batch(predict: Callable[[Any], Any], inputs: Any) -> np.ndarray:
+    """Positions of a small batch on which ``predict`` raises, found by bisection."""
+    positions = np.arange(_length(inputs))
+    while len(positions) > 1:
+        halves = (positions[: len(positions) // 2], positions[len(positions) // 2 :])
+        for half in halves:
+            try:
+                predict(_take(inputs, half))
+            except Exception:
+                positions = half
+                break
+        else:
+            break
+    return positions
+
+
+def _predict(predict: Callable[[Any], Any], inputs: Any, stage: str, rows: np.ndarray) -> np.ndarray:
+    try:
+        raw = predict(inputs)
+    except Exception as exc:
+        where = _failing_batch(predict, inputs)[:5]
+        raise _PredictFailed(
+            exc, stage, rows[where].tolist(), [_render_row(inputs, int(i)) for i in where]
+        ) from exc
+    if isinstance(raw, (pd.DataFrame, pd.Series)):
+        raw = raw.to_numpy()
+    out = np.asarray(raw)
+    n = _length(inputs)
+    if out.ndim == 0 or out.shape[0] != n:
+        got = "a single value" if out.ndim == 0 else f"{out.shape[0]} outputs"
+        raise InputError(
+            "predict", f"returned {got} for {n} inputs", "return one output (or one row of scores) per input"
+        )
+    if out.ndim > 2:
+        raise InputError(
+            "predict", f"returned outputs of shape {out.shape}", "return labels, scores or a 2-D score array"
+        )
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    return out
+
+
+def _select(out: np.ndarray, output: int | None, *, need_one: bool) -> np.ndarray:
+    if output is None:
+        if need_one and out.ndim == 2:
+            raise InputError(
+                "output",
+                f"predict returns {out.shape[1]} scores per row and this check needs one",
+                "pass output=<column index>, e.g. output=1 for the probability of class 1",
+            )
+        return out
+    if out.ndim == 1:
+        raise InputError(
+            "output", "predict returns one value per row; there is no column to select", "drop output="
+        )
+    if (
+        isinstance(output, bool)
+        or not isinstance(output, (int, np.integer))
+        or not -out.shape[1] <= output < out.shape[1]
+    ):
+        raise InputError(
+            "output",
+            f"{output!r} is not a column index of outputs with {out.shape[1]} columns",
+            "pass an int index",
+        )
+    return out[:, int(output)]
+
+
+def _numeric(out: np.ndarray, what: str) -> np.ndarray:
+    if out.dtype.kind not in "biuf":
+        raise InputError(
+            "predict",
+            f"returns non-numeric outputs (dtype {out.dtype}) and {what} needs numbers",
+            "return scores or probabilities",
+        )
+    return out.astype(float)
+
+
+def _render_output(out: np.ndarray, i: int) -> Any:
+    value = out[i]
+    if np.ndim(value) == 0:
+        return _scalar(value)
+    return [_scalar(v) for v in np.asarray(value).tolist()[:_COLUMN_CAP]]
+
+
+# --------------------------------------------------------------------------- gating
+
+
+def _requirement(max_failure_rate: float | None, min_pass_rate: float | None) -> tuple[str, Threshold]:
+    given = [
+        (n, v)
+        for n, v in (("max_failure_rate", max_failure_rate), ("min_pass_rate", min_pass_rate))
+        if v is not None
+    ]
+    if len(given) != 1:
+        problem = "no requirement given" if not given else "both are given"
+        raise InputError(
+            "max_failure_rate/min_pass_rate", problem, "pass one of them, e.g. max_failure_rate=0.01"
+        )
+    name, value = given[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(name, f"must be a number in [0, 1], got {value!r}", f"pass e.g. {name}=0.01")
+    if name == "max_failure_rate":
+        return "failure_rate", Threshold("<=", float(value))
+    return "pass_rate", Threshold(">=", float(value))
+
+
+def _gate(
+    name: str,
+    fails: np.ndarray,
+    severity: np.ndarray,
+    requirement: tuple[str, Threshold],
+    rule: str,
+    confidence: float,
+    examples: Callable[[np.ndarray], list[dict[str, Any]]],
+    details: dict[str, Any],
+    max_examples: int,
+) -> CheckResult:
+    metric, threshold = requirement
+    n, k = len(fails), int(fails.sum())
+    hits = k if metric == "failure_rate" else n - k
+    low, high = (float(v) for v in wilson(hits, n, confidence))
+    value = hits / n
+    outcome = gate(value, low, high, [threshold], rule)
+    assert outcome is not None
+    mv = MetricValue(metric, value, n, Interval(low, high, confidence, "wilson"), (threshold,), rule, outcome)
+    order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][:max_examples]
+    message = f"{k} of {n} cases failed. {mv.describe()}"
+    if outcome is Outcome.INCONCLUSIVE:
+        need = rows_to_decide(value, low, high, n, threshold)
+        if threshold.value in (0.0, 1.0):
+            message += (
+                f"\nno sample can show a {metric.replace('_', ' ')} of exactly {threshold.value:g} under the "
+                f"{rule} rule; require e.g. {'max_failure_rate=0.01' if metric == 'failure_rate' else 'min_pass_rate=0.99'}, "
+                "or use rule='point' to require no observed failure."
+            )
+        elif need is not None:
+            message += (
+                f"\nthe interval straddles the threshold; about {need} cases (now {n}) would decide it."
+            )
+    if k:
+        message += f"\nworst counterexample: {examples(order[:1])[0]}"
+    details = {**details, "cases": n, "failures": k, "counterexamples": examples(order)}
+    return CheckResult(name, "behavior", outcome, [mv], rule, message, details)
+
+
+def _vacuous(name: str, metric: str, rule: str, message: str, details: dict[str, Any]) -> CheckResult:
+    mv = MetricValue(metric, None, 0, reason="no case was evaluated")
+    return CheckResult(name, "behavior", Outcome.ERROR, [mv], rule, message, details)
+
+
+def _predict_error(
+    name: str, metric: str, rule: str, failed: _PredictFailed, details: dict[str, Any]
+) -> CheckResult:
+    error = f"{type(failed.error).__name__}: {failed.error}"
+    message = (
+        f"predict raised {error} on the {failed.stage} inputs; it fails on a batch of "
+        f"{len(failed.rows)} row(s) at {failed.rows}: {failed.sample[0]!r}"
+    )
+    mv = MetricValue(metric, None, None, reason="predict raised an error")
+    details = {
+        **details,
+        "error": error[:1000],
+        "stage": failed.stage,
+        "failing_rows": failed.rows,
+        "failing_inputs": failed.sample,
+    }
+    return CheckResult(name, "behavior", Outcome.ERROR, [mv], rule, message, details)
+
+
+def _options(rule: str, confidence: float, max_examples: int) -> tuple[str, float]:
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 0:
+        raise InputError("max_examples", f"must be a non-negative int, got {max_examples!r}", "pass e.g. 20")
+    return check_rule(rule), check_level(confidence)
+
+
+# --------------------------------------------------------------------------- perturbation checks
+
+
+def _perturbed(
+    predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool
+) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    from ..perturb import as_perturbation, changed_rows, check_output
+
+    p = as_perturbation(perturbation)
+    inputs = _check_inputs(inputs)
+    after, applied = p.apply(inputs)
+    check_output(inputs, after, p.name)
+    changed = changed_rows(inputs, after)
+    applied = np.asarray(applied, dtype=bool) & changed
+    n = _length(inputs)
+    details: dict[str, Any] = {
+        "perturbation": {"name": p.name, "description": p.description},
+        "rows": n,
+        "not_applied": int(n - applied.sum()),
+    }
+    rows = np.flatnonzero(applied)
+    if rows.size == 0:
+        return p, after, rows, np.empty(0), np.empty(0), details
+    f = as_predict(predict)
+    before_in, after_in = _take(inputs, rows), _take(after, rows)
+    y0 = _select(_predict(f, before_in, "original", rows), output, need_one=need_one)
+    y1 = _select(_predict(f, after_in, "perturbed", rows), output, need_one=need_one)
+    return p, after, rows, y0, y1, details
+
+
+def _counterexamples(
+    inputs: Any, after: Any, rows: np.ndarray, y0: np.ndarray, y1: np.ndarray, severity: np.ndarray
+):
+    def build(order: np.ndarray) -> list[dict[str, Any]]:
+        out = []
+        for j in order:
+            i = int(rows[j])
+            if isinstance(inputs, pd.DataFrame):
+                from ..perturb import changed_rows
+
+                cols = [
+                    c for c in inputs.columns if changed_rows(inputs[[c]].iloc[[i]], after[[c]].iloc[[i]])[0]
+                ]
+                shown = list(dict.fromkeys([*cols, *inputs.columns[:_COLUMN_CAP]]))[:_COLUMN_CAP]
+                before_row, after_row = _render_row(inputs, i, shown), _render_row(after, i, cols)
+            else:
+                before_row, after_row = _render_row(inputs, i), _render_row(after, i)
+            out.append(
+                {
+                    "row": i,
+                    "input": before_row,
+                    "perturbed": after_row,
+                    "output": _render_output(y0, j),
+                    "perturbed_output": _render_output(y1, j),
+                    "severity": _scalar(float(severity[j])),
+                }
+            )
+        return out
+
+    return build
+
+
+def check_invariance(
+    predict: Any,
+    inputs: Any,
+    perturbation: Callable[[Any], Any],
+    *,
+    tolerance: float = 0.0,
+    output: int | None = None,
+    max_failure_rate: float | None = None,
+    min_pass_rate: float | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    max_examples: int = MAX_EXAMPLES,
+    name: str | None = None,
+) -> CheckResult:
+    """Invariance test (INV): the output must not change by more than ``tolerance`` under a perturbation.
+
+    Parameters
+    ----------
+    predict:
+        A function ``inputs -> outputs`` (labels, scores, or a 2-D array such as ``predict_proba``),
+        a scikit-learn estimator, or an :class:`~mltestkit.behavior.HTTPModel`.
+    inputs:
+        A DataFrame, a 2-D array or a list of texts.
+    perturbation:
+        Any callable ``inputs -> perturbed inputs`` of the same length, e.g. from :mod:`mltestkit.perturb`.
+        Only rows it applies to (and changes) are cases; the others are counted in ``details["not_applied"]``.
+    tolerance:
+        Largest allowed absolute change of a numeric output (of any column, for 2-D outputs);
+        non-numeric outputs (labels) must be equal.
+    output:
+        Column of a 2-D output to compare (e.g. 1 for the probability of class 1); all columns when ``None``.
+    max_failure_rate, min_pass_rate:
+        The requirement on the share of cases that fail (or pass); give exactly one.
+    rule, confidence:
+        Gate rule and two-sided level of the Wilson interval.
+    max_examples:
+        Most counterexamples kept, worst (largest change) first.
+    name:
+        Name of the check in the report.
+
+    Returns
+    -------
+    CheckResult
+        Kind ``"behavior"``, one metric ``failure_rate`` (or ``pass_rate``) over the perturbed cases.
+        An ``error`` result when the perturbation changes no row (the test would be vacuous) or
+        ``predict`` raises (with the error and the smallest failing batch of inputs found).
+
+    Examples
+    --------
+    >>> from mltestkit import perturb
+    >>> r = check_invariance(lambda t: [len(s) > 12 for s in t], ["Nice film"] * 50,
+    ...                      perturb.punctuation("add"), min_pass_rate=0.9)
+    >>> r.outcome.value, r.details["failures"]
+    ('passed', 0)
+    """
+    rule, confidence = _options(rule, confidence, max_examples)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+        raise InputError(
+            "tolerance", f"must be a non-negative number, got {tolerance!r}", "pass e.g. tolerance=0.01"
+        )
+    requirement = _requirement(max_failure_rate, min_pass_rate)
+    inputs = _check_inputs(inputs)
+    label = (
+        name
+        or f"invariance: {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
+    )
+    try:
+        p, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=False)
+    except _PredictFailed as failed:
+        return _predict_error(label, requirement[0], rule, failed, {})
+    details["tolerance"] = tolerance
+    if rows.size == 0:
+        return _vacuous(label, requirement[0], rule, _vacuous_text(p, _length(inputs)), details)
+    fails, severity = invariance_failures(y0, y1, tolerance)
+    examples = _counterexamples(inputs, after, rows, y0, y1, severity)
+    return _gate(label, fails, severity, requirement, rule, confidence, examples, details, max_examples)
+
+
+def invariance_failures(y0: np.ndarray, y1: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which cases change by more than ``tolerance`` (numbers) or at all (labels), and by how much."""
+    if y0.dtype.kind in "biuf" and y1.dtype.kind in "biuf":
+        diff = np.abs(y1.astype(float) - y0.astype(float))
+        severity = diff.max(axis=1) if diff.ndim == 2 else diff
+        return ~(severity <= tolerance), np.nan_to_num(severity, nan=np.inf)
+    fails = np.any(y0 != y1, axis=1) if y0.ndim == 2 else y0 != y1
+    return fails, fails.astype(float)
+
+
+def _vacuous_text(p: Any, n: int) -> str:
+    return (
+        f"the perturbation {p.name} changed none of the {n} rows, so the check would be vacuous; "
+        "check the column and the values it should change"
+    )
+
+
+def check_directional(
+    predict: Any,
+    inputs: Any,
+    perturbation: Callable[[Any], Any],
+    *,
+    expect: str,
+    output: int | None = None,
+    min_change: float | None = None,
+    max_change: float | None = None,
+    tolerance: float = 0.0,
+    max_failure_rate: float | None = None,
+    min_pass_rate: float | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    max_examples: int = MAX_EXAMPLES,
+    name: str | None = None,
+) -> CheckResult:
+    """Directional expectation test (DIR): a score must move the expected way under a perturbation.
+
+    Parameters
+    ----------
+    expect:
+        ``"increase"`` or ``"decrease"`` (a strict move, at least ``min_change`` when given),
+        ``"not_decrease"`` or ``"not_increase"`` (allowing a move of ``tolerance`` the wrong way).
+    min_change, max_change:
+        Smallest required and largest allowed size of the move.
+    output:
+        Column of a 2-D output (``predict_proba``) to use; needed when ``predict`` returns several scores.
+
+    The other parameters are those of :func:`check_invariance`. A case's severity is how far its
+    change misses the requirement.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mltestkit import perturb
+    >>> frame = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0] * 25})
+    >>> r = check_directional(lambda f: f["income"].to_numpy() / 100, frame, perturb.scale("income", 1.2),
+    ...                       expect="increase", max_failure_rate=0.0, rule="point")
+    >>> r.outcome.value
+    'passed'
+    """
+    rule, confidence = _options(rule, confidence, max_examples)
+    if expect not in EXPECTATIONS:
+        raise InputError("expect", f"unknown expectation {expect!r}", f"use one of {', '.join(EXPECTATIONS)}")
+    for arg, v in (("min_change", min_change), ("max_change", max_change), ("tolerance", tolerance)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0):
+            raise InputError(arg, f"must be a non-negative number, got {v!r}", f"pass e.g. {arg}=0.01")
+    if min_change is not None and expect.startswith("not_"):
+        raise InputError(
+            "min_change", f"does not apply to expect={expect!r}", "use expect='increase' or 'decrease'"
+        )
+    requirement = _requirement(max_failure_rate, min_pass_rate)
+    inputs = _check_inputs(inputs)
+    label = (
+        name
+        or f"directional ({expect}): {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
+    )
+    try:
+        p, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=True)
+    except _PredictFailed as failed:
+        return _predict_error(label, requirement[0], rule, failed, {})
+    details.update(expect=expect, min_change=min_change, max_change=max_change, tolerance=tolerance)
+    if rows.size == 0:
+        return _vacuous(label, requirement[0], rule, _vacuous_text(p, _length(inputs)), details)
+    delta = _numeric(y1, "a directional check") - _numeric(y0, "a directional check")
+    # signed move in the expected direction; the requirement is move >= floor
+    move = -delta if expect in ("decrease", "not_increase") else delta
+    floor = -float(tolerance) if expect.startswith("not_") else float(min_change or 0.0)
+    miss = floor - move
+    fails = ~(miss < 0) if not expect.startswith("not_") and not min_change else ~(miss <= 0)
+    if max_change is not None:
+        over = np.abs(delta) - max_change
+        fails |= over > 0
+        miss = np.maximum(miss, over)
+    severity = np.nan_to_num(miss, nan=np.inf)
+    examples = _counterexamples(inputs, after, rows, y0, y1, severity)
+    return _gate(label, fails, severity, requirement, rule, confidence, examples, details, max_examples)
+
+
+def check_mft(
+    predict: Any,
+    cases: Any,
+    expected: Any = None,
+    *,
+    predicate: Callable[[np.ndarray], Any] | None = None,
+    output: int | None = None,
+    tolerance: float = 0.0,
+    max_failure_rate: float | None = None,
+    min_pass_rate: float | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    max_examples: int = MAX_EXAMPLES,
+    name: str | None = None,
+) -> CheckResult:
+    """Minimum functionality test (MFT): simple cases with known answers.
+
+    Parameters
+    ----------
+    cases:
+        Inputs (a list of texts, a DataFrame, an array) or :class:`~mltestkit.behavior.Cases` from
+        :func:`~mltestkit.behavior.template`, whose labels are the expected outputs.
+    expected:
+        The expected output of each case, or one value for all of them.
+    predicate:
+        Instead of ``expected``: a function of the outputs returning one bool per case (True = pass).
+    output, tolerance:
+        Column of a 2-D output to use; numeric outputs may miss a numeric expected value by ``tolerance``.
+
+    The other parameters are those of :func:`check_invariance`.
+
+    Examples
+    --------
+    >>> r = check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I hate it"], [1, 0],
+    ...               min_pass_rate=1.0, rule="point")
+    >>> r.outcome.value, r.metrics[0].name
+    ('passed', 'pass_rate')
+    """
+    rule, confidence = _options(rule, confidence, max_examples)
+    requirement = _requirement(max_failure_rate, min_pass_rate)
+    if isinstance(cases, Cases) and expected is None and predicate is None:
+        expected = cases.labels
+    inputs = _check_inputs(cases, "cases")
+    n = _length(inputs)
+    if (expected is None) == (predicate is None):
+        raise InputError(
+            "expected/predicate", "give exactly one of them", "pass expected=[...] or predicate=fn"
+        )
+    label = name or "mft"
+    rows = np.arange(n)
+    try:
+        y = _select(_predict(as_predict(predict), inputs, "test", rows), output, need_one=predicate is None)
+    except _PredictFailed as failed:
+        return _predict_error(label, requirement[0], rule, failed, {})
+    details: dict[str, Any] = {}
+    if predicate is not None:
+        ok = np.asarray(predicate(y))
+        if ok.shape != (n,) or ok.dtype.kind != "b":
+            raise InputError(
+                "predicate",
+                f"returned {ok.dtype} of shape {ok.shape} for {n} cases",
+                "return one bool per case",
+            )
+        fails, severity = ~ok, (~ok).astype(float)
+        exp = np.full(n, None, dtype=object)
+    else:
+        exp = np.asarray(expected)
+        if exp.ndim == 0:
+            exp = np.full(n, exp.item(), dtype=exp.dtype)
+        if exp.shape != (n,):
+            raise InputError(
+                "expected",
+                f"has {exp.shape[0] if exp.ndim else 1} values for {n} cases",
+                "pass one per case, or one for all",
+            )
+        if y.dtype.kind in "biuf" and exp.dtype.kind in "biuf":
+            severity = np.nan_to_num(np.abs(y.astype(float) - exp.astype(float)), nan=np.inf)
+            fails = ~(severity <= tolerance)
+        else:
+            fails = y.astype(object) != exp.astype(object)
+            severity = fails.astype(float)
+
+    def build(order: np.ndarray) -> list[dict[str, Any]]:
+        return [
+            {
+                "row": int(i),
+                "input": _render_row(inputs, int(i)),
+                "expected": _scalar(exp[i]),
+                "output": _render_output(y, int(i)),
+                "severity": _scalar(float(severity[i])),
+            }
+            for i in order
+        ]
+
+    return _gate(label, fails, severity, requirement, rule, confidence, build, details, max_examples)

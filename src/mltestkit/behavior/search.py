@@ -1,0 +1,137 @@
+"""Search for invariance counterexamples with Hypothesis and report the shrunk minimal one."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..results import CheckResult, MetricValue, Outcome, Threshold
+from .checks import _counterexamples, _perturbed, _PredictFailed, invariance_failures
+
+
+def _batch(example: Any) -> Any:
+    if isinstance(example, str):
+        return [example]
+    if isinstance(example, dict):
+        return pd.DataFrame([example])
+    return example
+
+
+def search_invariance(
+    predict: Any,
+    strategy: Any,
+    perturbation: Callable[[Any], Any],
+    *,
+    tolerance: float = 0.0,
+    output: int | None = None,
+    max_examples: int = 200,
+    seed: int = 0,
+    name: str | None = None,
+) -> CheckResult:
+    """Look for inputs whose output changes by more than ``tolerance`` under ``perturbation``.
+
+    Hypothesis draws up to ``max_examples`` inputs from ``strategy`` and, when one breaks the
+    invariance, shrinks it to a minimal counterexample. The search is seeded (``seed``) and uses
+    no example database, so a run repeats exactly.
+
+    Parameters
+    ----------
+    strategy:
+        A Hypothesis strategy drawing inputs: a DataFrame (e.g. ``hypothesis.extra.pandas.data_frames``),
+        a list of texts, one text, or one row as a dict.
+    perturbation, tolerance, output:
+        As in :func:`mltestkit.check_invariance`.
+
+    Returns
+    -------
+    CheckResult
+        Kind ``"behavior"``: ``failed`` with ``details["counterexample"]`` (the minimal one found),
+        ``passed`` when none was found, ``error`` when ``predict`` raised (with the minimal input that
+        makes it raise) or the perturbation never changed an input.
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> from mltestkit import perturb
+    >>> r = search_invariance(lambda t: [int("!" in s) for s in t], st.text(alphabet="ab!"),
+    ...                       perturb.punctuation("strip"), max_examples=100)
+    >>> r.outcome.value, r.details["counterexample"]["input"]
+    ('failed', '!')
+    """
+    from hypothesis import Phase, Verbosity, find, settings
+    from hypothesis.errors import NoSuchExample
+    from hypothesis.strategies import SearchStrategy
+
+    if not isinstance(strategy, SearchStrategy):
+        raise InputError(
+            "strategy", f"must be a Hypothesis strategy, got {type(strategy).__name__}", "pass e.g. st.text()"
+        )
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+        raise InputError("max_examples", f"must be a positive int, got {max_examples!r}", "pass e.g. 200")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+        raise InputError("tolerance", f"must be a non-negative number, got {tolerance!r}", "pass e.g. 0.01")
+    label = (
+        name
+        or f"invariance search: {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
+    )
+    stats = {"tried": 0, "applied": 0}
+
+    def breaks(example: Any) -> bool:
+        stats["tried"] += 1
+        batch = _batch(example)
+        if len(batch) == 0:
+            return False
+        try:
+            _, _, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
+        except (_PredictFailed, InputError):
+            return True
+        if rows.size == 0:
+            return False
+        stats["applied"] += 1
+        return bool(invariance_failures(y0, y1, tolerance)[0].any())
+
+    config = settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        phases=[Phase.generate, Phase.shrink],
+    )
+    try:
+        minimal = find(strategy, breaks, settings=config, random=random.Random(seed))
+    except NoSuchExample:
+        minimal = None
+    details: dict[str, Any] = {"examples_tried": stats["tried"], "examples_perturbed": stats["applied"]}
+    if minimal is None:
+        if stats["applied"] == 0:
+            message = f"the perturbation changed none of the {stats['tried']} examples drawn, so the search was vacuous"
+            mv = MetricValue("counterexamples", None, 0, reason="no example was perturbed")
+            return CheckResult(label, "behavior", Outcome.ERROR, [mv], "point", message, details)
+        mv = _figure(0.0, stats["applied"], Outcome.PASSED)
+        message = f"no counterexample in {stats['applied']} perturbed examples ({stats['tried']} drawn)"
+        return CheckResult(label, "behavior", Outcome.PASSED, [mv], "point", message, details)
+    batch = _batch(minimal)
+    try:
+        p, after, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
+    except _PredictFailed as failed:
+        error = f"{type(failed.error).__name__}: {failed.error}"
+        message = f"predict raised {error}; minimal input that makes it raise: {failed.sample[0]!r}"
+        details.update(error=error[:1000], failing_inputs=failed.sample)
+        mv = MetricValue("counterexamples", None, None, reason="predict raised an error")
+        return CheckResult(label, "behavior", Outcome.ERROR, [mv], "point", message, details)
+    fails, severity = invariance_failures(y0, y1, tolerance)
+    j = int(np.argmax(np.where(fails, severity, -np.inf)))
+    example = _counterexamples(batch, after, rows, y0, y1, severity)(np.array([j]))[0]
+    details.update(counterexample=example, perturbation={"name": p.name, "description": p.description})
+    mv = _figure(1.0, stats["applied"], Outcome.FAILED)
+    message = f"found a counterexample to invariance under {p.name} (tolerance {tolerance:g}): {example}"
+    return CheckResult(label, "behavior", Outcome.FAILED, [mv], "point", message, details)
+
+
+def _figure(value: float, n: int, outcome: Outcome) -> MetricValue:
+    return MetricValue("counterexamples", value, n, None, (Threshold("<=", 0.0),), "point", outcome)
