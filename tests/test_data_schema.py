@@ -237,3 +237,22 @@ def test_all_nan_and_unhashable_columns_do_not_crash():
     assert got[("a", "nullable")]["count"] == 2 and got[("a", "mean")]["count"] == 2
     assert got[("l", "dtype")]["sample"][0] == {"row": 0, "value": "[1]"}
     assert r.details["statistics"]["columns"]["l"]["distinct"] is None
+
+
+def test_cli_schema_infer(tmp_path, capsys, penguins):
+    from mltestkit.cli import main
+
+    penguins.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "schema.yaml"
+    assert main(["schema", "infer", str(tmp_path / "p.csv"), "-o", str(out), "--slack", "0"]) == 0
+    assert capsys.readouterr().out == f"{out}: schema of 8 columns inferred from {tmp_path / 'p.csv'}\n"
+    s = Schema.load(out)
+    assert s.column("bill_length_mm").min == penguins["bill_length_mm"].min()
+    assert check_schema(penguins, out).outcome is Outcome.PASSED
+    assert main(["schema", "infer", str(tmp_path / "p.csv")]) == 0
+    assert capsys.readouterr().out.startswith("columns:\n- name: species\n  dtype: str\n")
+    assert main(["schema", "infer"]) == 2
+    assert "mltestkit schema: DATA: is missing; run: mltestkit schema infer data.csv -o schema.yaml" in (
+        capsys.readouterr().err
+    )
+    assert main(["schema"]) == 0 and '"$schema"' in capsys.readouterr().out

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ._version import __version__
-from .errors import MLTestKitError
+from .errors import InputError, MLTestKitError
 from .render import commands as cmd
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -51,12 +51,40 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("report", "infer"),
+        default="report",
+        help="report: print the report JSON Schema (default); infer: infer a data schema from DATA",
+    )
+    p.add_argument("data", nargs="?", help="a CSV or Parquet file (for infer)")
+    p.add_argument(
+        "-o", "--output", help="write the data schema here (.yaml or .json) instead of printing YAML"
+    )
+    p.add_argument(
+        "--slack", type=float, default=0.1, help="widen numeric ranges by this share of their span"
+    )
+    p.add_argument(
+        "--max-categories", type=int, default=20, help="list the categories of text columns up to this many"
+    )
 
 
 def _schema(args: argparse.Namespace) -> int:
     import json
 
+    if args.action == "infer":
+        from .data.schema import infer_schema
+
+        if args.data is None:
+            raise InputError("DATA", "is missing", "run: mltestkit schema infer data.csv -o schema.yaml")
+        inferred = infer_schema(args.data, slack=args.slack, max_categories=args.max_categories)
+        if args.output:
+            inferred.save(args.output)
+            print(f"{args.output}: schema of {len(inferred.columns)} columns inferred from {args.data}")
+        else:
+            print(inferred.to_yaml(), end="")
+        return 0
     from .report import schema
 
     print(json.dumps(schema(), indent=2))
@@ -67,7 +95,11 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Command] = {
     "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
     "summary": ("print one line per check of a report; exit 1 if any check fails", _summary_args, _summary),
-    "schema": ("print the report JSON Schema", _schema_args, _schema),
+    "schema": (
+        "print the report JSON Schema, or infer a data schema: schema infer data.csv -o schema.yaml",
+        _schema_args,
+        _schema,
+    ),
     "card": (
         "write a model card (Markdown, Hugging Face or MCT JSON) from a report",
         cmd.card_args,
