@@ -18,7 +18,10 @@ import mltestkit
 from mltestkit.errors import CheckFailure, MLTestKitError, MLTestKitWarning
 from mltestkit.results import CheckResult, Outcome
 
-from .plugin import Settings
+from .plugin import SUITE_CONFIG_KEY, Settings
+
+#: Checks whose requirement can come from ``[tool.mltestkit.thresholds]``: check -> key prefix.
+CONFIG_THRESHOLDS = {"check_metric": "", "check_slices": "slice."}
 
 
 @dataclass
@@ -102,6 +105,7 @@ class MLRecorder:
             for key, value in defaults.items():
                 if key in params and key not in kwargs:
                     kwargs[key] = value
+            self._configured_bounds(function.__name__, args, kwargs)
             try:
                 result = function(*args, **kwargs)
             except MLTestKitError as exc:
@@ -114,6 +118,16 @@ class MLRecorder:
             return result
 
         return run
+
+    def _configured_bounds(self, check: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Fill ``min``/``max`` from ``[tool.mltestkit.thresholds]`` when the test gives neither."""
+        cfg = self._item.config.stash.get(SUITE_CONFIG_KEY, None)
+        prefix = CONFIG_THRESHOLDS.get(check)
+        if cfg is None or prefix is None or kwargs.get("min") is not None or kwargs.get("max") is not None:
+            return
+        metric = args[0] if args else kwargs.get("metric")
+        if isinstance(metric, str):
+            kwargs.update(cfg.bounds(prefix + metric))
 
     def record(self, result: CheckResult, *, soft: bool = False) -> CheckResult:
         """Record a result made elsewhere (e.g. by a library call) and apply its gate."""

@@ -24,6 +24,8 @@ from .errors import CheckFailure, ConfigError, InputError, MissingDependencyErro
 #: seed filled in, and records the result on the running test.
 CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
+    "check_beats_simple_model": ("mltestkit.model_checks", "metric"),
+    "check_reproducible": ("mltestkit.model_checks", "metric"),
     "check_slices": ("mltestkit.slices", "slice"),
     "check_fairness": ("mltestkit.fairness", "fairness"),
     "check_schema": ("mltestkit.data.schema", "data"),
