@@ -41,5 +41,9 @@ wheel-smoke: $(BIN)/.installed
 
 test: lint typecheck unit wheel-smoke
 
+# Calibration of the gates by simulation: writes the tables into docs/trust.md and docs/img/gate-power.png.
+calibrate: $(BIN)/.installed
+	$(BIN)/python bench/calibrate.py
+
 clean:
 	rm -rf $(VENV) $(VENV)-smoke dist build .mypy_cache .ruff_cache .pytest_cache

@@ -356,8 +356,8 @@ def power_curve(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """P(pass) of each rule for accuracy on ``n`` rows, against the true accuracy, with ``min=threshold``.
 
-    Under the alarm rule an inconclusive result passes (with a warning), so its pass
-    probability is one minus its failure probability.
+    A test passes as :attr:`~mltestkit.results.CheckResult.fails_test` says: an inconclusive
+    result fails it under the acceptance rule and passes it (with a warning) under alarm.
     """
     se = math.sqrt(threshold * (1 - threshold) / n)
     grid = np.round(np.linspace(threshold - 5 * se, threshold + 5 * se, 41), 4)
@@ -369,7 +369,11 @@ def power_curve(
 def _curve_task(args: tuple[Process, int, float]) -> dict[str, float]:
     process, reps, threshold = args
     est = simulate(process, reps)
-    return {rule: float(np.mean(outcomes(est, threshold, True, rule) != "failed")) for rule in RULES}
+    # as CheckResult.fails_test: inconclusive fails under acceptance, passes under alarm
+    passing = {"acceptance": ("passed",), "alarm": ("passed", "inconclusive"), "point": ("passed",)}
+    return {
+        rule: float(np.mean(np.isin(outcomes(est, threshold, True, rule), passing[rule]))) for rule in RULES
+    }
 
 
 def plot(grid: np.ndarray, curves: dict[str, np.ndarray], threshold: float, n: int, path: Path) -> None:

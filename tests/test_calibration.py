@@ -173,3 +173,15 @@ def test_holm_keeps_family_wise_false_alarms_down_where_the_uncorrected_rate_is_
 def test_paired_comparison_rarely_passes_a_model_worse_by_the_margin():
     assert cal.paired_comparison(200, n=200, difference=-0.02) <= 0.06
     assert cal.paired_comparison(100, n=5000, difference=0.0) >= 0.8  # equal models pass at n=5000
+
+
+def test_power_curves_are_ordered_and_drawn(tmp_path):
+    grid, curves = cal.power_curve(reps=60)
+    acc, alarm, point = curves["acceptance"], curves["alarm"], curves["point"]
+    # on the same test sets: acceptance passes imply point passes imply alarm passes
+    assert np.all(acc <= point) and np.all(point <= alarm)
+    at = int(np.argmin(np.abs(grid - 0.80)))
+    assert acc[at] <= 0.1 and 0.3 <= point[at] <= 0.7 and alarm[at] >= 0.9
+    assert acc[0] == 0.0 and alarm[-1] == 1.0
+    cal.plot(grid, curves, 0.80, 200, tmp_path / "power.png")
+    assert (tmp_path / "power.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
