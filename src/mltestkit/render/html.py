@@ -171,7 +171,11 @@ def _score(report: Mapping[str, Any]) -> str:
 
 
 def _provenance(report: Mapping[str, Any]) -> str:
-    items = "".join(f"<li>{_e(line[2:])}</li>" for line in provenance_lines(report) if line.startswith("- "))
+    items = "".join(
+        f"<li>{_e(line[2:].replace('`', ''))}</li>"
+        for line in provenance_lines(report)
+        if line.startswith("- ")
+    )
     return f'<h2 id="provenance">Provenance</h2><ul>{items}</ul>'
 
 
