@@ -330,3 +330,24 @@ def test_plugin_records_slice_table(pytester):
     assert check["kind"] == "slice"
     assert [m["slice"] for m in check["metrics"]] == [{"sex": "F"}, {"sex": "M"}]
     assert check["details"]["table"][0]["sex"] == "F"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(-5, 5), min_size=1, max_size=30),
+    st.lists(st.integers(-5, 5), min_size=1, max_size=30),
+    st.sampled_from([np.int8, np.int32, np.int64, np.uint16]),
+)
+def test_integer_label_codes_equal_the_sorting_path(a, b, dtype):
+    from mltestkit._validate import encode_labels
+
+    if np.dtype(dtype).kind == "u":
+        a, b = [abs(x) for x in a], [abs(x) for x in b]
+    y, p = np.array(a, dtype=dtype), np.array(b, dtype=dtype)
+    classes, t, q = encode_labels(y, p)
+    ref_classes, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
+    assert classes.tolist() == ref_classes.tolist() and classes.dtype == ref_classes.dtype
+    assert t.tolist() == codes[: len(y)].tolist() and q.tolist() == codes[len(y) :].tolist()
+    only, t1, none = encode_labels(y, None)
+    assert only.tolist() == np.unique(y).tolist() and none is None
+    assert t1.tolist() == np.unique(y, return_inverse=True)[1].tolist()

@@ -28,6 +28,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_reproducible": ("mltestkit.model_checks", "metric"),
     "check_slices": ("mltestkit.slices", "slice"),
     "check_fairness": ("mltestkit.fairness", "fairness"),
+    "find_weak_slices": ("mltestkit.weak_slices", "slice"),
     "check_schema": ("mltestkit.data.schema", "data"),
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
@@ -116,5 +117,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .serving.load import check_agreement, load_test  # noqa: F401
     from .fairness import check_fairness  # noqa: F401
     from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
+    from .weak_slices import find_weak_slices  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401

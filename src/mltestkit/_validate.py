@@ -97,6 +97,17 @@ def encode_labels(
     y_true: np.ndarray, y_pred: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Classes (sorted union) and integer codes of ``y_true`` and ``y_pred``."""
+    arrays = [y_true] if y_pred is None else [y_true, y_pred]
+    if all((a.dtype.kind in "iu" and a.dtype.itemsize < 8) or a.dtype.kind == "i" for a in arrays):
+        low = min(int(a.min()) for a in arrays)
+        span = max(int(a.max()) for a in arrays) - low + 1
+        if span <= 1_000_000:  # small integer labels: count instead of sorting
+            shifted = [a.astype(np.int64) - low for a in arrays]
+            present = np.flatnonzero(sum(np.bincount(a, minlength=span) for a in shifted))
+            lookup = np.zeros(span, dtype=np.int64)
+            lookup[present] = np.arange(present.size)
+            classes = (present + low).astype(np.result_type(*arrays))
+            return classes, lookup[shifted[0]], (lookup[shifted[1]] if y_pred is not None else None)
     both = y_true if y_pred is None else np.concatenate([y_true.astype(object), y_pred.astype(object)])
     if y_pred is not None and y_true.dtype.kind in "biuf" and y_pred.dtype.kind in "biuf":
         both = np.concatenate([y_true, y_pred])

@@ -218,7 +218,14 @@ def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any =
         combined = np.zeros(n, dtype=np.int64)
         for name in combo:
             combined = combined * len(coded[name][1]) + coded[name][0]
-        present, codes = np.unique(combined, return_inverse=True)
+        levels = math.prod(len(coded[name][1]) for name in combo)
+        if levels <= 4 * n + 1024:  # the product of levels is small: count instead of sorting
+            present = np.flatnonzero(np.bincount(combined, minlength=levels))
+            lookup = np.zeros(levels, dtype=np.int64)
+            lookup[present] = np.arange(present.size)
+            codes = lookup[combined]
+        else:
+            present, codes = np.unique(combined, return_inverse=True)
         digits = []
         rest = present
         for name in reversed(combo):
@@ -251,7 +258,7 @@ class SliceCounts:
         return np.asarray(self.counts.sum(axis=(1, 2)))
 
 
-def _confusion_by_slice(codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
+def confusion_by_slice(codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
     return np.bincount((codes * k + t) * k + p, minlength=size * k * k).reshape(size, k, k)
 
 
@@ -278,7 +285,7 @@ def slice_counts(
     keys: list[Key] = []
     parts = []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
-        parts.append(_confusion_by_slice(sl.codes, len(sl.keys), t, p, k))
+        parts.append(confusion_by_slice(sl.codes, len(sl.keys), t, p, k))
         keys.extend(sl.keys)
     return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
 
@@ -567,7 +574,7 @@ def check_slices(
         k = len(classes)
         groups = []
         for sl in slicing_list:
-            groups.append((sl.keys, _confusion_by_slice(sl.codes, len(sl.keys), t, t if p is None else p, k)))
+            groups.append((sl.keys, confusion_by_slice(sl.codes, len(sl.keys), t, t if p is None else p, k)))
         total = groups[0][1].sum(axis=0)
 
     for m in metrics:
