@@ -14,10 +14,14 @@ from .plugin import SETTINGS_KEY, SUITE_CONFIG_KEY
 
 
 class SuiteFile(pytest.File):
-    """The ``pyproject.toml`` that declares the suite; its items are added by the session."""
+    """The ``pyproject.toml`` that declares the suite: ``pytest --ml pyproject.toml`` runs only the suite."""
 
-    def collect(self) -> list[pytest.Item]:  # pragma: no cover - items are made by the session
-        return []
+    def collect(self) -> list[pytest.Item]:
+        from mltestkit.suite import plan
+
+        cfg = self.config.stash[SUITE_CONFIG_KEY]
+        data = SuiteData(cfg)
+        return [SuiteItem.from_parent(self, name=p.id, planned=p, data=data) for p in plan(cfg)]
 
 
 class SuiteItem(pytest.Item):
@@ -44,13 +48,6 @@ class SuiteItem(pytest.Item):
         return self.path, None, f"[tool.mltestkit] {self.planned.id}"
 
 
-def suite_items(
-    session: pytest.Session, pyproject: Any, planned: list[PlannedCheck], data: SuiteData
-) -> list[pytest.Item]:
-    parent = SuiteFile.from_parent(session, path=pyproject)
-    return [SuiteItem.from_parent(parent, name=p.id, planned=p, data=data) for p in planned]
-
-
 class MLSuite:
     """Registered with ``--ml``: reads ``[tool.mltestkit]`` and adds the suite's items."""
 
@@ -66,12 +63,18 @@ class MLSuite:
             raise pytest.UsageError(str(exc)) from None
         config.stash[SUITE_CONFIG_KEY] = self.cfg
 
+    def pytest_collect_file(self, file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
+        if self.cfg is not None and file_path == self.pyproject:
+            return SuiteFile.from_parent(parent, path=file_path)
+        return None
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.cfg is None:
+        """Add the suite to a run of the default test paths (not when the command names other paths)."""
+        if self.cfg is None or config.args_source == pytest.Config.ArgsSource.ARGS:
             return
-        from mltestkit.suite import plan
-
-        items.extend(suite_items(session, self.pyproject, plan(self.cfg), SuiteData(self.cfg)))
+        if any(isinstance(item, SuiteItem) for item in items):
+            return
+        items.extend(SuiteFile.from_parent(session, path=self.pyproject).collect())
