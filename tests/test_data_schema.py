@@ -236,7 +236,8 @@ def test_all_nan_and_unhashable_columns_do_not_crash():
     got = failures(r)
     assert got[("a", "nullable")]["count"] == 2 and got[("a", "mean")]["count"] == 2
     assert got[("l", "dtype")]["sample"][0] == {"row": 0, "value": "[1]"}
-    assert r.details["statistics"]["columns"]["l"]["distinct"] is None
+    stats = r.details["statistics"]["columns"]["l"]
+    assert stats["distinct"] in (2, None)  # None where pandas cannot count unhashable values
 
 
 def test_cli_schema_infer(tmp_path, capsys, penguins):
