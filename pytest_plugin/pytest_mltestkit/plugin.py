@@ -8,6 +8,7 @@ it pays nothing.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +44,6 @@ class Settings:
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
-#: The parsed ``[tool.mltestkit]`` table (or None), set with --ml.
-SUITE_CONFIG_KEY = pytest.StashKey[Any]()
 
 
 def _rule(value: str) -> str:
@@ -143,6 +142,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("ml_model_card", "path of the Markdown model card", type="string", default="")
     parser.addini("ml_html", "path of the HTML report", type="string", default="")
+    parser.addini(
+        "ml_server_scope",
+        "scope of the ml_server fixture: function (default), class, module, package or session",
+        type="string",
+        default="function",
+    )
+    parser.addini(
+        "ml_allow_remote",
+        "let load and contract tests target hosts outside loopback",
+        type="bool",
+        default=False,
+    )
 
 
 def _ini(config: pytest.Config, kind: str) -> Any:
@@ -183,13 +194,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     settings = resolve_settings(config)
     config.stash[SETTINGS_KEY] = settings
+    if config.getini("ml_allow_remote"):
+        os.environ.setdefault("MLTESTKIT_ALLOW_REMOTE", "1")
     if settings.enabled:
         from .session import MLSession
 
         config.pluginmanager.register(MLSession(config, settings), MLSession.NAME)
-        from .suite_items import MLSuite
-
-        config.pluginmanager.register(MLSuite(config), MLSuite.NAME)
 
 
 def is_ml_item(item: pytest.Item) -> bool:
@@ -219,3 +229,50 @@ def ml(request: pytest.FixtureRequest) -> Any:
     from .fixtures import MLRecorder
 
     return MLRecorder(request.node, settings)
+
+
+SERVER_SCOPES = ("function", "class", "module", "package", "session")
+
+
+def _server_scope(fixture_name: str, config: pytest.Config) -> Any:
+    scope = str(config.getini("ml_server_scope")).strip() or "function"
+    if scope not in SERVER_SCOPES:
+        raise pytest.UsageError(
+            f"ini key ml_server_scope: {scope!r} is not valid; expected one of {', '.join(SERVER_SCOPES)}"
+        )
+    return scope
+
+
+@pytest.fixture(scope=_server_scope)
+def ml_server(request: pytest.FixtureRequest) -> Any:
+    """Start ASGI apps under uvicorn on 127.0.0.1 for a test; returns a function that gives base URLs.
+
+    ``url = ml_server("pkg.service:app")`` or ``ml_server("path/to/service.py:app", health="/health")``
+    starts the app on a free port (keyword options as :func:`mltestkit.serving.start_server`) and
+    returns ``"http://127.0.0.1:PORT"``; an ``http(s)://`` URL is an external service that must
+    answer. The same app asked twice within the fixture's scope (ini ``ml_server_scope``, default
+    ``function``) is started once. Servers stop at teardown, even when the test fails; a server
+    that exited on its own during the test makes the teardown fail with its log.
+    """
+    if not request.config.stash[SETTINGS_KEY].enabled:
+        pytest.skip(SKIP_REASON)
+    from mltestkit.serving import start_server
+
+    servers: dict[str, Any] = {}
+
+    def start(app: str, **options: Any) -> str:
+        key = f"{app}\x00{sorted(options.items())!r}"
+        if key not in servers:
+            options.setdefault("cwd", str(request.config.rootpath))
+            servers[key] = start_server(app, **options)
+        return str(servers[key].url)
+
+    yield start
+    crashed = []
+    for server in servers.values():
+        code = server.exit_code()
+        if code is not None:
+            crashed.append(f"{server.url} exited with code {code}:\n{server.log()}")
+        server.stop()
+    if crashed:
+        pytest.fail("the server crashed during the test: " + "\n".join(crashed), pytrace=False)

@@ -98,7 +98,13 @@ def quantile_metrics(
                 ci=Interval(low, high, level, "order-statistic"),
                 thresholds=tuple(thresholds),
                 rule=rule if thresholds else None,
-                outcome=gate(value, low, high, thresholds, rule),
+                outcome=gate(
+                    value,
+                    -math.inf if low is None else low,
+                    math.inf if high is None else high,
+                    thresholds,
+                    rule,
+                ),
                 slice=slice,
             )
         )

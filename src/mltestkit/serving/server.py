@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -139,6 +138,20 @@ class Server:
         """Whether the server process exited on its own."""
         return self.process is not None and self.process.poll() is not None
 
+    def exit_code(self, grace: float = 2.0) -> int | None:
+        """The exit code if the server exited on its own, else ``None``.
+
+        A server that no longer accepts connections is given ``grace`` seconds to finish exiting.
+        """
+        if self.process is None:
+            return None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(0.1)
+        if self.process.poll() is None and not _answers(self.url, None):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(grace)
+        return self.process.poll()
+
     def check_alive(self) -> None:
         """Raise :class:`ServingError` with the log when the server process has exited."""
         if self.crashed:
@@ -173,10 +186,8 @@ def _answers(url: str, health: str | None) -> bool:
         return True
     try:
         with urllib.request.urlopen(url + health, timeout=2) as response:
-            return bool(response.status < 500)
-    except urllib.error.HTTPError as exc:
-        return exc.code < 500
-    except OSError:
+            return bool(response.status < 400)
+    except OSError:  # urllib.error.HTTPError (a status >= 400) included
         return False
 
 
@@ -201,7 +212,7 @@ def start_server(
     port:
         A fixed port; the default picks a free one.
     health:
-        A path (``"/health"``) that must answer with a status below 500; by default a TCP
+        A path (``"/health"``) that must answer with a 2xx (or 3xx) status; by default a TCP
         connect suffices.
     timeout:
         Seconds to wait for the server; on expiry the error quotes the server's log.
