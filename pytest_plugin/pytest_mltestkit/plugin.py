@@ -44,6 +44,8 @@ class Settings:
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+#: The parsed ``[tool.mltestkit]`` table (or None), set with --ml.
+SUITE_CONFIG_KEY = pytest.StashKey[Any]()
 
 
 def _rule(value: str) -> str:
@@ -200,6 +202,9 @@ def pytest_configure(config: pytest.Config) -> None:
         from .session import MLSession
 
         config.pluginmanager.register(MLSession(config, settings), MLSession.NAME)
+        from .suite_items import MLSuite
+
+        config.pluginmanager.register(MLSuite(config), MLSuite.NAME)
 
 
 def is_ml_item(item: pytest.Item) -> bool:
