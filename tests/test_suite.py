@@ -208,8 +208,8 @@ def test_simple_model_check_catches_a_model_no_better_than_a_stump():
 
 
 def test_reproducibility_check_catches_an_unseeded_trainer():
-    from sklearn.ensemble import RandomForestClassifier
     from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
 
     X, y = load_breast_cancer(return_X_y=True)
     unseeded = check_reproducible(
@@ -257,10 +257,10 @@ def test_zero_code_suite_finds_planted_faults_in_a_copy_of_the_credit_data(pytes
     data = SuiteData(load_config(pytester.path / "pyproject.toml"))
     train, test = data.train, data.test
     # plant two faults: 60 test rows leaked into the training data, and a unit change in credit_amount
-    leaked = pd.concat([train, test.iloc[:60]], ignore_index=True)
-    leaked.to_parquet(pytester.path / "data" / "processed" / "train.parquet", index=False)
     shifted = test.assign(credit_amount=test["credit_amount"] / 1000)
     shifted.to_parquet(pytester.path / "data" / "processed" / "test.parquet", index=False)
+    leaked = pd.concat([train, shifted.iloc[:60]], ignore_index=True)
+    leaked.to_parquet(pytester.path / "data" / "processed" / "train.parquet", index=False)
     faulty = pytester.runpytest_subprocess(
         "--ml", "-p", "no:cacheprovider", "-k", "leakage or drift", "--ml-report", "r.json"
     )
