@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -123,6 +123,8 @@ def as_perturbation(function: Callable[[Inputs], Inputs]) -> Perturbation:
     """A :class:`Perturbation` from any callable (returned as is when it already is one)."""
     if isinstance(function, Perturbation):
         return function
+    if callable(getattr(function, "apply", None)) and isinstance(getattr(function, "name", None), str):
+        return cast(Perturbation, function)  # an object with apply() and a name
     if not callable(function):
         raise InputError(
             "perturbation",
