@@ -30,6 +30,10 @@ class MLSession:
         self.report: dict[str, Any] | None = None
         self.write_error: str | None = None
         self.output_lines: list[tuple[str, bool]] = []
+        # figures become JUnit <property> elements only where the junit family has a place for them
+        self.junit_properties = bool(getattr(config.option, "xmlpath", None)) and str(
+            config.getini("junit_family")
+        ) in ("xunit1", "legacy")
 
     # ------------------------------------------------------------------ every process
     @pytest.hookimpl(wrapper=True)
@@ -53,6 +57,10 @@ class MLSession:
             report.ml_checks = record.checks[record.sent :]
             record.sent = len(record.checks)
             report.ml_fingerprints = dict(record.fingerprints)
+            if report.when == "teardown" and self.junit_properties:
+                from mltestkit.render.junit import properties
+
+                report.user_properties.extend(properties(record.checks))
         marker = item.get_closest_marker("ml")
         if marker is not None and marker.kwargs.get("score"):
             score = marker.kwargs["score"]

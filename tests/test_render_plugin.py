@@ -1,0 +1,120 @@
+"""The plugin's outputs: --ml-baseline (a regression fails the run), --ml-model-card, --ml-html,
+JUnit properties, ML Test Score markers; serially and under pytest-xdist."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from mltestkit.report import read_report
+from mltestkit.score import score_report
+
+MODEL_TESTS = """
+import os
+
+import numpy as np
+import pytest
+
+N = 6000
+Y = np.random.default_rng(0).integers(0, 2, N)
+HARD = np.random.default_rng(1).random(N)  # how hard each row is; every model version errs on the hardest
+SEED = int(os.environ.get("MLTK_SEED", "0"))
+ERROR = float(os.environ.get("MLTK_ERROR", "0.12"))
+
+
+@pytest.fixture(scope="module")
+def pred():
+    wrong = HARD + 0.01 * np.random.default_rng(SEED).standard_normal(N) < ERROR
+    return np.where(wrong, 1 - Y, Y)
+
+
+@pytest.mark.ml(score="monitoring.5")
+def test_quality(ml, pred):
+    ml.check_metric("accuracy", Y, pred, min=0.5, keep_rows=True)
+    ml.check_metric("recall", Y, pred, min=0.5, keep_rows=True)
+
+
+def test_ranking(ml, pred):
+    ml.check_metric("balanced_accuracy", Y, pred, min=0.5)
+"""
+
+MARGINS = ("--ml-margin", "0.01", "--ml-margin", "balanced_accuracy=0.02")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "no:cacheprovider", "--ml", *args)
+
+
+def test_baseline_gate_model_card_and_html(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_model=MODEL_TESTS)
+    assert run(pytester, "--ml-report", "base.json").ret == 0
+
+    # the same model with a little noise: no regression, and the outputs are written
+    monkeypatch.setenv("MLTK_SEED", "1")
+    outputs = ("--ml-model-card", "card/MODEL_CARD.md", "--ml-html", "cur.html")
+    result = run(pytester, "--ml-report", "cur.json", "--ml-baseline", "base.json", *MARGINS, *outputs)
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*baseline comparison: 3 figures matched (*), no regression*", "*ML output: *MODEL_CARD.md"]
+    )
+    report = read_report(pytester.path / "cur.json")
+    assert {r["method"] for r in report["comparison"]["rows"]} == {"mcnemar", "intervals"}
+    card = (pytester.path / "card" / "MODEL_CARD.md").read_text()
+    assert "### Baseline comparison" in card and "> **This card has gaps:**" in card
+    html = (pytester.path / "cur.html").read_text()
+    assert 'id="baseline"' in html and "mcnemar" in html
+    covered = {i["id"] for i in score_report(report)["items"] if i["how"] == "automated"}
+    assert covered == {"infrastructure.4", "monitoring.5", "monitoring.7"}
+
+    # three more points of error: the tests pass their thresholds, the comparison fails the run
+    monkeypatch.setenv("MLTK_ERROR", "0.15")
+    result = run(pytester, "--ml-baseline", "base.json", *MARGINS)
+    result.assert_outcomes(passed=2)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*regression(s)*", "*WORSE test_quality :: accuracy: -0.03* (margin 0.01, mcnemar)*"]
+    )
+
+    # the same under pytest-xdist: only the controller compares and writes
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--ml",
+        "-n",
+        "2",
+        "--ml-baseline",
+        "base.json",
+        *MARGINS,
+        "--ml-html",
+        "x.html",
+    )
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["*WORSE test_quality :: accuracy*"])
+    assert (pytester.path / "x.html").exists()
+
+    # an unusable baseline is a message and a failed run, not an INTERNALERROR
+    (pytester.path / "bad.json").write_text('{"schema_version": "9.0"}')
+    result = run(pytester, "--ml-baseline", "bad.json")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*baseline comparison failed: *bad.json: report schema_version 9.0 is not supported*"]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("family", ["xunit1", "xunit2"])
+def test_junit_properties_only_where_the_family_allows(pytester: pytest.Pytester, family: str) -> None:
+    pytester.makepyfile(test_model=MODEL_TESTS)
+    pytester.makeini(f"[pytest]\njunit_family = {family}\n")
+    result = run(pytester, "--junitxml", "junit.xml")
+    assert result.ret == 0
+    props = {p.get("name"): p.get("value") for p in ET.parse(pytester.path / "junit.xml").iter("property")}
+    if family == "xunit2":
+        assert props == {}
+    else:
+        assert props["ml.accuracy.outcome"] == "passed"
+        assert 0.8 < float(props["ml.accuracy.accuracy"]) < 1
+        assert props["ml.balanced_accuracy.balanced_accuracy.ci"].startswith("[")
