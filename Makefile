@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck browser unit wheel-smoke bench calibrate clean
+.PHONY: demo test lint typecheck browser unit docs wheel-smoke bench calibrate clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,10 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null) \
 		|| echo "chromium could not be installed: the HTML browser tests will skip"
 
-test: lint typecheck browser unit wheel-smoke
+docs: $(BIN)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+test: lint typecheck browser unit docs wheel-smoke
 
 # Calibration of the gates by simulation: writes the tables into docs/trust.md and docs/img/gate-power.png.
 calibrate: $(BIN)/.installed

@@ -6,6 +6,8 @@ arguments from the configured model and data. The pytest plugin makes one test i
 so ``-k``, ``-m`` and pytest-xdist work on them; any other runner can call
 ``planned.arguments(SuiteData(cfg))`` and the check itself.
 
+Examples
+--------
 >>> from mltestkit.config import parse_config
 >>> cfg = parse_config({"model": "m.skops", "train": "train.csv", "test": "test.csv", "label": "y",
 ...                     "thresholds": {"accuracy": {"min": 0.8}}}, root=".")
