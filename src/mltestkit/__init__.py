@@ -64,6 +64,13 @@ _LAZY: dict[str, str] = {
     "describe_data": "mltestkit.data.stats",
     "serve": "mltestkit.serving",
     "start_server": "mltestkit.serving",
+    "compare_reports": "mltestkit.report.compare",
+    "score_report": "mltestkit.score",
+    "markdown_card": "mltestkit.render.model_card",
+    "hf_card": "mltestkit.render.model_card",
+    "mct_json": "mltestkit.render.model_card",
+    "dataset_card": "mltestkit.render.dataset_card",
+    "html_report": "mltestkit.render.html",
 }
 
 __all__ = [
@@ -118,5 +125,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fairness import check_fairness  # noqa: F401
     from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
     from .weak_slices import find_weak_slices  # noqa: F401
+    from .render.dataset_card import dataset_card  # noqa: F401
+    from .render.html import html_report  # noqa: F401
+    from .render.model_card import hf_card, markdown_card, mct_json  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
+    from .report.compare import compare_reports  # noqa: F401
+    from .score import score_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
