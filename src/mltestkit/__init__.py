@@ -117,18 +117,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.leakage import check_leakage  # noqa: F401
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
+    from .fairness import check_fairness  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
     from .perf import check_latency  # noqa: F401
-    from .serving import serve, start_server  # noqa: F401
-    from .serving.contract import check_contract  # noqa: F401
-    from .serving.load import check_agreement, load_test  # noqa: F401
-    from .fairness import check_fairness  # noqa: F401
-    from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
-    from .weak_slices import find_weak_slices  # noqa: F401
     from .render.dataset_card import dataset_card  # noqa: F401
     from .render.html import html_report  # noqa: F401
     from .render.model_card import hf_card, markdown_card, mct_json  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .report.compare import compare_reports  # noqa: F401
-    from .score import score_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
+    from .score import score_report  # noqa: F401
+    from .serving import serve, start_server  # noqa: F401
+    from .serving.contract import check_contract  # noqa: F401
+    from .serving.load import check_agreement, load_test  # noqa: F401
+    from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
+    from .weak_slices import find_weak_slices  # noqa: F401
