@@ -43,8 +43,7 @@ def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
     p95 = next(m for m in r.metrics if m.name == "p95_ms")
     assert p95.ci.low <= p95.value <= p95.ci.high and p95.ci.method == "order-statistic"
     assert r.details["calls"] == {"1": 200, "32": 200}
-    CheckResultRoundTrip = type(r).from_dict(r.to_dict())
-    assert CheckResultRoundTrip == r
+    assert type(r).from_dict(r.to_dict()) == r
 
 
 def test_planted_sleep_fails_the_p95_gate():
@@ -82,9 +81,9 @@ def test_memory_peak_is_measured_and_gated():
 
 def test_inputs_cycle_through_rows_for_arrays_lists_and_frames():
     for rows in (np.arange(3), [0, 1, 2], pd.DataFrame({"a": [0, 1, 2]})):
-        got = []
-        check_latency(lambda b: got.append(len(b)), rows, batch_sizes=[7], n_calls=2, warmup=0)
-        assert got == [7, 7]
+        got: list[int] = []
+        check_latency(got.append, rows, batch_sizes=[7], n_calls=2, warmup=0)
+        assert [len(b) for b in got] == [7, 7]
 
 
 def test_under_xdist_the_result_is_marked_unreliable(monkeypatch):

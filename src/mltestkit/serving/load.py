@@ -3,8 +3,8 @@
 ``python -m locust --headless`` runs in a child process (never ``import locust`` here: it
 monkey-patches the interpreter with gevent) with the bundled :mod:`locustfile
 <mltestkit.serving.locustfile>`, which sends the given JSON payloads round-robin, or with the
-user's own locustfile. Its JSON output (a latency histogram per endpoint) and its failures
-CSV are read back; latency quantiles get order-statistic intervals, requests per second a
+user's own locustfile. Its JSON output (a latency histogram per endpoint) and the failure
+messages are read back; latency quantiles get order-statistic intervals, requests per second a
 Poisson interval and the failure ratio a Wilson interval.
 
 Examples
@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import csv
 import importlib.util
 import json
 import math
@@ -265,10 +264,12 @@ def load_test(
             file = str(Path(__file__).with_name("locustfile.py"))
         else:
             file = os.fspath(Path(locustfile).resolve())
+        file += "," + str(Path(__file__).with_name("locust_errors.py"))
+        env["MLTESTKIT_LOAD_ERRORS"] = str(out / "errors.json")
         command = [
             sys.executable, "-m", "locust", "-f", file, "--headless", "--host", host,
             "-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{seconds:g}s",
-            "--json-file", str(out / "stats"), "--csv", str(out / "run"),
+            "--json-file", str(out / "stats"),
             "--exit-code-on-error", "0", "--stop-timeout", "1",
         ]  # fmt: skip
         if processes is not None:
@@ -283,10 +284,12 @@ def load_test(
                 f"locust produced no output (exit code {code}); its log ends with:\n{log[-LOG_TAIL:]}"
             )
         entries = json.loads(stats_path.read_text())
-        failures = _read_failures(out / "run_failures.csv")
+        failures = _read_failures(out / "errors.json")
         responses = _read_responses(out) if expected is not None else []
     if not entries:
         raise ServingError(f"locust sent no requests to {host}; its log ends with:\n{log[-LOG_TAIL:]}")
+    if show is not None:
+        show(wall, sum(e["num_requests"] for e in entries), sum(e["num_failures"] for e in entries))
 
     result = _result(
         entries, failures, limits=limits, min_rps=min_rps, max_fail_ratio=max_fail_ratio, rule=rule, level=level,
@@ -317,49 +320,46 @@ def _shown(command: list[str]) -> str:
 def _run_locust(
     command: list[str], env: dict[str, str], seconds: float, show: Callable[[float, int, int], None] | None
 ) -> tuple[int | None, str]:
-    """Run locust; report progress from its periodic stats table; kill it if it overruns."""
+    """Run locust; report progress every second (request counts from its periodic stats table);
+    kill it if it overruns the duration by a minute."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
-    )
     lines: list[str] = []
+    counts = [0, 0]
 
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
+    def read(stream: Any) -> None:
+        for line in stream:
             lines.append(line)
             match = _AGGREGATE.match(line)
-            if match and show is not None:
-                show(time.monotonic() - started, int(match.group(1)), int(match.group(2)))
+            if match:
+                counts[:] = [int(match.group(1)), int(match.group(2))]
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        code: int | None = process.wait(timeout=seconds + 60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        code = None
-        lines.append(f"\n[mltestkit] locust overran {seconds:g} s by 60 s and was killed\n")
-    reader.join(timeout=5)
+    code: int | None = None
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
+    ) as process:
+        reader = threading.Thread(target=read, args=(process.stdout,), daemon=True)
+        reader.start()
+        deadline = started + seconds + 60
+        while code is None and time.monotonic() < deadline:
+            try:
+                code = process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                if show is not None:
+                    show(time.monotonic() - started, *counts)
+        if code is None:
+            process.kill()
+            process.wait()
+            lines.append(f"\n[mltestkit] locust overran {seconds:g} s by 60 s and was killed\n")
+        reader.join(timeout=5)
     return code, "".join(lines)
 
 
 def _read_failures(path: Path) -> list[dict[str, Any]]:
+    """The most frequent failure messages, as :mod:`locust_errors <mltestkit.serving.locust_errors>` wrote them."""
     if not path.is_file():
         return []
-    with path.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    out = [
-        {
-            "method": r.get("Method"),
-            "name": r.get("Name"),
-            "error": r.get("Error"),
-            "occurrences": int(r.get("Occurrences") or 0),
-        }
-        for r in rows
-    ]
-    return sorted(out, key=lambda r: -int(r["occurrences"] or 0))[:MAX_COUNTEREXAMPLES]
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return sorted(rows, key=lambda r: -int(r["occurrences"]))[:MAX_COUNTEREXAMPLES]
 
 
 def _read_responses(folder: Path) -> list[tuple[int, int, str]]:

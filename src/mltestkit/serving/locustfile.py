@@ -14,7 +14,9 @@ import json
 import os
 from typing import Any
 
+import gevent
 from locust import FastHttpUser, constant, task
+from locust.exception import StopUser
 
 with open(os.environ["MLTESTKIT_LOAD_CONFIG"], encoding="utf-8") as _file:
     CONFIG = json.load(_file)
@@ -40,8 +42,9 @@ class ModelUser(FastHttpUser):
         i = next(_COUNTER)
         limit = CONFIG.get("max_requests")
         if limit and i >= limit:
-            self.environment.runner.quit()
-            return
+            # quit from a fresh greenlet: quitting kills every user, this one included
+            gevent.spawn(self.environment.runner.quit)
+            raise StopUser()
         index = i % len(_PAYLOADS)
         payload = _PAYLOADS[index]
         kwargs: dict[str, Any] = {"headers": CONFIG.get("headers") or None}

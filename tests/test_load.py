@@ -1,0 +1,172 @@
+"""load_test against real uvicorn + FastAPI services with a real locust run (short: 2 s each)."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+import pytest
+from apps.service import MODEL, X
+
+from mltestkit import InputError, MissingDependencyError, check_agreement, load_test
+from mltestkit.serving import ServingError, serve
+from mltestkit.serving.load import parse_duration
+
+
+@pytest.fixture(scope="module")
+def service():
+    with serve("tests.apps.service:app", health="/health") as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def faulty():
+    with serve("tests.apps.faulty:app", health="/health", env={"FAULTY_SLEEP_S": "0.06"}) as server:
+        yield server.url
+
+
+FLOWERS = [
+    dict(zip(["sepal_length", "sepal_width", "petal_length", "petal_width"], map(float, row), strict=True))
+    for row in X[::15]
+]
+
+
+def test_fast_service_passes_and_agrees_with_the_offline_model(service):
+    seen = []
+    expected = MODEL.predict(X[::15]).tolist()
+    started = time.perf_counter()
+    r = load_test(
+        service + "/predict", payloads=FLOWERS, users=4, duration="2s", p95_ms=200, max_fail_ratio=0.0,
+        min_rps=20, expected=expected, key="label", min_agreement=1.0, progress=lambda *a: seen.append(a),
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    assert r.kind == "load" and r.outcome.value == "passed", r.describe()
+    names = [m.name for m in r.metrics]
+    assert names == ["p50_ms", "p95_ms", "p99_ms", "requests_per_s", "fail_ratio", "agreement"]
+    p95 = r.metrics[1]
+    assert p95.ci.low <= p95.value <= p95.ci.high
+    agreement = r.metrics[-1]
+    assert agreement.value == 1.0 and agreement.n == r.details["requests"]
+    assert r.details["endpoints"][0]["name"] == "/predict" and r.details["failed"] == 0
+    assert r.details["command"].startswith("python -m locust -f ") and "-u 4" in r.details["command"]
+    assert seen and seen[-1][1] > 0  # progress: (elapsed, requests, failures)
+    assert wall < 2 + 4  # locust start-up and shutdown stay small
+
+
+def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
+    wrong = [(int(v) + 1) % 3 if i == 0 else int(v) for i, v in enumerate(MODEL.predict(X[::15]))]
+    r = load_test(
+        service + "/predict", payloads=FLOWERS, users=2, max_requests=40, duration="5s",
+        expected=wrong, key="label", min_agreement=0.99, progress=False,
+    )  # fmt: skip
+    assert r.outcome.value == "failed"
+    assert r.details["requests"] <= 45
+    mismatch = r.details["mismatches"][0]
+    assert mismatch["input"] == FLOWERS[0] and mismatch["expected"] == wrong[0] and mismatch["status"] == 200
+
+
+def test_planted_sleep_fails_the_p95_gate(faulty):
+    r = load_test(faulty + "/slow", payloads=[{"x": 1.0}], users=4, duration="2s", p95_ms=30, progress=False)
+    assert r.outcome.value == "failed"
+    p95 = r.metrics[1]
+    assert p95.name == "p95_ms" and p95.value >= 60 and p95.outcome.value == "failed"
+    assert "p95_ms" in r.message
+
+
+def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
+    r = load_test(
+        faulty + "/fail", payloads=[{"x": 1.0}], users=2, duration="2s", max_fail_ratio=0.01, progress=False
+    )
+    fail = next(m for m in r.metrics if m.name == "fail_ratio")
+    assert r.outcome.value == "failed" and fail.value == 1.0
+    assert "500" in r.details["failures"][0]["error"]
+    assert "most frequent failure" in r.message
+
+
+def test_server_crash_mid_test_fails_and_is_reported():
+    with serve("tests.apps.faulty:app", env={"FAULTY_CRASH_AFTER": "100"}) as server:
+        r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, duration="2s", max_fail_ratio=0.0,
+                      progress=False)  # fmt: skip
+        assert server.exit_code() == 3
+    assert r.outcome.value == "failed"
+    assert "did it crash?" in r.message
+
+
+def test_users_own_locustfile_and_a_locustfile_that_produces_nothing(service, tmp_path):
+    own = tmp_path / "own.py"
+    own.write_text(
+        "from locust import HttpUser, task\n"
+        "class U(HttpUser):\n"
+        "    @task\n"
+        "    def health(self):\n"
+        "        self.client.get('/health')\n"
+    )
+    r = load_test(service, locustfile=own, users=1, duration="1s", max_fail_ratio=0.0, progress=False)
+    assert r.outcome.value == "passed" and r.details["endpoints"][0]["name"] == "/health"
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('planted locustfile error')\n")
+    with pytest.raises(ServingError, match=r"locust produced no output(.|\n)*planted locustfile error"):
+        load_test(service, locustfile=broken, users=1, duration="1s", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({"duration": "2m"}, "duration: 120 s exceeds the limit of 60 s; shorten it or raise max_duration"),
+        ({"duration": "soon"}, "duration: cannot read 'soon' as a duration"),
+        ({"users": 500}, "users: 500 exceeds the limit of 200; lower it or raise max_users"),
+        ({"users": 0}, "users: must be a positive int, got 0"),
+        ({"max_requests": 2_000_000}, "max_requests: 2000000 exceeds the limit of 1e+06"),
+        ({"max_fail_ratio": 1.5}, "max_fail_ratio: must be a number in [0, 1), got 1.5"),
+        ({"payloads": []}, "payloads: must be a non-empty list of JSON bodies"),
+        ({"payloads": [{"x": 1}], "expected": [1, 2]}, "expected: has 2 entries but payloads has 1"),
+        ({"payloads": [{"x": object()}]}, "payloads: are not JSON-serializable"),
+        ({"locustfile": "missing.py"}, "locustfile: no file at"),
+        ({"url": "ftp://127.0.0.1/x"}, "url: is not an http(s) URL: 'ftp://127.0.0.1/x'"),
+        ({"url": "http://example.com/predict"}, "url: example.com is not a loopback address"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, text, monkeypatch):
+    monkeypatch.delenv("MLTESTKIT_ALLOW_REMOTE", raising=False)
+    url = kwargs.pop("url", "http://127.0.0.1:9/predict")
+    with pytest.raises(InputError) as info:
+        load_test(url, progress=False, **kwargs)
+    assert str(info.value).startswith(text)
+
+
+def test_own_locustfile_excludes_bundled_options(tmp_path):
+    own = tmp_path / "own.py"
+    own.write_text("")
+    with pytest.raises(InputError, match="payloads: only apply to the bundled locustfile"):
+        load_test("http://127.0.0.1:9", locustfile=own, payloads=[{}])
+
+
+def test_missing_locust_names_the_load_extra(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a)
+    )
+    with pytest.raises(MissingDependencyError, match=r'pip install "mltestkit\[load\]"'):
+        load_test("http://127.0.0.1:9/predict", payloads=[{"x": 1}])
+
+
+def test_parse_duration():
+    assert parse_duration("2s") == 2 and parse_duration("1m") == 60 and parse_duration("1h1m1s") == 3661
+    assert parse_duration(0.5) == 0.5
+    with pytest.raises(InputError, match="duration: must be a positive duration"):
+        parse_duration(0)
+
+
+def test_check_agreement_counts_and_tolerates():
+    r = check_agreement(
+        ['{"p": [0.1, 0.9]}', '{"p": [0.5, 0.5]}'], [[0.1, 0.9], [0.4, 0.6]], key="p", atol=1e-6
+    )
+    assert r.metrics[0].value == 0.5 and r.details["mismatches"][0]["got"] == [0.5, 0.5]
+    r = check_agreement([{"label": "a"}] * 300, ["a"] * 300, key="label", min_agreement=0.95)
+    assert r.outcome.value == "passed" and r.metrics[0].ci.low > 0.95
+    r = check_agreement(["{}"], [1], key="label")
+    assert r.metrics[0].value == 0 and "no answer at 'label'" in r.details["mismatches"][0]["got"]
+    with pytest.raises(InputError, match="expected: has 1 entries but responses has 2"):
+        check_agreement([1, 2], [1])
+    assert np.isclose(check_agreement([1.0], [1.0 + 1e-12]).metrics[0].value, 1.0)
