@@ -8,7 +8,9 @@ environment with those pins; :func:`check_deepchecks` maps their conditions into
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 from importlib import metadata
 from typing import Any
 
@@ -177,5 +179,9 @@ def check_deepchecks(
     def dataset(frame: Any) -> Any:
         return None if frame is None else tabular.Dataset(frame, label=label, cat_features=cat_features or [])
 
-    result = suite.run(train_dataset=dataset(train), test_dataset=dataset(test), model=model)
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):  # progress bars
+        result = suite.run(train_dataset=dataset(train), test_dataset=dataset(test), model=model)
     return map_suite_result(result, warn_fails=warn_fails, name=name)
