@@ -67,6 +67,8 @@ def _check_inputs(inputs: Any, argument: str = "inputs") -> Any:
 
 
 def _take(inputs: Any, positions: np.ndarray) -> Any:
+    if len(positions) == _length(inputs) and (len(positions) == 0 or positions[-1] == len(positions) - 1):
+        return inputs  # all rows, in order
     if isinstance(inputs, (pd.DataFrame, pd.Series)):
         return inputs.iloc[positions]
     if isinstance(inputs, np.ndarray):
