@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import time
 
 import numpy as np
@@ -170,3 +171,33 @@ def test_check_agreement_counts_and_tolerates():
     with pytest.raises(InputError, match="expected: has 1 entries but responses has 2"):
         check_agreement([1, 2], [1])
     assert np.isclose(check_agreement([1.0], [1.0 + 1e-12]).metrics[0].value, 1.0)
+
+
+def test_through_the_ml_fixture_into_the_report(pytester):
+    from pathlib import Path
+
+    apps = Path(__file__).parent / "apps"
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.ml_perf
+        def test_fast_enough(ml):
+            ml.check_latency(sorted, [3, 1, 2], p95_ms=50, batch_sizes=[1, 8], n_calls=300)
+
+        @pytest.mark.ml_load
+        def test_under_load(ml, ml_server):
+            url = ml_server("{apps / "faulty.py"}:app", health="/health")
+            ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, duration="2s",
+                         p95_ms=500, max_fail_ratio=0.0, progress=False)
+            ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, duration="1s",
+                         max_fail_ratio=0.0, progress=False)
+        """
+    )
+    result = pytester.runpytest("--ml", "--ml-report", "r.json")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*fail_ratio = 1 *(<= 0, point, n=*): failed*"])
+    report = json.loads((pytester.path / "r.json").read_text())
+    checks = report["checks"]
+    kinds = sorted((c["kind"], c["outcome"]) for c in checks)
+    assert kinds == [("latency", "passed"), ("load", "failed"), ("load", "passed")]
