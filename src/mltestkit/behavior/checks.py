@@ -457,6 +457,9 @@ def check_directional(
 ) -> CheckResult:
     """Directional expectation test (DIR): a score must move the expected way under a perturbation.
 
+    The parameters not listed here are those of :func:`check_invariance`. A case's severity is how
+    far its change misses the requirement.
+
     Parameters
     ----------
     expect:
@@ -466,9 +469,6 @@ def check_directional(
         Smallest required and largest allowed size of the move.
     output:
         Column of a 2-D output (``predict_proba``) to use; needed when ``predict`` returns several scores.
-
-    The other parameters are those of :func:`check_invariance`. A case's severity is how far its
-    change misses the requirement.
 
     Examples
     --------
@@ -535,6 +535,8 @@ def check_mft(
 ) -> CheckResult:
     """Minimum functionality test (MFT): simple cases with known answers.
 
+    The parameters not listed here are those of :func:`check_invariance`.
+
     Parameters
     ----------
     cases:
@@ -546,8 +548,6 @@ def check_mft(
         Instead of ``expected``: a function of the outputs returning one bool per case (True = pass).
     output, tolerance:
         Column of a 2-D output to use; numeric outputs may miss a numeric expected value by ``tolerance``.
-
-    The other parameters are those of :func:`check_invariance`.
 
     Examples
     --------
