@@ -75,10 +75,21 @@ def test_a_perturbation_that_never_applies_is_vacuous():
 
 def test_bad_arguments():
     with pytest.raises(
-        InputError, match=r"^strategy: must be a Hypothesis strategy, got list; pass e.g. st.text\(\)$"
+        InputError,
+        match=r"^strategy: must be a Hypothesis strategy or a Schema, got list; pass e.g. st.text\(\) or infer_schema\(frame\)$",
     ):
         search_invariance(planted, [1, 2], SWAP)
     with pytest.raises(InputError, match=r"^max_examples: must be a positive int, got 0"):
         search_invariance(planted, ROWS, SWAP, max_examples=0)
     with pytest.raises(InputError, match=r"^column: 'colour' is not a column of the inputs"):
         search_invariance(planted, ROWS, perturb.swap("colour", {"a": "b"}), max_examples=5)
+
+
+def test_a_schema_gives_the_rows_to_search():
+    from mltestkit import infer_schema
+
+    frame = pd.DataFrame({"x": np.linspace(0, 1000, 50), "group": ["a", "b"] * 25})
+    r = search_invariance(planted, infer_schema(frame), SWAP, tolerance=0.05, max_examples=300, seed=1)
+    assert r.outcome.value == "failed"
+    example = r.details["counterexample"]["input"]
+    assert example["x"] == 500.0 and example["group"] in ("a", "b")

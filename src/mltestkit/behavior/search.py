@@ -43,7 +43,8 @@ def search_invariance(
     ----------
     strategy:
         A Hypothesis strategy drawing inputs: a DataFrame (e.g. ``hypothesis.extra.pandas.data_frames``),
-        a list of texts, one text, or one row as a dict.
+        a list of texts, one text, or one row as a dict; or a :class:`~mltestkit.data.schema.Schema`,
+        whose rows (:func:`mltestkit.strategies.rows`) are searched one at a time.
     perturbation, tolerance, output:
         As in :func:`mltestkit.check_invariance`.
 
@@ -67,9 +68,17 @@ def search_invariance(
     from hypothesis.errors import NoSuchExample
     from hypothesis.strategies import SearchStrategy
 
+    from ..data.schema import Schema
+
+    if isinstance(strategy, Schema):
+        from ..strategies import rows as schema_rows
+
+        strategy = schema_rows(strategy)
     if not isinstance(strategy, SearchStrategy):
         raise InputError(
-            "strategy", f"must be a Hypothesis strategy, got {type(strategy).__name__}", "pass e.g. st.text()"
+            "strategy",
+            f"must be a Hypothesis strategy or a Schema, got {type(strategy).__name__}",
+            "pass e.g. st.text() or infer_schema(frame)",
         )
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InputError("max_examples", f"must be a positive int, got {max_examples!r}", "pass e.g. 200")
