@@ -52,6 +52,10 @@ MAX_REQUESTS = 1_000_000
 #: Responses kept per locust process for the agreement check, and mismatches kept as counterexamples.
 RECORD_LIMIT = 20_000
 MAX_COUNTEREXAMPLES = 20
+CPU_WARNING = (
+    "locust's CPU was above 90% during the run, so its latencies include its own queueing;"
+    " use fewer users, processes=N, or a load generator on another machine"
+)
 _AGGREGATE = re.compile(r"^\s+Aggregated\s+(\d+)\s+(\d+)")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -298,7 +302,11 @@ def load_test(
     details = {**result.details, "command": _shown(command), "wall_s": round(wall, 3), "duration_s": seconds}
     if code not in (0, None):
         details["exit_code"] = code
+    if "CPU usage above" in log:
+        details["unreliable"] = CPU_WARNING
     metrics, outcome, message = result.metrics, result.outcome, result.message
+    if "unreliable" in details:
+        message = "; ".join(filter(None, [f"unreliable: {CPU_WARNING}", message]))
     if expected is not None:
         agreement = check_agreement(
             [r[2] for r in responses], [expected[r[0]] for r in responses], key=key, min_agreement=min_agreement,
