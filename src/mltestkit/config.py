@@ -110,7 +110,10 @@ def _groups(value: Any, path: str) -> tuple[str | tuple[str, ...], ...]:
     """Column names, where a list inside the list is an intersection of columns."""
     if not isinstance(value, list):
         raise _error(path, f"must be a list of column names, got {value!r}")
-    return tuple(_str_list(v, f"{path}[{i}]") if isinstance(v, list) else _str(v, f"{path}[{i}]") for i, v in enumerate(value))
+    return tuple(
+        _str_list(v, f"{path}[{i}]") if isinstance(v, list) else _str(v, f"{path}[{i}]")
+        for i, v in enumerate(value)
+    )
 
 
 def _int_list(value: Any, path: str) -> tuple[int, ...]:
@@ -141,6 +144,8 @@ def _threshold_key(key: str) -> None:
         return
     if group not in GROUPS:
         raise _error(f"thresholds.{key}", f"unknown group {group!r}; {_suggest(group, GROUPS)}")
+    if group == "behavior" and name != "invariance":
+        raise _error(f"thresholds.{key}", f"unknown behavior check {name!r}; use 'behavior.invariance'")
     if group == "slice" and name not in METRICS:
         raise _error(f"thresholds.{key}", f"unknown metric {name!r}; {_suggest(name, METRICS)}")
 

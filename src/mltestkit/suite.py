@@ -231,10 +231,30 @@ def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
                 PlannedCheck(f"slice[{metric}]", "check_slices", "ml_slice", _slice_arguments(metric, spec))
             )
     fairness = {k.partition(".")[2]: v for k, v in cfg.thresholds.items() if k.startswith("fairness.")}
-    for group in cfg.sensitive if fairness else ():
-        columns = [group] if isinstance(group, str) else list(group)
+    for sensitive in cfg.sensitive if fairness else ():
+        columns = [sensitive] if isinstance(sensitive, str) else list(sensitive)
         check_id = f"fairness[{'*'.join(columns)}]"
-        out.append(PlannedCheck(check_id, "check_fairness", "ml_fairness", _fairness_arguments(columns, fairness)))
+        out.append(
+            PlannedCheck(check_id, "check_fairness", "ml_fairness", _fairness_arguments(columns, fairness))
+        )
+    invariance = cfg.threshold("behavior.invariance")
+    chosen, excluded = cfg.features, cfg.exclude
+
+    def model_reads(column: str) -> bool:
+        return column in chosen if chosen else column not in excluded
+
+    for column in (c for c in cfg.sensitive if isinstance(c, str) and model_reads(c)):
+        check_id = f"behavior[invariance:{column}]"
+        out.append(
+            PlannedCheck(
+                check_id, "check_invariance", "ml_behavior", _invariance_arguments(column, invariance)
+            )
+        )
+    if cfg.slices:
+        weak = cfg.threshold("weak_slices")
+        out.append(
+            PlannedCheck("slice[weak_slices]", "find_weak_slices", "ml_slice", _weak_slice_arguments(weak))
+        )
     latency = {
         k.partition(".")[2]: v.get("max") for k, v in cfg.thresholds.items() if k.startswith("latency.")
     }
@@ -284,7 +304,9 @@ def _needs_scores(metric: str) -> bool:
     return METRICS[metric].input == SCORES
 
 
-def _fairness_arguments(columns: list[str], spec: dict[str, dict[str, Any]]) -> Callable[[SuiteData], Arguments]:
+def _fairness_arguments(
+    columns: list[str], spec: dict[str, dict[str, Any]]
+) -> Callable[[SuiteData], Arguments]:
     rules = {v["rule"] for v in spec.values() if "rule" in v}
     if len(rules) > 1:
         raise ConfigError("tool.mltestkit.thresholds: the fairness.* requirements must share one rule")
@@ -300,6 +322,45 @@ def _fairness_arguments(columns: list[str], spec: dict[str, dict[str, Any]]) -> 
         }
         if rules:
             kwargs["rule"] = next(iter(rules))
+        return (d.y_test, d.predictions), kwargs
+
+    return build
+
+
+def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteData], Arguments]:
+    """Swap each value of a sensitive column with the next one; the positive-class score must stay put."""
+
+    def build(d: SuiteData) -> Arguments:
+        from . import perturb
+
+        if column not in d.X_test.columns:
+            raise ConfigError(
+                f"tool.mltestkit.sensitive: {column!r} is not a model feature, so the model cannot depend on it; "
+                "the invariance check applies to sensitive columns the model reads"
+            )
+        values = sorted(d.X_test[column].dropna().unique().tolist(), key=str)
+        mapping = dict(zip(values, values[1:] + values[:1], strict=True))
+        kwargs: dict[str, Any] = {
+            "tolerance": spec.get("tolerance", 0.05),
+            "max_failure_rate": spec.get("max_failure_rate", 0.05),
+            "output": 1,
+            "name": f"invariance[{column}]",
+        }
+        if "rule" in spec:
+            kwargs["rule"] = spec["rule"]
+        return (d.model.predict_proba, d.X_test, perturb.swap(column, mapping)), kwargs
+
+    return build
+
+
+def _weak_slice_arguments(spec: dict[str, Any]) -> Callable[[SuiteData], Arguments]:
+    def build(d: SuiteData) -> Arguments:
+        columns = sorted({c for s in d.cfg.slices for c in ([s] if isinstance(s, str) else s)})
+        kwargs: dict[str, Any] = {"features": d.columns(columns, "slices"), "metric": "accuracy", "depth": 2}
+        if "max" in spec:
+            kwargs["max_fraction"] = spec["max"]
+        if "min_size" in spec:
+            kwargs["min_size"] = int(spec["min_size"])
         return (d.y_test, d.predictions), kwargs
 
     return build

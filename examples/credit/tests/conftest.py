@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import skops.io as sio
-
 from credit.data import LABEL, TEST, TRAIN, features
 from credit.train import MODEL
 

@@ -23,7 +23,9 @@ TRAIN = ROOT / "data" / "processed" / "train.parquet"
 TEST = ROOT / "data" / "processed" / "test.parquet"
 LABEL = "target"
 NUMERIC = ["credit_amount", "duration", "age", "job"]
-CATEGORICAL = ["sex", "housing", "saving_accounts", "checking_account", "purpose"]
+CATEGORICAL = ["housing", "saving_accounts", "checking_account", "purpose"]
+#: Recorded for fairness evaluation, never used as a model input.
+SENSITIVE = ["sex", "age_group"]
 AGE_BINS = [0, 25, 35, 50, 120]
 AGE_LABELS = ["<25", "25-34", "35-49", "50+"]
 SEED = 20261129
@@ -41,9 +43,9 @@ def prepare(raw: pd.DataFrame) -> pd.DataFrame:
     """Rename the label (1 = good credit), add the age group, fix column types."""
     frame = raw.rename(columns={"risk": LABEL}).copy()
     frame["age_group"] = pd.cut(frame["age"], AGE_BINS, labels=AGE_LABELS, right=False).astype(str)
-    for column in CATEGORICAL:
+    for column in [*CATEGORICAL, "sex"]:
         frame[column] = frame[column].astype(str)
-    return frame[[*NUMERIC, *CATEGORICAL, "age_group", LABEL]]
+    return frame[[*NUMERIC, *CATEGORICAL, *SENSITIVE, LABEL]]
 
 
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -62,7 +64,9 @@ def main() -> None:
     TRAIN.parent.mkdir(parents=True, exist_ok=True)
     train.to_parquet(TRAIN, index=False)
     test.to_parquet(TEST, index=False)
-    print(f"wrote {TRAIN.relative_to(ROOT)} ({len(train)} rows) and {TEST.relative_to(ROOT)} ({len(test)} rows)")
+    print(
+        f"wrote {TRAIN.relative_to(ROOT)} ({len(train)} rows) and {TEST.relative_to(ROOT)} ({len(test)} rows)"
+    )
     print(f"share of good credit: train {np.mean(train[LABEL]):.3f}, test {np.mean(test[LABEL]):.3f}")
 
 

@@ -1,6 +1,6 @@
 """The serving API: FastAPI, one prediction endpoint and a health check.
 
-    uvicorn credit.service:app --port 8000
+uvicorn credit.service:app --port 8000
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ class Applicant(BaseModel):
     duration: int = Field(gt=0, le=120)
     age: int = Field(ge=18, le=120)
     job: int = Field(ge=0, le=3)
-    sex: str
     housing: str
     saving_accounts: str
     checking_account: str

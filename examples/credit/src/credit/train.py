@@ -1,6 +1,6 @@
 """Train the credit model with a fixed seed and save it with skops (safe to load).
 
-    python -m credit.train       # writes models/credit.skops
+python -m credit.train       # writes models/credit.skops
 """
 
 from __future__ import annotations
