@@ -50,9 +50,10 @@ def _check(report: dict, test: str) -> dict:
     return next(c for c in report["checks"] if c["test"].endswith(test))
 
 
-def test_behavior_checks_run_through_the_ml_fixture(pytester):
+def test_behavior_checks_run_through_the_ml_fixture_serially_and_with_xdist(pytester):
     pytester.makepyfile(TESTS)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--ml", "--ml-report", "r.json", "--ml-seed", "3")
+    args = ("-p", "no:cacheprovider", "--ml", "--ml-seed", "3")
+    result = pytester.runpytest(*args, "--ml-report", "r.json")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(["*CheckFailure: behavior check 'invariance: swap(g)': failed*"])
     report = read_report(pytester.path / "r.json")
@@ -63,20 +64,14 @@ def test_behavior_checks_run_through_the_ml_fixture(pytester):
     assert inv["details"]["counterexamples"][0]["input"]["g"] == "a"
     assert _check(report, "test_inv_passes")["rule"] == "acceptance"
     search = _check(report, "test_search")
-    assert search["outcome"] == "failed"
+    assert search["outcome"] == "failed" and search["details"]["perturbation"]["name"] == "swap(g)"
     assert search["details"]["counterexample"]["input"] == {"x": 0.0, "g": "a"}
 
-
-def test_results_are_deterministic_under_the_session_seed_serially_and_with_xdist(pytester):
-    pytester.makepyfile(TESTS)
-    args = ("-p", "no:cacheprovider", "--ml", "--ml-seed", "11", "-k", "test_search or test_mft")
-    pytester.runpytest(*args, "--ml-report", "a.json").assert_outcomes(passed=1, failed=1)
-    pytester.runpytest_subprocess(*args, "--ml-report", "b.json", "-n", "2").assert_outcomes(
-        passed=1, failed=1
-    )
-    runs = []
-    for name in ("a.json", "b.json"):
-        checks = sorted(read_report(pytester.path / name)["checks"], key=lambda c: c["test"])
-        runs.append([(c["test"], c["details"], c["metrics"]) for c in checks])
-    assert runs[0] == runs[1]
-    assert runs[0][1][1]["perturbation"]["name"] == "swap(g)"
+    # the same figures, seeds included, under pytest-xdist
+    selected = ("-k", "test_search or test_mft or test_inv_fails")
+    parallel = pytester.runpytest_subprocess(*args, *selected, "--ml-report", "p.json", "-n", "2")
+    parallel.assert_outcomes(passed=1, failed=2)
+    other = read_report(pytester.path / "p.json")
+    for test in ("test_search", "test_mft", "test_inv_fails"):
+        a, b = _check(report, test), _check(other, test)
+        assert (a["details"], a["metrics"], a["outcome"]) == (b["details"], b["metrics"], b["outcome"])
