@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib
 import sys
+from importlib import metadata
 from types import SimpleNamespace
 
 import pandas as pd
@@ -95,7 +96,7 @@ def test_a_deepchecks_that_fails_at_import_explains_the_version_conflict(tmp_pat
     text = str(exc.value)
     assert text.startswith(
         "deepchecks is installed but cannot be imported (AttributeError: `np.Inf` was removed in the NumPy 2.0 release); "
-        "its last release needs numpy<2, pandas<2.3 and scikit-learn<1.7, and this environment has numpy 2."
+        f"its last release needs numpy<2, pandas<2.3 and scikit-learn<1.7, and this environment has numpy {metadata.version('numpy')}, "
     )
     assert text.endswith(
         "run deepchecks in a separate environment with those pins and pass its SuiteResult to check_deepchecks"

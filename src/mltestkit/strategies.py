@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -52,8 +53,8 @@ def _values(c: Column) -> st.SearchStrategy[Any]:
         return st.floats(min_value=c.min, max_value=c.max, allow_nan=False, allow_infinity=False)
     if c.dtype == "bool":
         return st.booleans()
-    if c.dtype == "datetime":
-        return st.datetimes()
+    if c.dtype == "datetime":  # within the range of nanosecond timestamps, which older pandas needs
+        return st.datetimes(min_value=datetime(1700, 1, 1), max_value=datetime(2200, 1, 1))
     if c.regex is not None:
         return st.from_regex(c.regex, fullmatch=True)
     if c.min is not None or c.max is not None:  # numbers for an untyped column with a range
