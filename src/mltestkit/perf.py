@@ -261,6 +261,14 @@ def check_latency(
 def _time_calls(
     predict: Callable[[Any], Any], batch: Any, *, n_calls: int, warmup: int, max_seconds: float
 ) -> np.ndarray:
+    try:
+        predict(batch)
+    except Exception as exc:
+        raise InputError(
+            "predict",
+            f"raised {type(exc).__name__}: {exc} on a batch of {len(batch)} rows",
+            "make predict work on these inputs before timing it",
+        ) from exc
     for _ in range(warmup):
         predict(batch)
     times = np.empty(n_calls)
