@@ -309,7 +309,8 @@ def test_object_column_with_mixed_types_keeps_its_values():
     assert [m.slice["g"] for m in r.metrics] == [1, 2.5, "a", MISSING]
 
 
-def test_plugin_records_slice_table(pytester):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_plugin_records_slice_table(pytester, workers):
     pytester.makepyfile(
         """
         import numpy as np
@@ -321,7 +322,7 @@ def test_plugin_records_slice_table(pytester):
             ml.check_slices("accuracy", y, y, by={"sex": g}, min=0.9)
         """
     )
-    result = pytester.runpytest("--ml", "--ml-report", "r.json")
+    result = pytester.runpytest("--ml", "--ml-report", "r.json", *workers)
     result.assert_outcomes(passed=1)
     import json
 

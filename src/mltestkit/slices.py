@@ -581,17 +581,16 @@ def check_slices(
         pos = _pos(m.name, classes, pos_label) if (m.name in _BINARY or m.input == SCORES) else 0
         if m.input == LABELS:
             overall[m.name] = _finite(count_metric(m.name, total, pos))
+        else:
+            y_row, s_row = _score_inputs(m.name, yt, y_pred, y_score, classes, t, pos)
+            whole = score_estimates(m.name, np.zeros(len(yt), np.int64), 1, y_row, s_row, level)
+            overall[m.name] = _finite(whole.value[0])
         for index, (keys, cm) in enumerate(groups):
             sizes = cm.sum(axis=(1, 2))
             if m.input == LABELS:
                 est = count_estimates(m.name, cm, pos, level, n_boot, rng)
             else:
-                sl = slicing_list[index]
-                y_row, s_row = _score_inputs(m.name, yt, y_pred, y_score, classes, t, pos)
-                est = score_estimates(m.name, sl.codes, len(keys), y_row, s_row, level)
-                if index == 0:
-                    whole = score_estimates(m.name, np.zeros(len(yt), np.int64), 1, y_row, s_row, level)
-                    overall[m.name] = _finite(whole.value[0])
+                est = score_estimates(m.name, slicing_list[index].codes, len(keys), y_row, s_row, level)
             rows.extend((key, m.name, est, i, sizes) for i, key in enumerate(keys))
 
     # gate every slice
