@@ -198,6 +198,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     if config.getini("ml_allow_remote"):
         os.environ.setdefault("MLTESTKIT_ALLOW_REMOTE", "1")
+    _server_scope("ml_server", config)  # a wrong ml_server_scope is a usage error at start-up
     if settings.enabled:
         from .session import MLSession
 
