@@ -181,8 +181,25 @@ def test_csv_and_parquet_paths(tmp_path, penguins):
 
 def test_polars_frame_is_converted():
     pl = pytest.importorskip("polars")
-    r = check_schema(pl.DataFrame({"id": [1, 2]}), Schema([Column("id", dtype="int", unique=True)]))
-    assert r.outcome is Outcome.PASSED
+    frame = pl.DataFrame({"id": [1, 2, 3], "plan": ["basic", None, "gold"], "x": [0.5, None, 2.0]})
+    schema = Schema(
+        [
+            Column("id", dtype="int", unique=True),
+            Column("plan", dtype="str", allowed=["basic"]),
+            Column("x", max=1),
+        ]
+    )
+    got = failures(check_schema(frame, schema))
+    assert got == {
+        ("plan", "allowed"): {
+            "column": "plan",
+            "rule": "allowed",
+            "count": 1,
+            "sample": [{"row": 2, "value": "gold"}],
+        },
+        ("x", "max"): {"column": "x", "rule": "max", "count": 1, "sample": [{"row": 2, "value": 2.0}]},
+    }
+    assert infer_schema(frame).column("plan").dtype == "str"
 
 
 def test_unreadable_yaml_names_the_line(tmp_path):
