@@ -193,6 +193,14 @@ def test_cli_card_init_then_all_formats(tmp_path: Path, capsys: pytest.CaptureFi
     assert (tmp_path / "MODEL_CARD_plots" / "01-accuracy-by-slice-accuracy.png").read_bytes()[
         :4
     ] == b"\x89PNG"
+    svg = tmp_path / "svg" / "CARD.md"
+    assert main(["card", src, "-o", str(svg), "--plot-format", "svg"]) == 0
+    assert (
+        (svg.parent / "CARD_plots" / "01-accuracy-by-slice-accuracy.svg")
+        .read_text()
+        .lstrip()
+        .startswith("<?xml")
+    )
     assert main(["card", src, "--format", "mct-json", "-o", str(tmp_path / "card.json")]) == 0
     jsonschema.Draft7Validator(mct_schema()).validate(json.loads((tmp_path / "card.json").read_text()))
     assert main(["card", src, "--format", "hf"]) == 0

@@ -68,6 +68,7 @@ def test_baseline_gate_model_card_and_html(
     assert 'id="baseline"' in html and "mcnemar" in html
     covered = {i["id"] for i in score_report(report)["items"] if i["how"] == "automated"}
     assert covered == {"infrastructure.4", "monitoring.5", "monitoring.7"}
+    assert report["ml_test_score"] == score_report(report)
 
     # three more points of error: the tests pass their thresholds, the comparison fails the run
     monkeypatch.setenv("MLTK_ERROR", "0.15")
