@@ -119,3 +119,12 @@ def test_junit_properties_only_where_the_family_allows(pytester: pytest.Pytester
         assert props["ml.accuracy.outcome"] == "passed"
         assert 0.8 < float(props["ml.accuracy.accuracy"]) < 1
         assert props["ml.balanced_accuracy.balanced_accuracy.ci"].startswith("[")
+
+
+def test_a_bad_margin_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_model="def test_plain():\n    pass\n")
+    result = run(pytester, "--ml-margin", "accuracy=-0.1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--ml-margin: 'accuracy=-0.1' is not valid; expected NAME=VALUE with a non-negative number*"]
+    )

@@ -68,8 +68,16 @@ def _seed(value: str) -> int:
     return number
 
 
+def _margin(value: str) -> str:
+    number = float(value.rpartition("=")[2])
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(value)
+    return value
+
+
 _FORMS = {
     "gate": (_rule, "one of acceptance, alarm, point"),
+    "margin": (_margin, "NAME=VALUE with a non-negative number, e.g. accuracy=0.01, or a bare number"),
     "confidence": (_confidence, "a number in [0.5, 1), e.g. 0.95"),
     "seed": (_seed, "a non-negative integer, e.g. 0"),
 }
@@ -125,6 +133,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME=VALUE",
         action="append",
         default=None,
+        type=_typed("margin"),
         help="non-inferiority margin of a metric for --ml-baseline (repeatable; a bare number: every metric)",
     )
     group.addoption(
