@@ -40,6 +40,8 @@ wheel-smoke: $(BIN)/.installed
 	$(VENV)-smoke/bin/pip install $(PIP_FLAGS) dist/*.whl
 	cd examples/quickstart && ../../$(VENV)-smoke/bin/pytest --ml -q -p no:cacheprovider --ml-report reports/smoke-report.json
 	$(VENV)-smoke/bin/mltestkit validate examples/quickstart/reports/smoke-report.json
+	$(VENV)-smoke/bin/mltestkit card examples/quickstart/reports/smoke-report.json > /dev/null
+	$(VENV)-smoke/bin/mltestkit render examples/quickstart/reports/smoke-report.json --github-summary > /dev/null
 
 # the HTML report is checked in a real headless Chromium (Debian's package); without it that test skips
 browser:

@@ -254,3 +254,20 @@ def test_cards_from_real_slice_fairness_and_data_checks(tmp_path: Path) -> None:
     groups = slice_groups(report)
     assert {g["title"] for g in groups} >= {"accuracy", "fairness: selection_rate"}
     assert html_report(report).count("<img ") == len(groups)
+
+
+def test_undefined_figures_are_shown_with_their_reason(report: dict, meta: dict) -> None:
+    from mltestkit.render.gitlab import openmetrics
+    from mltestkit.render.html import html_report
+    from mltestkit.report.compare import compare_reports
+
+    current = copy.deepcopy(report)
+    current["checks"][1]["metrics"][0].update(value=None, ci=None, reason="no positive rows")
+    assert "| test_recall | recall | undefined (no positive rows) | – |" in markdown_card(current, meta)
+    assert "undefined (no positive rows)" in html_report(current, plots=False)
+    assert "mltestkit_recall{" not in openmetrics(current)
+    assert all(
+        p["type"] != "recall" for p in mct_json(current, meta)["quantitative_analysis"]["performance_metrics"]
+    )
+    rows = {r["metric"]: r for r in compare_reports(report, current)["rows"]}
+    assert rows["recall"]["difference"] is None and rows["recall"]["outcome"] == "inconclusive"
