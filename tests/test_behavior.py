@@ -438,3 +438,54 @@ def test_as_predict_picks_predict_proba_of_an_estimator(credit):
     np.testing.assert_array_equal(as_predict(model, method="predict")(credit), model.predict(credit))
     r = check_invariance(model, credit, SWAP, output=1, tolerance=0.02, max_failure_rate=0.01)
     assert r.outcome.value == "passed"
+
+
+# --------------------------------------------------------------------------- against a row-by-row reference
+
+
+def _flip(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["flag"] = 1
+    return out
+
+
+def _lookup(y0: np.ndarray, y1: np.ndarray):
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        i = frame["i"].to_numpy()
+        return np.where(frame["flag"].to_numpy() == 1, y1[i], y0[i])
+
+    return predict
+
+
+SCORES = st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]), min_size=1, max_size=40)
+
+
+@settings(max_examples=30, deadline=None)
+@given(SCORES, st.data(), st.sampled_from([0.0, 0.1, 0.3]))
+def test_inv_and_dir_failures_equal_a_row_by_row_reference(before, data, tolerance):
+    after = data.draw(
+        st.lists(
+            st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]), min_size=len(before), max_size=len(before)
+        )
+    )
+    y0, y1 = np.array(before), np.array(after)
+    frame = pd.DataFrame({"i": np.arange(len(y0)), "flag": 0})
+    predict = _lookup(y0, y1)
+    common = dict(max_failure_rate=0.5, rule="point", max_examples=100)
+    inv = check_invariance(predict, frame, _flip, tolerance=tolerance, **common)
+    assert inv.details["failures"] == sum(abs(b - a) > tolerance for a, b in zip(before, after, strict=True))
+    moves = [b - a for a, b in zip(before, after, strict=True)]
+    expected = {
+        "increase": sum(not m > 0 for m in moves),
+        "decrease": sum(not m < 0 for m in moves),
+        "not_decrease": sum(m < -tolerance for m in moves),
+        "not_increase": sum(m > tolerance for m in moves),
+    }
+    for expect, failures in expected.items():
+        tol = tolerance if expect.startswith("not_") else 0.0
+        r = check_directional(predict, frame, _flip, expect=expect, tolerance=tol, **common)
+        assert r.details["failures"] == failures, expect
+        severity = [e["severity"] for e in r.details["counterexamples"]]
+        assert severity == sorted(severity, reverse=True) and len(severity) == failures
+    r = check_directional(predict, frame, _flip, expect="increase", min_change=0.25, **common)
+    assert r.details["failures"] == sum(not m >= 0.25 for m in moves)
