@@ -244,3 +244,32 @@ def test_a_plain_function_with_a_wrong_output_is_refused(frame):
         InputError, match=r"^perturbation: .* did not return a DataFrame with the same columns"
     ):
         perturb.as_perturbation(lambda f: f.drop(columns="age")).apply(frame)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=30),
+    st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(["a", "b", "x"]), min_size=1),
+)
+def test_swap_equals_pandas_replace(values, mapping):
+    frame = pd.DataFrame({"c": pd.Series(values, dtype="str")})
+    out, applied = perturb.swap("c", mapping).apply(frame)
+    assert out["c"].tolist() == frame["c"].replace(mapping).tolist()
+    assert applied.tolist() == [v in mapping for v in values]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=30),
+    st.floats(-10, 10),
+    st.floats(0, 10),
+    st.floats(-1e3, 1e3, allow_subnormal=False),
+)
+def test_numeric_perturbations_equal_numpy(values, low, width, factor):
+    frame = pd.DataFrame({"x": values})
+    x = np.array(values)
+    np.testing.assert_array_equal(
+        perturb.clip("x", low, low + width)(frame)["x"], np.clip(x, low, low + width)
+    )
+    np.testing.assert_array_equal(perturb.scale("x", factor)(frame)["x"], x * factor)
+    np.testing.assert_array_equal(perturb.shift("x", factor)(frame)["x"], x + factor)
