@@ -88,7 +88,8 @@ def _failures_table(failures: list[Mapping[str, Any]]) -> list[str]:
 
 
 def _drift_table(rows: list[Mapping[str, Any]]) -> list[str]:
-    keys = [k for k in ("statistic", "p_value", "p_adjusted", "psi") if any(k in r for r in rows)]
+    known = ("psi", "ks", "js", "wasserstein", "statistic", "p_value", "p_adjusted")
+    keys = [k for k in known if any(k in r for r in rows)]
     lines = [
         "| column | kind | drifted | " + " | ".join(keys) + " |",
         "|---|---|---|" + "---|" * len(keys),
