@@ -310,6 +310,7 @@ def test_rows_a_perturbation_does_not_apply_to_are_counted(credit):
     )
     males = int((credit["sex"] == "male").sum())
     assert r.metrics[0].n == males and r.details["not_applied"] == len(credit) - males
+    assert f"the perturbation did not apply to {len(credit) - males} of {len(credit)} rows." in r.message
 
 
 def test_a_predict_that_raises_is_reported_with_the_failing_input(credit):

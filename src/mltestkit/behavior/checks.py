@@ -233,6 +233,8 @@ def _gate(
     mv = MetricValue(metric, value, n, Interval(low, high, confidence, "wilson"), (threshold,), rule, outcome)
     order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][:max_examples]
     message = f"{k} of {n} cases failed. {mv.describe()}"
+    if details.get("not_applied"):
+        message += f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
     if outcome is Outcome.INCONCLUSIVE:
         need = rows_to_decide(value, low, high, n, threshold)
         if threshold.value in (0.0, 1.0):
