@@ -12,7 +12,7 @@ from statsmodels.stats.multitest import multipletests
 from mltestkit.stats.multiplicity import holm
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.floats(min_value=0, max_value=1, allow_nan=False), min_size=1, max_size=60),
     st.sampled_from([0.01, 0.05, 0.1]),
