@@ -490,3 +490,14 @@ def test_inv_and_dir_failures_equal_a_row_by_row_reference(before, data, toleran
         assert severity == sorted(severity, reverse=True) and len(severity) == failures
     r = check_directional(predict, frame, _flip, expect="increase", min_change=0.25, **common)
     assert r.details["failures"] == sum(not m >= 0.25 for m in moves)
+
+
+def test_public_names_resolve():
+    import mltestkit
+    import mltestkit.behavior as behavior
+
+    assert all(callable(getattr(behavior, name)) for name in behavior.__all__)
+    for name in ("check_mft", "check_invariance", "check_directional", "search_invariance"):
+        assert mltestkit.CHECKS[name][1] == "behavior" and callable(getattr(mltestkit, name))
+    with pytest.raises(AttributeError):
+        _ = behavior.no_such_name

@@ -19,7 +19,6 @@ _LAZY = {
     "check_mft": "checks",
     "check_invariance": "checks",
     "check_directional": "checks",
-    "PredictError": "checks",
     "search_invariance": "search",
     "as_predict": "adapters",
     "HTTPModel": "adapters",
