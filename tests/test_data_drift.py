@@ -153,3 +153,13 @@ def test_missing_values_and_bad_input():
         check_drift(ref, ref, max_psi=-1)
     with pytest.raises(InputError, match=r"^reference: has no rows; "):
         check_drift(ref.iloc[:0], cur)
+
+
+def test_date_columns_are_compared_as_numbers():
+    days = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(1000) % 100, unit="D")
+    ref = pd.DataFrame({"d": days})
+    cur = pd.DataFrame({"d": days + pd.Timedelta(days=30)})
+    row = table(check_drift(ref, cur))["d"]
+    assert row["kind"] == "datetime" and row["drifted"]
+    assert row["wasserstein"] == pytest.approx(30 * 86400)
+    assert check_drift(ref, ref).outcome is Outcome.PASSED

@@ -1,7 +1,7 @@
 """Distribution drift between a reference frame (e.g. the training data) and a current one.
 
-Numeric columns: Kolmogorov-Smirnov (statistic and p-value), Wasserstein distance and PSI over
-the reference's deciles. Categorical columns: chi-squared test, Jensen-Shannon distance (base 2)
+Numeric and date columns: Kolmogorov-Smirnov (statistic and p-value), Wasserstein distance (for
+dates in seconds) and PSI over the reference's deciles. Categorical columns: chi-squared test, Jensen-Shannon distance (base 2)
 and PSI over the categories (missing values are a category of their own). The p-values are
 adjusted across columns with Holm's method, so ``alpha`` bounds the chance of any false alarm.
 
@@ -69,6 +69,14 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, float]:
         "p_value": p_value,
         "wasserstein": float(np.sum(np.abs(gap[:-1]) * np.diff(both))),
     }
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    """Numbers as floats; dates as seconds since 1970 (so Wasserstein is in seconds)."""
+    if column_kind(s) == "datetime":
+        epoch = pd.Timestamp("1970-01-01", tz=getattr(s.dt, "tz", None))
+        return ((s - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+    return s.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, float]:
@@ -158,7 +166,8 @@ def check_drift(
     rows: list[dict[str, Any]] = []
     for c in cols:
         r, k = ref_frame[c], cur_frame[c]
-        kind = "numeric" if column_kind(r) == "numeric" and column_kind(k) == "numeric" else "categorical"
+        kinds = {column_kind(r), column_kind(k)}
+        kind = "numeric" if kinds == {"numeric"} else "datetime" if kinds == {"datetime"} else "categorical"
         row: dict[str, Any] = {
             "column": str(c),
             "kind": kind,
@@ -168,9 +177,8 @@ def check_drift(
             "missing_reference": int(r.isna().sum()),
             "missing_current": int(k.isna().sum()),
         }
-        if kind == "numeric":
-            rv = r.to_numpy(dtype=float, na_value=np.nan)
-            kv = k.to_numpy(dtype=float, na_value=np.nan)
+        if kind in ("numeric", "datetime"):
+            rv, kv = _floats(r), _floats(k)
             rv, kv = rv[np.isfinite(rv)], kv[np.isfinite(kv)]
             for arr, which in ((rv, "reference"), (kv, "current")):
                 if arr.size == 0:
