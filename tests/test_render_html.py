@@ -123,3 +123,12 @@ def test_key_figures_are_visible_in_chromium(page: Path, tmp_path: Path) -> None
     assert figures[".figure[data-metric='accuracy']"]["text"] == "0.84"
     assert figures["#final-score"]["text"] == "1"
     assert "worse" in figures["#comparison"]["text"]
+
+
+def test_text_from_the_report_is_escaped() -> None:
+    report = read_report(GOLDEN / "report.json")
+    report["checks"][0]["name"] = "<script>alert(1)</script>"
+    report["checks"][0]["message"] = 'a "quoted" <b>message</b>'
+    page = html_report(report, plots=False)
+    assert "<script" not in page and "<b>message" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
