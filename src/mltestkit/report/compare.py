@@ -360,7 +360,7 @@ def compare_reports(
     dict
         ``{"rule", "confidence", "rows": [...], "regressions", "counts", "only_baseline",
         "only_current", "baseline": {...}}``; each row has ``test, check, metric, slice,
-        baseline, current, difference, low, high, method, p_value, margin, outcome``
+        baseline, current, difference, low, high, method, p_value, discordant, margin, outcome``
         (difference and interval oriented as current - baseline, in the metric's units).
     """
     from .io import validate
@@ -413,6 +413,7 @@ def compare_reports(
                 "high": _finite(diff["high"]),
                 "method": diff["method"],
                 "p_value": diff.get("p_value"),
+                "discordant": diff.get("discordant"),
                 "margin": margin,
                 "higher_is_better": up,
                 "outcome": outcome,
