@@ -77,7 +77,7 @@ def test_planted_sleep_fails_the_p95_gate(faulty):
 
 def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
     r = load_test(
-        faulty + "/fail", payloads=[{"x": 1.0}], users=2, duration="2s", max_fail_ratio=0.01, progress=False
+        faulty + "/fail", payloads=[{"x": 1.0}], users=2, duration="1s", max_fail_ratio=0.01, progress=False
     )
     fail = next(m for m in r.metrics if m.name == "fail_ratio")
     assert r.outcome.value == "failed" and fail.value == 1.0

@@ -83,7 +83,19 @@ def test_inputs_cycle_through_rows_for_arrays_lists_and_frames():
     for rows in (np.arange(3), [0, 1, 2], pd.DataFrame({"a": [0, 1, 2]})):
         got: list[int] = []
         check_latency(got.append, rows, batch_sizes=[7], n_calls=2, warmup=0)
-        assert [len(b) for b in got] == [7, 7]
+        assert [len(b) for b in got] == [7, 7, 7]  # one checked call, then the timed ones
+
+
+def test_a_predict_that_raises_is_an_input_error():
+    def predict(batch):
+        raise ValueError("X has 3 features, but the model expects 4")
+
+    with pytest.raises(InputError) as info:
+        check_latency(predict, [[1, 2, 3]], batch_sizes=[2])
+    assert str(info.value) == (
+        "predict: raised ValueError: X has 3 features, but the model expects 4 on a batch of 2 rows;"
+        " make predict work on these inputs before timing it"
+    )
 
 
 def test_under_xdist_the_result_is_marked_unreliable(monkeypatch):

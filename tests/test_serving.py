@@ -155,13 +155,12 @@ FIXTURE_TEST = textwrap.dedent(
     f"""
     import httpx, pytest
 
-    SERVICE = "{APPS / "service.py"}:app"
     FAULTY = "{APPS / "faulty.py"}:app"
 
     @pytest.mark.ml_load
     def test_serves(ml_server):
-        url = ml_server(SERVICE, health="/health")
-        assert ml_server(SERVICE, health="/health") == url
+        url = ml_server(FAULTY, health="/health")
+        assert ml_server(FAULTY, health="/health") == url
         assert httpx.get(url + "/health").json() == {{"status": "ok"}}
     """
 )

@@ -145,7 +145,8 @@ def load_test(
     users, spawn_rate:
         Concurrent simulated users and users started per second (default: all at once).
     duration:
-        Run time, ``"5s"``, ``"2m"`` or seconds; at most ``max_duration`` (60 s by default).
+        Run time, ``"5s"``, ``"2m"`` or seconds (rounded up to whole seconds, locust's
+        resolution); at most ``max_duration`` (60 s by default).
     max_requests:
         Stop after this many requests (bundled locustfile only), at most 1,000,000.
     processes:
@@ -183,7 +184,7 @@ def load_test(
     level = check_level(confidence)
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
         raise InputError("max_duration", f"must be a positive number, got {max_duration!r}", "pass e.g. 120")
-    seconds = parse_duration(duration)
+    seconds = float(math.ceil(parse_duration(duration)))  # locust's run time is in whole seconds
     if seconds > max_duration:
         raise InputError(
             "duration",
