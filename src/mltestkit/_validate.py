@@ -51,7 +51,7 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
                 raise InputError(
                     argument, f"holds non-numeric values (dtype {arr.dtype})", "pass numbers"
                 ) from None
-        arr = arr.astype(float, copy=False) if arr.dtype.kind == "f" else arr
+        arr = arr.astype(float, copy=False) if arr.dtype.kind in "fb" else arr
         if not allow_nan and arr.dtype.kind == "f":
             bad = ~np.isfinite(arr)
             if bad.any():

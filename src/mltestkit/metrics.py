@@ -384,6 +384,21 @@ def compute(
     level = check_level(confidence)
     n_boot = check_n_boot(n_boot)
     rng = check_seed(seed)
+    # values near the float limits overflow to inf: the figure is then reported as not finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _compute(metric, y_true, y_pred, y_score, pos_label, level, n_boot, rng)
+
+
+def _compute(
+    metric: str | Callable[..., Any],
+    y_true: Any,
+    y_pred: Any,
+    y_score: Any,
+    pos_label: Any,
+    level: float,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> Estimate:
     yt = as_1d(y_true, "y_true")
     if callable(metric) and not isinstance(metric, str):
         yp = as_1d(y_pred if y_pred is not None else y_score, "y_pred", allow_nan=True)

@@ -130,7 +130,9 @@ def _bca_mean_ends(values: np.ndarray, replicates: np.ndarray, level: float) -> 
     finite = replicates[np.isfinite(replicates)]
     if ss <= 0 or finite.size == 0:
         return percentile_interval(replicates, level)
-    accel = float(np.sum(d**3)) / (6 * ss**1.5)
+    accel = float(np.sum(d**3) / (6 * np.float64(ss) ** 1.5))
+    if not np.isfinite(accel) or not np.isfinite(values.mean()):
+        return percentile_interval(replicates, level)
     below = (np.sum(finite < values.mean()) + 0.5 * np.sum(finite == values.mean())) / finite.size
     z0 = special.ndtri(np.clip(below, 0.5 / finite.size, 1 - 0.5 / finite.size))
     z = z0 + special.ndtri(np.array([(1 - level) / 2, (1 + level) / 2]))

@@ -1,0 +1,319 @@
+"""The bad-input corpus: every public check ends in a result or an MLTestKitError naming the argument.
+
+Each case runs one check on one kind of bad input and states what must come out: a result with a
+given outcome, or an error whose message starts with the argument's name and says what was wrong.
+A Hypothesis fuzz test throws random arrays and frames at the checks and accepts only those two
+endings, and a pytester run of a suite full of bad tests must end without INTERNALERROR and with a
+valid report.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import mltestkit as m
+from mltestkit import perturb
+from mltestkit.errors import MLTestKitError, ReportError
+from mltestkit.report import read_report
+
+Y = np.array([0, 1] * 50)
+FRAME = pd.DataFrame({"a": np.arange(100.0), "g": ["x", "y"] * 50, "target": Y})
+
+
+def zeros(x):
+    return np.zeros(len(x))
+
+
+CASES = {
+    # metric
+    "metric: NaN label": (
+        lambda: m.check_metric("accuracy", np.r_[Y[:-1], np.nan], Y, min=0.5),
+        "y_true: has 1 NaN or infinite values (first at row 99)",
+    ),
+    "metric: inf score": (
+        lambda: m.check_metric("roc_auc", Y, y_score=np.r_[np.inf, np.zeros(99)], min=0.5),
+        "y_score: has 1 NaN or infinite values",
+    ),
+    "metric: None": (lambda: m.check_metric("accuracy", None, Y, min=0.5), "y_true: is None"),
+    "metric: empty": (lambda: m.check_metric("accuracy", [], [], min=0.5), "y_true: is empty"),
+    "metric: lengths": (
+        lambda: m.check_metric("accuracy", Y, Y[:-1], min=0.5),
+        "y_pred: has 99 rows but y_true has 100",
+    ),
+    "metric: frame for array": (
+        lambda: m.check_metric("accuracy", FRAME[["a", "g"]], Y, min=0.5),
+        "y_true: is a DataFrame with 2 columns",
+    ),
+    "metric: wrong shape": (
+        lambda: m.check_metric("accuracy", Y, np.zeros((100, 2)), min=0.5),
+        "y_pred: has shape (100, 2)",
+    ),
+    "metric: single class": (
+        lambda: m.check_metric("roc_auc", np.ones(100), y_score=np.linspace(0, 1, 100), min=0.5),
+        "y_true: roc_auc is undefined: y_true has a single class",
+    ),
+    "metric: string labels": (
+        lambda: m.check_metric("accuracy", np.array(["a", "b"] * 50), np.array(["a", "b"] * 50), min=0.5),
+        "passed",
+    ),
+    "metric: mixed labels": (
+        lambda: m.check_metric("accuracy", np.array([0, "1"] * 50, dtype=object), Y, min=0.5),
+        "y_true/y_pred: mix label types",
+    ),
+    "metric: object labels with None": (
+        lambda: m.check_metric("accuracy", np.array([0, None] * 50, dtype=object), Y, min=0.5),
+        "y_true: has 50 missing values",
+    ),
+    # slices and fairness
+    "slices: no columns": (
+        lambda: m.check_slices("accuracy", Y, Y, by=pd.DataFrame(index=range(100)), min=0.5),
+        "by: has no columns",
+    ),
+    "slices: lengths": (
+        lambda: m.check_slices("accuracy", Y, Y, by=np.zeros(99), min=0.5),
+        "by: column 'slice' has 99 rows but y_true has 100",
+    ),
+    "slices: NaN prediction": (
+        lambda: m.check_slices("accuracy", Y, np.r_[Y[:-1], np.nan], by=FRAME["g"], min=0.5),
+        "y_pred: has 1 NaN",
+    ),
+    "slices: all one group": (lambda: m.check_slices("accuracy", Y, Y, by=np.zeros(100), min=0.5), "passed"),
+    "slices: huge category count": (
+        lambda: m.check_slices("accuracy", np.tile(Y, 100), np.tile(Y, 100), by=np.arange(10_000), min=0.5),
+        "passed",
+    ),
+    "slices: unicode column": (
+        lambda: m.check_slices(
+            "accuracy", Y, Y, by=pd.DataFrame({"género": FRAME["g"]}), min=0.5, min_size=10
+        ),
+        "passed",
+    ),
+    "fairness: None": (
+        lambda: m.check_fairness(Y, Y, sensitive=None, max={"demographic_parity_difference": 0.1}),
+        "sensitive: is None",
+    ),
+    "fairness: unknown disparity": (
+        lambda: m.check_fairness(Y, Y, sensitive=FRAME["g"], max={"demographic_parity": 0.1}),
+        "max: unknown disparity 'demographic_parity'",
+    ),
+    "fairness: all one group": (
+        lambda: m.check_fairness(Y, Y, sensitive=np.zeros(100), max={"demographic_parity_difference": 0.1}),
+        "inconclusive",
+    ),
+    "weak slices: no columns": (
+        lambda: m.find_weak_slices(Y, Y, features=pd.DataFrame(index=range(100))),
+        "features: has no columns",
+    ),
+    # data
+    "schema: missing column": (
+        lambda: m.check_schema(FRAME, {"columns": [{"name": "zzz", "dtype": "int"}]}),
+        "failed",
+    ),
+    "schema: missing file": (
+        lambda: m.check_schema(FRAME, "/nonexistent/schema.yaml"),
+        "schema: schema file '/nonexistent/schema.yaml' does not exist",
+    ),
+    "schema: empty frame": (
+        lambda: m.check_schema(FRAME.iloc[:0], {"columns": [{"name": "a", "dtype": "float"}]}),
+        "data: has no rows",
+    ),
+    "integrity: all-NaN column": (
+        lambda: m.check_integrity(FRAME.assign(a=np.nan), label="target"),
+        "failed",
+    ),
+    "integrity: unhashable values": (
+        lambda: m.check_integrity(FRAME.assign(a=[[1]] * 100), label="target"),
+        "data: column 'a' holds unhashable values",
+    ),
+    "integrity: missing label": (
+        lambda: m.check_integrity(FRAME, label="nope"),
+        "label: column 'nope' is not in data",
+    ),
+    "drift: empty reference": (lambda: m.check_drift(FRAME.iloc[:0], FRAME), "reference: has no rows"),
+    "drift: array for frame": (lambda: m.check_drift(np.zeros((10, 2)), FRAME), "reference: is a ndarray"),
+    "leakage: None": (lambda: m.check_leakage(None, FRAME), "train: is a NoneType"),
+    "expectations: bad suite": (
+        lambda: m.check_expectations(FRAME, {"expectations": "nope"}),
+        "suite: has no 'expectations' list",
+    ),
+    # behavior
+    "mft: lengths": (
+        lambda: m.check_mft(zeros, ["a", "b"], expected=[1], min_pass_rate=0.5),
+        "expected: has 1 values for 2 cases",
+    ),
+    "invariance: missing column": (
+        lambda: m.check_invariance(zeros, FRAME, perturb.swap("zzz", {"x": "y"}), max_failure_rate=0.1),
+        "column: 'zzz' is not a column of the inputs",
+    ),
+    "invariance: vacuous perturbation": (
+        lambda: m.check_invariance(zeros, FRAME, perturb.swap("g", {"q": "r"}), max_failure_rate=0.1),
+        "error",
+    ),
+    "invariance: predict raises": (
+        lambda: m.check_invariance(
+            lambda x: 1 / 0, FRAME, perturb.swap("g", {"x": "y"}), max_failure_rate=0.1
+        ),
+        "error",
+    ),
+    "invariance: wrong output shape": (
+        lambda: m.check_invariance(
+            lambda x: np.zeros(3), FRAME, perturb.swap("g", {"x": "y"}), max_failure_rate=0.1
+        ),
+        "predict: returned 3 outputs",
+    ),
+    "directional: unknown expectation": (
+        lambda: m.check_directional(zeros, FRAME, perturb.scale("a", 2), expect="up", max_failure_rate=0.1),
+        "expect: unknown expectation 'up'",
+    ),
+    # latency and load
+    "latency: None": (lambda: m.check_latency(zeros, None, p95_ms=10), "inputs: must hold at least one row"),
+    "latency: predict raises": (
+        lambda: m.check_latency(lambda x: 1 / 0, [1, 2], p95_ms=10),
+        "predict: raised ZeroDivisionError",
+    ),
+    "load: remote target": (
+        lambda: m.load_test("http://10.0.0.1/predict", payloads=[{}], duration="1s"),
+        "url: 10.0.0.1 is not a loopback address",
+    ),
+    "load: not a URL": (
+        lambda: m.load_test("not a url", payloads=[{}], duration="1s"),
+        "url: is not an http(s) URL",
+    ),
+    "contract: remote target": (
+        lambda: m.check_contract("http://example.com"),
+        "url: example.com is not a loopback address",
+    ),
+    # model checks
+    "simple model: no model": (
+        lambda: m.check_beats_simple_model(None, FRAME[["a"]], Y, FRAME[["a"]], Y),
+        "model: predict raised AttributeError",
+    ),
+    "reproducible: not callable": (
+        lambda: m.check_reproducible(3, FRAME, FRAME),
+        "train: must be a callable",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_ends_in_a_result_or_a_clear_error(case):
+    run, expected = CASES[case]
+    if expected in ("passed", "failed", "inconclusive", "error"):
+        result = run()
+        assert result.outcome.value == expected, result.describe()
+        json.dumps(result.to_dict(), allow_nan=False)
+        return
+    with pytest.raises(MLTestKitError) as info:
+        run()
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is not valid JSON"),
+        ('{"schema_version": "9.0"}', "schema_version 9.0 is not supported"),
+        ("[1]", "must be a JSON object"),
+    ],
+)
+def test_corrupt_baseline_and_report_files(tmp_path, content, message):
+    path = tmp_path / "baseline.json"
+    path.write_text(content)
+    with pytest.raises(ReportError, match=message):
+        read_report(path)
+    from mltestkit.cli import main
+
+    assert main(["compare", str(path), str(path)]) == 2
+
+
+def test_schema_file_with_a_syntax_error_names_the_line(tmp_path):
+    bad = tmp_path / "schema.yaml"
+    bad.write_text("columns:\n  - name: a\n    dtype: [int\n")
+    with pytest.raises(MLTestKitError, match="line"):
+        m.check_schema(FRAME, bad)
+
+
+shapes = st.integers(0, 30)
+labels = st.one_of(
+    hnp.arrays(np.float64, shapes, elements=st.floats(allow_nan=True, allow_infinity=True)),
+    hnp.arrays(np.int64, shapes, elements=st.integers(-1, 2)),
+    hnp.arrays(np.bool_, shapes),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(y=labels, p=labels, metric=st.sampled_from(sorted(m.METRICS)), bound=st.floats(0, 1))
+def test_fuzz_metrics_end_in_a_result_or_a_clear_error(y, p, metric, bound):
+    try:
+        result = m.check_metric(metric, y, p, y_score=p, min=bound, n_boot=100)
+    except MLTestKitError:
+        return
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    y=st.lists(st.integers(0, 1), min_size=0, max_size=40),
+    groups=st.lists(st.sampled_from(["a", "b", None, "ü"]), min_size=0, max_size=40),
+)
+def test_fuzz_slices_and_fairness(y, groups):
+    n = min(len(y), len(groups))
+    y_arr, g = np.array(y[:n]), pd.Series(groups[:n], dtype=object)
+    for run in (
+        lambda: m.check_slices("accuracy", y_arr, y_arr[::-1], by=g, min=0.5, min_size=1),
+        lambda: m.check_fairness(y_arr, y_arr[::-1], sensitive=g, max={"demographic_parity_difference": 0.2}),
+    ):
+        try:
+            result = run()
+        except MLTestKitError:
+            continue
+        json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_a_suite_full_of_bad_tests_ends_without_internal_error(pytester):
+    pytester.makepyfile(
+        """
+        import numpy as np
+        import pandas as pd
+        from mltestkit import perturb
+
+        def test_metric_none(ml):
+            ml.check_metric("accuracy", None, [1], min=0.5)
+
+        def test_slices_lengths(ml):
+            ml.check_slices("accuracy", [0, 1], [0, 1], by=[0], min=0.5)
+
+        def test_fairness_key(ml):
+            ml.check_fairness([0, 1], [0, 1], sensitive=["a", "b"], max={"nope": 0.1})
+
+        def test_schema_file(ml):
+            ml.check_schema(pd.DataFrame({"a": [1]}), "missing.yaml")
+
+        def test_invariance_raises(ml):
+            ml.check_invariance(lambda x: 1 / 0, pd.DataFrame({"g": ["x", "y"]}), perturb.swap("g", {"x": "y"}), max_failure_rate=0.1)
+
+        def test_latency_raises(ml):
+            ml.check_latency(lambda x: 1 / 0, [1], p95_ms=1)
+
+        def test_load_remote(ml):
+            ml.load_test("http://192.0.2.1/", payloads=[{}])
+
+        def test_not_a_check(ml):
+            ml.record("not a result")
+
+        def test_fine(ml):
+            ml.check_metric("accuracy", [0, 1] * 50, [0, 1] * 50, min=0.5)
+        """
+    )
+    result = pytester.runpytest("--ml", "--ml-report", "r.json", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=8)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    report = read_report(pytester.path / "r.json")
+    assert report["summary"]["error"] == 7 and report["summary"]["passed"] == 1
