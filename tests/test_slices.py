@@ -352,3 +352,15 @@ def test_integer_label_codes_equal_the_sorting_path(a, b, dtype):
     only, t1, none = encode_labels(y, None)
     assert only.tolist() == np.unique(y).tolist() and none is None
     assert t1.tolist() == np.unique(y, return_inverse=True)[1].tolist()
+
+
+def test_point_rule_and_two_sided_requirement():
+    rng = np.random.default_rng(9)
+    g = np.repeat(["a", "b"], 100)
+    y = np.ones(200, dtype=int)
+    p = np.r_[(rng.random(100) < 0.82), np.ones(100)].astype(int)
+    r = check_slices("selection_rate", y, p, by={"g": g}, min=0.8, max=0.99, rule="point")
+    status = {m.slice["g"]: m.outcome for m in r.metrics}
+    assert status["b"] is Outcome.FAILED  # 1.0 > max
+    assert status["a"] is (Outcome.PASSED if 0.8 <= np.mean(p[:100]) <= 0.99 else Outcome.FAILED)
+    assert all(m.thresholds and m.rule == "point" for m in r.metrics)

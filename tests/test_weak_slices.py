@@ -142,3 +142,15 @@ def test_bad_input(kwargs, message):
     args = {"features": {"a": ["x", "y", "x", "y"]}, **kwargs}
     with pytest.raises(InputError, match=message):
         find_weak_slices([0, 1, 0, 1], [0, 1, 1, 1], **args)
+
+
+def test_depth_three_finds_a_three_way_interaction():
+    rng = np.random.default_rng(4)
+    n = 40000
+    frame = pd.DataFrame({c: rng.choice(["u", "v"], n) for c in "abc"})
+    y = np.ones(n, dtype=int)
+    weak = ((frame.a == "u") & (frame.b == "v") & (frame.c == "u")).to_numpy()
+    pred = (rng.random(n) < np.where(weak, 0.7, 0.9)).astype(int)
+    r = find_weak_slices(y, pred, features=frame, depth=3)
+    assert r.metrics[0].slice == {"a": "u", "b": "v", "c": "u"}
+    assert r.details["tested"] == 6 + 12 + 8
