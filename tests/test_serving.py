@@ -201,3 +201,18 @@ def test_ml_server_scope_is_checked(project):
     project.makepyfile(FIXTURE_TEST)
     result = project.runpytest("--ml")
     result.stderr.fnmatch_lines(["*ml_server_scope: 'galaxy' is not valid; expected one of function*"])
+
+
+def test_ini_ml_allow_remote_lets_checks_target_remote_hosts(pytester):
+    pytester.makeini("[pytest]\nml_allow_remote = true\n")
+    pytester.makepyfile(
+        """
+        from mltestkit.serving.server import check_target
+
+        def test_remote_allowed():
+            check_target("http://example.com/predict", None)
+        """
+    )
+    # a subprocess: the flag reaches the checks through the environment of the pytest process
+    result = pytester.runpytest_subprocess("--ml")
+    result.assert_outcomes(passed=1)
