@@ -273,3 +273,12 @@ def test_numeric_perturbations_equal_numpy(values, low, width, factor):
     )
     np.testing.assert_array_equal(perturb.scale("x", factor)(frame)["x"], x * factor)
     np.testing.assert_array_equal(perturb.shift("x", factor)(frame)["x"], x + factor)
+
+
+def test_typos_and_deletions_handle_unicode_and_empty_texts():
+    texts = ["Héllo Wörld", "", "ÄÖÜ", "日本語 text", "A"]
+    out, applied = perturb.typos(seed=1).apply(texts)
+    assert applied.tolist() == [True, False, False, True, True]
+    assert out[4] in {c.upper() for c in words.KEYBOARD["a"]}  # keeps the case
+    deleted = perturb.delete_chars(seed=1)(texts)
+    assert [len(d) for d in deleted] == [10, 0, 2, 7, 0]  # non-ASCII letters count as letters

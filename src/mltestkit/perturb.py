@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -549,11 +550,51 @@ def negate() -> Perturbation:
     return p
 
 
+def _code_points(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """All texts as one array of code points, and where each text starts in it (plus the end)."""
+    lengths = texts.str.len().to_numpy(dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(joined, dtype=np.uint32).copy(), starts
+
+
+def _from_code_points(codes: np.ndarray, starts: np.ndarray) -> pd.Series:
+    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return pd.Series([joined[a:b] for a, b in itertools.pairwise(starts.tolist())], dtype=object)
+
+
+def _pick(candidates: np.ndarray, starts: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each text, the position of a uniformly chosen candidate character (``u`` in [0, 1) per
+    text), and which texts have a candidate at all."""
+    cum = np.concatenate([[0], np.cumsum(candidates)])
+    count = cum[starts[1:]] - cum[starts[:-1]]
+    has = count > 0
+    k = cum[starts[:-1]] + np.floor(u * count).astype(np.int64)
+    return np.flatnonzero(candidates)[k[has]], has
+
+
+def _keyboard() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ASCII code: the letter's row in the neighbour table (-1 if none); the table; row sizes."""
+    letters = sorted(words.KEYBOARD)
+    width = max(map(len, words.KEYBOARD.values()))
+    table = np.zeros((len(letters), width), dtype=np.uint32)
+    sizes = np.zeros(len(letters), dtype=np.int64)
+    row = np.full(128, -1, dtype=np.int64)
+    for r, letter in enumerate(letters):
+        keys = words.KEYBOARD[letter]
+        table[r, : len(keys)] = [ord(k) for k in keys]
+        sizes[r] = len(keys)
+        row[ord(letter)] = row[ord(letter.upper())] = r
+    return row, table, sizes
+
+
 class typos(_Text):
     """Replace ``n`` letters of each text by a neighbouring key on a QWERTY keyboard (seeded).
 
-    >>> typos(seed=3)(["good movie"])
-    ['food movie']
+    All texts are edited at once as one array of code points.
+
+    >>> typos(seed=3)(["good movie", "!!!"])
+    ['bood movie', '!!!']
     """
 
     def __init__(self, n: int = 1, *, seed: int = 0) -> None:
@@ -563,19 +604,19 @@ class typos(_Text):
         self.n, self.seed = n, seed
         self.name, self.description = "typos", f"replace {n} letter(s) by a neighbouring key"
 
-    def _edit(self, text: str, u: list[list[float]]) -> str:
-        chars = list(text)
-        where = [i for i, c in enumerate(chars) if c.lower() in words.KEYBOARD]
-        for k in range(min(self.n, len(where))):
-            i = where[int(u[k][0] * len(where))]
-            keys = words.KEYBOARD[chars[i].lower()]
-            new = keys[int(u[k][1] * len(keys))]
-            chars[i] = new.upper() if chars[i].isupper() else new
-        return "".join(chars)
-
     def _texts(self, s: pd.Series) -> pd.Series:
-        u = np.random.default_rng(self.seed).random((len(s), self.n, 2)).tolist()
-        return pd.Series([self._edit(t, r) for t, r in zip(s, u, strict=True)], dtype=object)
+        codes, starts = _code_points(s)
+        row, table, sizes = _keyboard()
+        rng = np.random.default_rng(self.seed)
+        for _ in range(self.n):
+            u = rng.random((2, len(s)))
+            rows = np.where(codes < 128, row[np.minimum(codes, 127)], -1)
+            where, has = _pick(rows >= 0, starts, u[0])
+            r = rows[where]
+            new = table[r, np.floor(u[1][has] * sizes[r]).astype(np.int64)]
+            upper = (codes[where] >= ord("A")) & (codes[where] <= ord("Z"))
+            codes[where] = np.where(upper, new - 32, new)
+        return _from_code_points(codes, starts)
 
 
 class delete_chars(typos):
@@ -589,13 +630,20 @@ class delete_chars(typos):
         super().__init__(n, seed=seed)
         self.name, self.description = "delete_chars", f"delete {n} letter(s)"
 
-    def _edit(self, text: str, u: list[list[float]]) -> str:
-        chars = list(text)
-        for k in range(self.n):
-            where = [i for i, c in enumerate(chars) if c.isalpha()]
-            if where:
-                del chars[where[int(u[k][0] * len(where))]]
-        return "".join(chars)
+    def _texts(self, s: pd.Series) -> pd.Series:
+        codes, starts = _code_points(s)
+        rng = np.random.default_rng(self.seed)
+        for _ in range(self.n):
+            u = rng.random(len(s))
+            ascii_letter = ((codes | 32) >= ord("a")) & ((codes | 32) <= ord("z"))
+            other = np.unique(codes[codes > 127])
+            other_letter = other[[chr(c).isalpha() for c in other.tolist()]]
+            where, has = _pick(ascii_letter | np.isin(codes, other_letter), starts, u)
+            keep = np.ones(len(codes), dtype=bool)
+            keep[where] = False
+            codes = codes[keep]
+            starts = starts - np.concatenate([[0], np.cumsum(has)])
+        return _from_code_points(codes, starts)
 
 
 class replace_words(_Text):
