@@ -171,6 +171,15 @@ def check_deepchecks(
     DeepchecksUnavailableError
         When a suite must be run and deepchecks is missing or cannot be imported here; the message
         names the versions it needs and the ones installed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as result
+    >>> passed = result(name="PASS", value="PASS")
+    >>> suite_result = result(name="data", results=[result(header="Mixed Nulls", conditions_results=[
+    ...     result(name="at most 1 null type", category=passed, details="")])])
+    >>> check_deepchecks(suite_result).outcome.value
+    'passed'
     """
     if hasattr(suite, "results"):
         return map_suite_result(suite, warn_fails=warn_fails, name=name)

@@ -144,6 +144,15 @@ def check_drift(
         (``slice={"column": name}``; ``p_value`` holds the Holm-adjusted value), and
         ``details["table"]``: one row per column with every statistic, the raw and adjusted
         p-value and whether it drifted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = pd.DataFrame({"plan": ["basic"] * 80 + ["pro"] * 20})
+    >>> cur = pd.DataFrame({"plan": ["basic"] * 50 + ["pro"] * 50})
+    >>> r = check_drift(ref, cur, max_psi=0.2)
+    >>> r.outcome.value, round(r.details["table"][0]["psi"], 3)
+    ('failed', 0.416)
     """
     ref_frame = load_frame(reference, "reference")
     cur_frame = load_frame(current, "current")

@@ -114,6 +114,13 @@ def check_integrity(
         Of kind ``"data"``, with one :class:`~mltestkit.results.MetricValue` per figure (frame-level
         ones without ``slice``, per-column ones with ``slice={"column": name}``), gated with the
         ``"point"`` rule, and ``details["failures"]`` with counts and samples of offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = check_integrity(pd.DataFrame({"city": ["Oslo", "?", "Lima", "Oslo"], "n": [1, 2, 3, 4]}))
+    >>> [(f["column"], f["rule"], f["sample"]) for f in r.details["failures"]]
+    [('city', 'special_characters', [{'row': 1, 'value': '?'}])]
     """
     frame = load_frame(data)
     if outliers not in OUTLIER_METHODS:

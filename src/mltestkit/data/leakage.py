@@ -146,6 +146,15 @@ def check_leakage(
         Of kind ``"data"``, one :class:`~mltestkit.results.MetricValue` per figure (scores with
         ``slice={"column": feature}``), gated with the ``"point"`` rule, and
         ``details["failures"]`` with a sample of test row positions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> train = pd.DataFrame({"user": [1, 2, 3, 4], "x": [0.1, 0.2, 0.3, 0.4]})
+    >>> test = pd.DataFrame({"user": [4, 5], "x": [0.9, 0.8]})
+    >>> r = check_leakage(train, test, id="user")
+    >>> r.outcome.value, r.message
+    ('failed', "id_overlap of 'user' = 0.5")
     """
     tr = load_frame(train, "train")
     te = load_frame(test, "test")
