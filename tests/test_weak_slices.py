@@ -154,3 +154,18 @@ def test_depth_three_finds_a_three_way_interaction():
     r = find_weak_slices(y, pred, features=frame, depth=3)
     assert r.metrics[0].slice == {"a": "u", "b": "v", "c": "u"}
     assert r.details["tested"] == 6 + 12 + 8
+
+
+def test_high_cardinality_features_number_only_present_combinations():
+    rng = np.random.default_rng(6)
+    n = 3000
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 2000, n).astype(str), "b": rng.integers(0, 2000, n).astype(str)}
+    )
+    frame.loc[:99, ["a", "b"]] = ["hot", "spot"]
+    y = np.ones(n, dtype=int)
+    pred = np.r_[np.zeros(100), (rng.random(n - 100) < 0.95)].astype(int)
+    r = find_weak_slices(y, pred, features=frame, min_size=50)
+    assert r.details["tested"] == 3  # a=hot, b=spot, and both
+    assert r.details["searched"] == frame.a.nunique() + frame.b.nunique() + len(frame.drop_duplicates())
+    assert {"a": "hot", "b": "spot"} in [m.slice for m in r.metrics]

@@ -201,24 +201,54 @@ class _Slicing:
     keys: list[Key]  # one key per slice
 
 
-def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any = None) -> list[_Slicing]:
-    """Factorize the slice columns once and build every requested slicing (columns and their combinations)."""
+def coded_columns(by: Any, n: int, *, bins: Any = None) -> dict[str, tuple[np.ndarray, list[Any]]]:
+    """Each slice column factorized once: name -> (code per row, labels)."""
     cols = slice_columns(by, n)
     bins_of = bins if isinstance(bins, Mapping) else dict.fromkeys(cols, bins)
     unknown = [k for k in bins_of if k not in cols]
     if unknown:
         raise InputError("bins", f"names unknown slice columns {unknown}", f"use columns of by: {list(cols)}")
-    coded = {name: _column_codes(name, col, bins_of.get(name)) for name, col in cols.items()}
+    return {name: _column_codes(name, col, bins_of.get(name)) for name, col in cols.items()}
+
+
+def combined_codes(
+    coded: Mapping[str, tuple[np.ndarray, list[Any]]], combo: tuple[str, ...]
+) -> tuple[np.ndarray, int]:
+    """One code per row for the combination of columns ``combo`` (mixed radix), and the number of codes."""
+    combined = np.zeros(len(coded[combo[0]][0]), dtype=np.int64)
+    for name in combo:
+        combined = combined * len(coded[name][1]) + coded[name][0]
+    return combined, math.prod(len(coded[name][1]) for name in combo)
+
+
+def combined_keys(
+    coded: Mapping[str, tuple[np.ndarray, list[Any]]], combo: tuple[str, ...], codes: np.ndarray
+) -> list[Key]:
+    """The slice keys of combined codes (the inverse of :func:`combined_codes`)."""
+    digits = []
+    rest = np.asarray(codes, dtype=np.int64)
+    for name in reversed(combo):
+        size = len(coded[name][1])
+        digits.append(rest % size)
+        rest = rest // size
+    digits.reverse()
+    labels = [coded[name][1] for name in combo]
+    return [
+        tuple((name, lab[int(d[i])]) for name, lab, d in zip(combo, labels, digits, strict=True))
+        for i in range(len(codes))
+    ]
+
+
+def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any = None) -> list[_Slicing]:
+    """Factorize the slice columns once and build every requested slicing (columns and their combinations)."""
+    coded = coded_columns(by, n, bins=bins)
     out = []
-    for combo in _combos(list(cols), depth, combos):
+    for combo in _combos(list(coded), depth, combos):
         if len(combo) == 1:
             codes, labels = coded[combo[0]]
             out.append(_Slicing(combo, codes, [((combo[0], lab),) for lab in labels]))
             continue
-        combined = np.zeros(n, dtype=np.int64)
-        for name in combo:
-            combined = combined * len(coded[name][1]) + coded[name][0]
-        levels = math.prod(len(coded[name][1]) for name in combo)
+        combined, levels = combined_codes(coded, combo)
         if levels <= 4 * n + 1024:  # the product of levels is small: count instead of sorting
             present = np.flatnonzero(np.bincount(combined, minlength=levels))
             lookup = np.zeros(levels, dtype=np.int64)
@@ -226,18 +256,7 @@ def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any =
             codes = lookup[combined]
         else:
             present, codes = np.unique(combined, return_inverse=True)
-        digits = []
-        rest = present
-        for name in reversed(combo):
-            size = len(coded[name][1])
-            digits.append(rest % size)
-            rest = rest // size
-        digits.reverse()
-        keys = [
-            tuple((name, coded[name][1][int(d[i])]) for name, d in zip(combo, digits, strict=True))
-            for i in range(present.size)
-        ]
-        out.append(_Slicing(combo, codes.reshape(-1).astype(np.int64), keys))
+        out.append(_Slicing(combo, codes.reshape(-1).astype(np.int64), combined_keys(coded, combo, present)))
     return out
 
 

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from ._validate import as_1d, encode_labels, positive_index, same_length
 from .errors import InputError
 from .metrics import METRICS, PROPORTIONS, get_metric, proportion_counts
 from .results import CheckResult, Interval, MetricValue, Outcome
-from .slices import confusion_by_slice, slicings
+from .slices import coded_columns, combined_codes, combined_keys
 from .stats import intervals as iv
 from .stats.gate import check_level
 from .stats.multiplicity import holm
@@ -128,25 +129,36 @@ def find_weak_slices(
     pos = positive_index(classes, pos_label, m.name) if m.name != "accuracy" else 0
     n = len(yt)
     try:
-        found = slicings(features, n, bins=bins, depth=depth)
+        coded = coded_columns(features, n, bins=bins)
     except InputError as exc:
         raise InputError("features" if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
 
+    # every conjunction of up to `depth` features: one bincount of (slice, true, predicted) codes;
+    # slices under min_size are dropped, and with them every refinement of theirs
     k = len(classes)
+    cell = t * k + p
     keys: list[Any] = []
     successes, trials, rows = [], [], []
-    for sl in found:
-        cm = confusion_by_slice(sl.codes, len(sl.keys), t, p, k)
+    searched = 0
+    combos = [c for d in range(1, depth + 1) for c in itertools.combinations(coded, d)]
+    for combo in combos:
+        combined, levels = combined_codes(coded, combo)
+        present = None
+        if levels * k * k > 4 * n + 1024:  # many empty combinations: number the present ones
+            present, combined = np.unique(combined, return_inverse=True)
+            levels = present.size
+        cm = np.bincount(combined.reshape(-1) * (k * k) + cell, minlength=levels * k * k).reshape(
+            levels, k, k
+        )
         size = cm.sum(axis=(1, 2))
+        searched += int(np.count_nonzero(size))
         keep = np.flatnonzero(size >= min_size)
         s, tr = proportion_counts(m.name, cm[keep], pos)
         successes.append(s)
         trials.append(tr)
         rows.append(size[keep])
-        keys.extend(sl.keys[i] for i in keep)
-    total_s, total_t = proportion_counts(
-        m.name, confusion_by_slice(np.zeros(n, np.int64), 1, t, p, k)[0], pos
-    )
+        keys.extend(combined_keys(coded, combo, keep if present is None else present[keep]))
+    total_s, total_t = proportion_counts(m.name, np.bincount(cell, minlength=k * k).reshape(k, k), pos)
     s_arr = np.concatenate(successes).astype(float) if successes else np.zeros(0)
     t_arr = np.concatenate(trials).astype(float) if trials else np.zeros(0)
     r_arr = np.concatenate(rows) if rows else np.zeros(0, np.int64)
@@ -232,9 +244,9 @@ def find_weak_slices(
             "depth": depth,
             "max_fraction": max_fraction,
             "slices": table,
-            "features": list(dict.fromkeys(c for sl in found for c in sl.columns)),
+            "features": list(coded),
             "higher_is_better": METRICS[m.name].higher_is_better,
             "rows": n,
-            "searched": sum(len(sl.keys) for sl in found),
+            "searched": searched,
         },
     )
