@@ -294,18 +294,19 @@ def check_fairness(
             "highest_group": highest,
             "outcome": outcome.value if outcome else None,
         }
+    trials = {r: proportion_counts(metric, cm, 1) for r, metric in GROUP_METRICS.items()}
+    bounds = {r: iv.wilson(k, n, level) for r, (k, n) in trials.items()}
     table = []
     for g, key in enumerate(sl.keys):
         row: dict[str, Any] = {**dict(key), "rows": int(rows[g])}
-        for rname, metric in GROUP_METRICS.items():
-            k, n = proportion_counts(metric, cm[g], 1)
+        for rname in GROUP_METRICS:
             v = _finite(rates[rname][g])
-            lo, hi = (float(x) for x in iv.wilson(k, n, level))
+            lo, hi = float(bounds[rname][0][g]), float(bounds[rname][1][g])
             values.append(
                 MetricValue(
                     name=rname,
                     value=v,
-                    n=int(n),
+                    n=int(trials[rname][1][g]),
                     ci=Interval(lo, hi, level, "wilson") if v is not None else None,
                     slice=dict(key),
                     reason=None if v is not None else "its denominator is zero in this group",
