@@ -20,9 +20,9 @@ def test_service_under_load(ml, ml_server, model, test_set, payloads):
     ml.load_test(
         url + "/predict",
         payloads=payloads,
-        users=10,
+        users=5,
         duration="3s",
-        p95_ms=500,
+        p95_ms=1000,
         max_fail_ratio=0.0,
         expected=expected,
         key="label",
