@@ -201,3 +201,17 @@ def test_through_the_ml_fixture_into_the_report(pytester):
     checks = report["checks"]
     kinds = sorted((c["kind"], c["outcome"]) for c in checks)
     assert kinds == [("latency", "passed"), ("load", "failed"), ("load", "passed")]
+
+
+def test_the_test_process_never_imports_locust_or_gevent():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mltestkit\n"
+        "from mltestkit.serving import load, contract, server\n"
+        "mltestkit.load_test, mltestkit.check_contract, mltestkit.check_latency\n"
+        "print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
