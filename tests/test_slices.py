@@ -364,3 +364,35 @@ def test_point_rule_and_two_sided_requirement():
     assert status["b"] is Outcome.FAILED  # 1.0 > max
     assert status["a"] is (Outcome.PASSED if 0.8 <= np.mean(p[:100]) <= 0.99 else Outcome.FAILED)
     assert all(m.thresholds and m.rule == "point" for m in r.metrics)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.integers(2, 200), st.integers(1, 5))
+def test_any_partition_merges_to_the_counts_of_the_whole(seed, n, parts):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {"a": rng.choice(["x", "y", None], n), "b": rng.integers(0, 3, n), "c": rng.uniform(0, 10, n)}
+    )
+    y = rng.choice(["no", "yes", "maybe"], n)
+    p = rng.choice(["no", "yes"], n)
+    cuts = np.sort(rng.integers(0, n + 1, parts - 1))
+    pieces = [
+        slice_counts(y[i], p[i], by=frame.iloc[i].reset_index(drop=True), bins={"c": [2.5, 5]}, depth=2)
+        for i in np.split(np.arange(n), cuts)
+        if i.size
+    ]
+    merged = merge(*pieces)
+    whole = slice_counts(y, p, by=frame, bins={"c": [2.5, 5]}, depth=2)
+    assert set(merged.keys) == set(whole.keys)
+    assert merged.classes == whole.classes
+    for key, counts in zip(merged.keys, merged.counts, strict=True):
+        np.testing.assert_array_equal(counts, whole.counts[whole.keys.index(key)])
+
+
+def test_bool_and_datetime_columns_are_categories():
+    days = pd.to_datetime(["2024-01-01", "2024-01-02"] * 50)
+    flag = np.array([True, False, False, True] * 25)
+    r = check_slices("accuracy", [1, 0] * 50, [1, 0] * 50, by={"flag": flag, "day": days}, min_size=0)
+    keys = [m.slice for m in r.metrics]
+    assert keys[:2] == [{"flag": False}, {"flag": True}]
+    assert r.to_dict()["metrics"][2]["slice"] == {"day": "2024-01-01T00:00:00"}
