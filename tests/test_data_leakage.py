@@ -76,13 +76,20 @@ def test_regression_label_scores():
 
 def test_id_and_date_overlap():
     d = data()
-    train, test = train_test_split(d, test_size=0.25, random_state=0)
-    test = pd.concat([test, train.iloc[:5]], ignore_index=True)
+    train, held = train_test_split(d, test_size=0.25, random_state=0)
+    test = pd.concat([held, train.iloc[:5]], ignore_index=True)
     r = check_leakage(train, test, label="y", id="customer", date="day")
     got = failed(r)
     assert got[("customer", "id_overlap")]["count"] == 5
     assert got[("day", "date_overlap")]["value"] > 0.9  # a random split overlaps in time
     assert "id_overlap of 'customer' = " in r.message
+    labelled = pd.concat([held, train.iloc[:5]])  # keeps the original row labels
+    by_index = failed(check_leakage(train, labelled, index=True))
+    assert by_index[(None, "index_overlap")]["count"] == 5
+    assert [s["row"] for s in by_index[(None, "index_overlap")]["sample"]] == list(
+        range(len(held), len(held) + 5)
+    )
+    assert check_leakage(train, held, index=True).outcome is Outcome.PASSED
 
 
 def test_bad_input():

@@ -106,6 +106,7 @@ def check_leakage(
     label: str | None = None,
     features: list[str] | None = None,
     id: str | None = None,
+    index: bool = False,
     date: str | None = None,
     max_duplicate_fraction: float | None = 0.0,
     max_feature_overlap: float | None = 0.0,
@@ -127,6 +128,8 @@ def check_leakage(
         The feature columns (default: the columns of ``train`` other than ``label``, ``id``, ``date``).
     id:
         A column identifying the entity (a customer, a patient): test ids also in train leak.
+    index:
+        Compare the frames' row labels (their index) the same way, as ``index_overlap``.
     date:
         A date column: test rows dated on or before the latest training date overlap in time.
     max_duplicate_fraction:
@@ -136,7 +139,8 @@ def check_leakage(
     max_feature_score:
         Limit of each single-feature score (1 = the feature alone predicts the label).
     max_id_overlap, max_date_overlap:
-        Shares of test rows with an id seen in train, or dated no later than train's last date.
+        Shares of test rows with an id (or index label) seen in train, or dated no later than
+        train's last date.
     bins:
         Quantile bins of a numeric feature for its score.
 
@@ -163,6 +167,7 @@ def check_leakage(
         "feature_overlap": _fraction("max_feature_overlap", max_feature_overlap),
         "feature_score": _fraction("max_feature_score", max_feature_score),
         "id_overlap": _fraction("max_id_overlap", max_id_overlap),
+        "index_overlap": _fraction("max_id_overlap", max_id_overlap),
         "date_overlap": _fraction("max_date_overlap", max_date_overlap),
     }
     for arg, col in (("label", label), ("id", id), ("date", date)):
@@ -228,8 +233,11 @@ def check_leakage(
             )
     if id is not None:
         check_hashable(te[id], "test")
-        seen = te[id].isin(set(tr[id].dropna())).to_numpy() & te[id].notna().to_numpy()
+        seen = te[id].isin(tr[id].dropna()).to_numpy() & te[id].notna().to_numpy()
         record("id_overlap", float(seen.mean()), np.flatnonzero(seen), column=str(id))
+    if index:
+        seen = te.index.isin(tr.index)
+        record("index_overlap", float(seen.mean()), np.flatnonzero(seen))
     if date is not None:
         d_tr = pd.to_datetime(tr[date], errors="coerce")
         d_te = pd.to_datetime(te[date], errors="coerce")
