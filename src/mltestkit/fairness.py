@@ -42,7 +42,7 @@ from ._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_
 from .errors import InputError
 from .metrics import proportion_counts
 from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
-from .slices import Key, slice_columns, slicings
+from .slices import TABLE_ROWS, Key, slice_columns, slicings
 from .stats import intervals as iv
 from .stats.gate import check_level, check_rule, gate
 
@@ -195,7 +195,7 @@ def check_fairness(
     CheckResult
         Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, gated when
         required), then the six rates of every group (``slice`` = the group, Wilson intervals,
-        not gated). ``details``: the group table, each disparity with its lowest and highest
+        not gated). ``details``: the group table (at most 500 rows; every group is in ``metrics``), each disparity with its lowest and highest
         group, and the four-fifths rule.
 
     Examples
@@ -328,7 +328,8 @@ def check_fairness(
         message=_message(values, outcome, disparities, size, columns),
         details={
             "sensitive": columns,
-            "groups": table,
+            "groups": table[:TABLE_ROWS],
+            **({"groups_truncated": len(table)} if len(table) > TABLE_ROWS else {}),
             "disparities": disparities,
             "four_fifths": four_fifths,
             "min_size": min_size,
