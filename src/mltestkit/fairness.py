@@ -195,8 +195,8 @@ def check_fairness(
     CheckResult
         Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, gated when
         required), then the six rates of every group (``slice`` = the group, Wilson intervals,
-        not gated). ``details``: the group table (at most 500 rows; every group is in ``metrics``), each disparity with its lowest and highest
-        group, and the four-fifths rule.
+        not gated). ``details``: the group table (at most 500 rows; every group is in
+        ``metrics``), each disparity with its lowest and highest group, and the four-fifths rule.
 
     Examples
     --------
