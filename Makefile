@@ -54,6 +54,10 @@ docs: $(BIN)/.installed
 test: lint typecheck browser unit docs wheel-smoke
 
 # Calibration of the gates by simulation: writes the tables into docs/trust.md and docs/img/gate-power.png.
+# Every benchmark, peers measured in the same run; writes docs/benchmarks.md.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
+
 calibrate: $(BIN)/.installed
 	$(BIN)/python bench/calibrate.py
 

@@ -129,7 +129,7 @@ def test_generated_items_run_select_and_report(pytester):
         """
     )
     result = pytester.runpytest("--ml", "--ml-report", "r.json", "-v")
-    result.assert_outcomes(passed=9)
+    result.assert_outcomes(passed=10)
     result.stdout.fnmatch_lines(
         ["*pyproject.toml::metric?accuracy? PASSED*", "*pyproject.toml::fairness?group? PASSED*"]
     )
@@ -153,8 +153,8 @@ def test_generated_items_under_xdist(pytester):
     pytest.importorskip("xdist")
     _project(pytester.path)
     result = pytester.runpytest_subprocess("--ml", "-n", "2", "--ml-report", "r.json")
-    result.assert_outcomes(passed=8)
-    assert read_report(pytester.path / "r.json")["summary"]["checks"] == 8
+    result.assert_outcomes(passed=9)
+    assert read_report(pytester.path / "r.json")["summary"]["checks"] == 9
 
 
 def test_a_bad_config_is_a_usage_error(pytester):
@@ -262,7 +262,7 @@ def test_zero_code_suite_finds_planted_faults_in_a_copy_of_the_credit_data(pytes
     leaked = pd.concat([train, shifted.iloc[:60]], ignore_index=True)
     leaked.to_parquet(pytester.path / "data" / "processed" / "train.parquet", index=False)
     faulty = pytester.runpytest_subprocess(
-        "--ml", "-p", "no:cacheprovider", "-k", "leakage or drift", "--ml-report", "r.json"
+        "--ml", "-p", "no:cacheprovider", "-k", "leakage or drift", "--ml-report", "r.json", "pyproject.toml"
     )
     faulty.assert_outcomes(failed=2)
     report = read_report(pytester.path / "r.json")
