@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best
 
 
 def run() -> list[dict]:
@@ -45,13 +36,13 @@ def run() -> list[dict]:
     rows = [
         {
             "work": "check_invariance, swap a column, 200k rows, LogisticRegression pipeline",
-            "ours_s": _best(
+            "ours_s": best(
                 lambda: check_invariance(
                     model.predict_proba, frame, swap, output=1, tolerance=0.02, max_failure_rate=0.01
                 )
             ),
             "peer": "the two predict_proba calls and the comparison alone",
-            "peer_s": _best(bare),
+            "peer_s": best(bare),
         }
     ]
 
@@ -74,16 +65,16 @@ def run() -> list[dict]:
     rows.append(
         {
             "work": "perturb.typos on 100k texts",
-            "ours_s": _best(lambda: typos(texts)),
+            "ours_s": best(lambda: typos(texts)),
             "peer": "a plain Python loop with random.choice",
-            "peer_s": _best(naive_typos),
+            "peer_s": best(naive_typos),
         }
     )
     swap_names = perturb.swap_names(seed=0)
     rows.append(
         {
             "work": "perturb.swap_names on 100k texts",
-            "ours_s": _best(lambda: swap_names(texts)),
+            "ours_s": best(lambda: swap_names(texts)),
             "note": "one regex over the 40 names, a seeded pick per match",
         }
     )

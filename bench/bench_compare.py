@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best
 
 
 def run() -> list[dict]:
@@ -63,28 +54,28 @@ def run() -> list[dict]:
     return [
         {
             "work": "check_metric(keep_rows=True) accuracy, 1M rows (packing the per-row bits)",
-            "ours_s": _best(lambda: check_metric("accuracy", y, base_pred, min=0.5, keep_rows=True)),
+            "ours_s": best(lambda: check_metric("accuracy", y, base_pred, min=0.5, keep_rows=True)),
             "peer": "check_metric without keep_rows",
-            "peer_s": _best(lambda: check_metric("accuracy", y, base_pred, min=0.5)),
+            "peer_s": best(lambda: check_metric("accuracy", y, base_pred, min=0.5)),
             "note": f"{size / 1e3:.0f} kB of base64 in the report per figure",
         },
         {
             "work": "compare_reports, 1M kept rows: McNemar + Tango interval (accuracy) and "
             "2000-replicate paired cell bootstrap (precision)",
-            "ours_s": _best(lambda: compare_reports(base, cur)),
+            "ours_s": best(lambda: compare_reports(base, cur)),
             "peer": "statsmodels mcnemar(exact) on a pandas crosstab + 200-replicate numpy row bootstrap",
-            "peer_s": _best(lambda: (peer_mcnemar(), peer_bootstrap()), repeat=1),
+            "peer_s": best(lambda: (peer_mcnemar(), peer_bootstrap()), repeat=1),
             "note": "the peer computes the accuracy test and a tenth of the precision replicates",
         },
         {
             "work": "Markdown model card of a 7-check report",
-            "ours_s": _best(lambda: markdown_card(golden, {})),
+            "ours_s": best(lambda: markdown_card(golden, {})),
             "peer": "–",
             "peer_s": None,
         },
         {
             "work": "self-contained HTML report with one error-bar plot",
-            "ours_s": _best(lambda: html_report(golden)),
+            "ours_s": best(lambda: html_report(golden)),
             "peer": "–",
             "peer_s": None,
         },

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
+from timing import best
 
 N = 1_000_000
 CATS = [f"k{i}" for i in range(8)]
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def _frame(seed: int, shift: float = 0.0) -> pd.DataFrame:
@@ -59,8 +50,8 @@ def run() -> list[dict]:
         ],
     }
     assert len(suite_dict["expectations"]) == 60
-    ours_s = _best(lambda: check_schema(frame, schema, describe=False))
-    ours_stats_s = _best(lambda: check_schema(frame, schema))
+    ours_s = best(lambda: check_schema(frame, schema, describe=False))
+    ours_stats_s = best(lambda: check_schema(frame, schema))
 
     code = "import time; t = time.perf_counter(); import great_expectations; print(time.perf_counter() - t)"
     gx_import_s = float(
@@ -81,12 +72,12 @@ def run() -> list[dict]:
     )
     result = batch.validate(suite, result_format="SUMMARY")
     assert result.success and len(result.results) == 60
-    gx_s = _best(lambda: batch.validate(suite, result_format="SUMMARY"), repeat=2)
+    gx_s = best(lambda: batch.validate(suite, result_format="SUMMARY"), repeat=2)
 
     current = _frame(1, shift=0.3)
     drift = check_drift(frame, current, alpha=0.01)
     assert drift.outcome.value == "failed"
-    drift_s = _best(lambda: check_drift(frame, current, alpha=0.01), repeat=2)
+    drift_s = best(lambda: check_drift(frame, current, alpha=0.01), repeat=2)
     return [
         {
             "work": "60 column checks, 1M x 20 (check_schema, no statistics)",

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best
 
 
 def run() -> list[dict]:
@@ -53,9 +43,9 @@ def run() -> list[dict]:
         rows.append(
             {
                 "work": f"check_metric {work}, 1M rows",
-                "ours_s": _best(ours),
+                "ours_s": best(ours),
                 "peer": "scikit-learn metric, no interval",
-                "peer_s": _best(peer),
+                "peer_s": best(peer),
             }
         )
     return rows

@@ -13,15 +13,7 @@ import time
 import warnings
 
 import numpy as np
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best
 
 
 def _data(n: int, groups: int, seed: int = 0):
@@ -56,29 +48,29 @@ def run() -> list[dict]:
     rows.append(
         {
             "work": "slices: 1M rows, 50 groups, accuracy/recall/selection_rate (ours with 95% intervals and gates)",
-            "ours_s": _best(ours),
+            "ours_s": best(ours),
             "peer": "fairlearn MetricFrame, no intervals",
-            "peer_s": _best(theirs, repeat=1),
+            "peer_s": best(theirs, repeat=1),
         }
     )
     codes = pd.Series(pd.Categorical(group))
     rows.append(
         {
             "work": "the same with the group column as a pandas Categorical",
-            "ours_s": _best(
+            "ours_s": best(
                 lambda: mltestkit.check_slices(
                     ["accuracy", "recall", "selection_rate"], y, pred, by=codes, min=0.5
                 )
             ),
             "peer": "fairlearn MetricFrame, no intervals",
-            "peer_s": _best(
+            "peer_s": best(
                 lambda: MetricFrame(metrics=metrics, y_true=y, y_pred=pred, sensitive_features=codes),
                 repeat=1,
             ),
         }
     )
 
-    ours_boot = _best(lambda: mltestkit.check_fairness(y, pred, sensitive=group, n_boot=1000))
+    ours_boot = best(lambda: mltestkit.check_fairness(y, pred, sensitive=group, n_boot=1000))
     # fairlearn's bootstrap re-runs every metric on every group per replicate; on 100k rows it took
     # over 10 minutes on a shared 2-core machine, so it runs on 10k rows (which favours it)
     ys, ps, gs = _data(10_000, 50, seed=1)
@@ -111,7 +103,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "work": "find_weak_slices: 1M rows x 10 categorical features (5 values each), depth 2, 1,175 slices tested",
-            "ours_s": _best(lambda: mltestkit.find_weak_slices(y, pred, features=features), repeat=1),
+            "ours_s": best(lambda: mltestkit.find_weak_slices(y, pred, features=features), repeat=1),
         }
     )
     return rows

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the benchmarks share bench/timing.py
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 
 
