@@ -2,7 +2,7 @@
 
 For each metric a data-generating process with a known population value draws many test
 sets; each is measured with :func:`mltestkit.metrics.compute` and gated with
-:func:`mltestkit.stats.gate.gate`, exactly what :func:`mltestkit.check_metric` does. The
+:func:`mltestkit.stats.requirement.gate`, exactly what :func:`mltestkit.check_metric` does. The
 figures are:
 
 - coverage: the share of intervals that contain the true value (target 94-96% at 95%);
@@ -40,8 +40,8 @@ import numpy as np
 from scipy import special, stats
 
 from mltestkit.metrics import compute
-from mltestkit.stats.gate import gate, thresholds_from
 from mltestkit.stats.intervals import wilson
+from mltestkit.stats.requirement import gate, thresholds_from
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "trust.md"

@@ -17,8 +17,8 @@ import pytest
 
 from mltestkit import check_metric
 from mltestkit.metrics import compute
-from mltestkit.stats.gate import gate, thresholds_from
 from mltestkit.stats.intervals import _bca_mean_ends, percentile_interval, row_bootstrap
+from mltestkit.stats.requirement import gate, thresholds_from
 
 REPS = 300
 

@@ -18,15 +18,10 @@ from sklearn.metrics import precision_score
 from mltestkit import check_metric
 from mltestkit.cli import main
 from mltestkit.errors import InputError, ReportError
+from mltestkit.render.compare import markdown_table
 from mltestkit.report import build_report, provenance, write_report
-from mltestkit.report.compare import (
-    classify,
-    compare_reports,
-    markdown_table,
-    paired_difference,
-    parse_margins,
-    tango_interval,
-)
+from mltestkit.report.compare import classify, compare_reports, parse_margins
+from mltestkit.stats.paired import paired_difference, tango_interval
 
 MARGINS = {"*": 0.01, "roc_auc": 0.02}
 PROVENANCE = provenance(seed=0)

@@ -18,7 +18,7 @@ MODULES = [
     "mltestkit.data.great_expectations",
     "mltestkit.data.deepchecks",
     "mltestkit.stats.multiplicity",
-    "mltestkit.strategies",
+    "mltestkit.data.strategies",
 ]
 
 

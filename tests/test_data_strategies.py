@@ -1,4 +1,4 @@
-"""mltestkit.strategies: generated rows and frames satisfy the schema they come from."""
+"""mltestkit.data.strategies: generated rows and frames satisfy the schema they come from."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, find, given, settings
 
 from mltestkit import check_schema
 from mltestkit.data.schema import Column, Schema
+from mltestkit.data.strategies import frames, rows
 from mltestkit.errors import InputError
 from mltestkit.results import Outcome
-from mltestkit.strategies import frames, rows
 
 SCHEMA = Schema(
     columns=[

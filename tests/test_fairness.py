@@ -13,8 +13,8 @@ from sklearn.metrics import accuracy_score, precision_score
 
 from mltestkit import check_fairness
 from mltestkit.errors import InputError
-from mltestkit.fairness import DISPARITIES, requirements
 from mltestkit.results import Outcome, Threshold
+from mltestkit.slicing.fairness import DISPARITIES, requirements
 
 FAIRLEARN_RATES = {
     "selection_rate": flm.selection_rate,

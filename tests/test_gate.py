@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mltestkit.results import Outcome, Threshold
-from mltestkit.stats.gate import gate, rows_to_decide, thresholds_from
+from mltestkit.stats.requirement import gate, rows_to_decide, thresholds_from
 
 MIN = [Threshold(">=", 0.8)]
 MAX = [Threshold("<=", 0.1)]

@@ -12,7 +12,8 @@ from sklearn import metrics as skm
 
 from mltestkit import check_metric
 from mltestkit.errors import InputError
-from mltestkit.metrics import METRICS, compute, ece
+from mltestkit.metrics import METRICS, compute
+from mltestkit.metrics.registry import ece
 from mltestkit.results import Outcome
 
 LABEL_REFERENCE = {

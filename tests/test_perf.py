@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 
 from mltestkit import InputError, check_latency
 from mltestkit.errors import MLTestKitWarning
-from mltestkit.perf import quantile_figures, quantile_ranks
+from mltestkit.serving.latency import quantile_figures, quantile_ranks
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ def frame() -> pd.DataFrame:
 def test_perturb_is_a_module_attribute():
     import mltestkit
 
-    assert mltestkit.perturb is perturb
-    assert "swap" in dir(mltestkit.perturb)
+    assert mltestkit.behavior.perturb is perturb
+    assert "swap" in dir(mltestkit.behavior.perturb)
 
 
 def test_swap_maps_values_keeps_dtype_and_reports_rows(frame):

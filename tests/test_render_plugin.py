@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from mltestkit.report import read_report
-from mltestkit.score import score_report
+from mltestkit.report.score import score_report
 
 MODEL_TESTS = """
 import os

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mltestkit.errors import InputError
-from mltestkit.score import BANDS, KIND_ITEMS, RUBRIC, SECTIONS, band, markdown, score_report
+from mltestkit.report.score import BANDS, KIND_ITEMS, RUBRIC, SECTIONS, band, markdown, score_report
 
 
 def check(kind: str, outcome: str = "passed", score: list[str] | None = None) -> dict:

@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 from mltestkit import check_metric
 from mltestkit.errors import InputError
 from mltestkit.results import CheckResult, Outcome
-from mltestkit.slices import MISSING, check_slices, grouped_ranks, merge, slice_counts
+from mltestkit.slicing.slices import MISSING, check_slices, grouped_ranks, merge, slice_counts
 
 LABEL_REFERENCE = {
     "accuracy": skm.accuracy_score,

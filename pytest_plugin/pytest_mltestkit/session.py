@@ -124,7 +124,7 @@ class MLSession:
         self.config.hook.pytest_mltestkit_report(report=self.report, config=self.config)
         if self.settings.baseline and not self._compare_with_baseline():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        from mltestkit.score import score_report
+        from mltestkit.report.score import score_report
 
         self.report["ml_test_score"] = score_report(self.report)
         if self.settings.report:

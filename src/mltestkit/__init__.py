@@ -17,18 +17,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import CheckFailure, ConfigError, InputError, MissingDependencyError, MLTestKitError, ReportError
+from .errors import (
+    CheckFailure,
+    ConfigError,
+    InputError,
+    MissingDependencyError,
+    MLTestKitError,
+    MLTestKitWarning,
+    ReportError,
+)
 
 #: Checks the pytest ``ml`` fixture exposes: name -> (module, kind of check).
 #: ``ml.<name>(...)`` calls ``mltestkit.<name>(...)`` with the session's rule, confidence and
 #: seed filled in, and records the result on the running test.
 CHECKS: dict[str, tuple[str, str]] = {
     "check_metric": ("mltestkit.metrics", "metric"),
-    "check_beats_simple_model": ("mltestkit.model_checks", "metric"),
-    "check_reproducible": ("mltestkit.model_checks", "metric"),
-    "check_slices": ("mltestkit.slices", "slice"),
-    "check_fairness": ("mltestkit.fairness", "fairness"),
-    "find_weak_slices": ("mltestkit.weak_slices", "slice"),
+    "check_beats_simple_model": ("mltestkit.metrics.baselines", "metric"),
+    "check_reproducible": ("mltestkit.metrics.baselines", "metric"),
+    "check_slices": ("mltestkit.slicing.slices", "slice"),
+    "check_fairness": ("mltestkit.slicing.fairness", "fairness"),
+    "find_weak_slices": ("mltestkit.slicing.weak", "slice"),
     "check_schema": ("mltestkit.data.schema", "data"),
     "check_integrity": ("mltestkit.data.integrity", "data"),
     "check_drift": ("mltestkit.data.drift", "data"),
@@ -37,7 +45,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check_invariance": ("mltestkit.behavior.checks", "behavior"),
     "check_directional": ("mltestkit.behavior.checks", "behavior"),
     "search_invariance": ("mltestkit.behavior.search", "behavior"),
-    "check_latency": ("mltestkit.perf", "latency"),
+    "check_latency": ("mltestkit.serving.latency", "latency"),
     "load_test": ("mltestkit.serving.load", "load"),
     "check_agreement": ("mltestkit.serving.load", "load"),
     "check_contract": ("mltestkit.serving.contract", "load"),
@@ -52,10 +60,13 @@ _LAZY: dict[str, str] = {
     "Interval": "mltestkit.results",
     "Threshold": "mltestkit.results",
     "Outcome": "mltestkit.results",
+    "Requirement": "mltestkit.stats.requirement",
+    "Estimate": "mltestkit.stats.requirement",
+    "judge": "mltestkit.stats.requirement",
     "METRICS": "mltestkit.metrics",
-    "SliceCounts": "mltestkit.slices",
-    "slice_counts": "mltestkit.slices",
-    "merge": "mltestkit.slices",
+    "SliceCounts": "mltestkit.slicing.slices",
+    "slice_counts": "mltestkit.slicing.slices",
+    "merge": "mltestkit.slicing.slices",
     "fingerprint": "mltestkit.report",
     "read_report": "mltestkit.report",
     "write_report": "mltestkit.report",
@@ -65,7 +76,7 @@ _LAZY: dict[str, str] = {
     "serve": "mltestkit.serving",
     "start_server": "mltestkit.serving",
     "compare_reports": "mltestkit.report.compare",
-    "score_report": "mltestkit.score",
+    "score_report": "mltestkit.report.score",
     "markdown_card": "mltestkit.render.model_card",
     "hf_card": "mltestkit.render.model_card",
     "mct_json": "mltestkit.render.model_card",
@@ -79,6 +90,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "MLTestKitError",
+    "MLTestKitWarning",
     "MissingDependencyError",
     "ReportError",
     "__version__",
@@ -87,13 +99,13 @@ __all__ = [
 ]
 
 
-#: Public submodules, imported on first use as attributes (``mltestkit.perturb``).
-_SUBMODULES = ("perturb", "behavior")
+#: Public submodules, imported on first use as attributes (``mltestkit.behavior.perturb``).
+_SUBMODULES = {"perturb": "mltestkit.behavior.perturb", "behavior": "mltestkit.behavior"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f"mltestkit.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     module = CHECKS[name][0] if name in CHECKS else _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mltestkit' has no attribute {name!r}")
@@ -107,7 +119,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import behavior, perturb  # noqa: F401
+    from . import behavior  # noqa: F401
+    from .behavior import perturb  # noqa: F401
     from .behavior.checks import check_directional, check_invariance, check_mft  # noqa: F401
     from .behavior.search import search_invariance  # noqa: F401
     from .data.deepchecks import check_deepchecks  # noqa: F401
@@ -117,18 +130,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.leakage import check_leakage  # noqa: F401
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
-    from .fairness import check_fairness  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
-    from .perf import check_latency  # noqa: F401
     from .render.dataset_card import dataset_card  # noqa: F401
     from .render.html import html_report  # noqa: F401
     from .render.model_card import hf_card, markdown_card, mct_json  # noqa: F401
     from .report import fingerprint, read_report, write_report  # noqa: F401
     from .report.compare import compare_reports  # noqa: F401
+    from .report.score import score_report  # noqa: F401
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
-    from .score import score_report  # noqa: F401
     from .serving import serve, start_server  # noqa: F401
     from .serving.contract import check_contract  # noqa: F401
+    from .serving.latency import check_latency  # noqa: F401
     from .serving.load import check_agreement, load_test  # noqa: F401
-    from .slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
-    from .weak_slices import find_weak_slices  # noqa: F401
+    from .slicing.fairness import check_fairness  # noqa: F401
+    from .slicing.slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401
+    from .slicing.weak import find_weak_slices  # noqa: F401
+    from .stats.requirement import Estimate, Requirement, judge  # noqa: F401

@@ -111,6 +111,24 @@ def to_jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot store an object of type {type(obj).__name__} in a report")
 
 
+def fails_test(outcome: Outcome | str | None, rule: str | None) -> bool:
+    """Whether a record with ``outcome`` under ``rule`` fails the test that carries it.
+
+    The one answer to that question, for live results and for report records alike: failed
+    and error records fail; inconclusive ones fail unless the rule is ``alarm`` (which passes
+    them with a warning); passed, skipped and ungated (``None``) records do not.
+
+    >>> fails_test("inconclusive", "acceptance"), fails_test("inconclusive", "alarm"), fails_test(None, None)
+    (True, False, False)
+    """
+    if outcome is None:
+        return False
+    outcome = Outcome(outcome)
+    if outcome in (Outcome.FAILED, Outcome.ERROR):
+        return True
+    return outcome is Outcome.INCONCLUSIVE and rule != "alarm"
+
+
 @dataclass(frozen=True)
 class Interval:
     """A two-sided confidence interval at ``level`` computed by ``method``."""
@@ -256,9 +274,7 @@ class CheckResult:
         Failed and error results fail the test; inconclusive ones fail it under the
         ``acceptance`` rule and pass (with a warning) under ``alarm``.
         """
-        if self.outcome in (Outcome.FAILED, Outcome.ERROR):
-            return True
-        return self.outcome is Outcome.INCONCLUSIVE and self.rule not in ("alarm",)
+        return fails_test(self.outcome, self.rule)
 
     def with_details(self, **details: Any) -> CheckResult:
         return replace(self, details={**self.details, **details})

@@ -331,7 +331,7 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
     """Swap each value of a sensitive column with the next one; the positive-class score must stay put."""
 
     def build(d: SuiteData) -> Arguments:
-        from . import perturb
+        from .behavior import perturb
 
         if column not in d.X_test.columns:
             raise ConfigError(

@@ -3,7 +3,7 @@ expectations (DIR), with a statistical pass rate, for tabular and text models.
 
 The checks are :func:`mltestkit.check_mft`, :func:`mltestkit.check_invariance`,
 :func:`mltestkit.check_directional` and :func:`mltestkit.search_invariance`; perturbations live in
-:mod:`mltestkit.perturb`. Names here are imported on first use.
+:mod:`mltestkit.behavior.perturb`. Names here are imported on first use.
 
 >>> from mltestkit.behavior import template
 >>> template("{name} is a {adj} pilot", name=["Ana", "Raj"], adj={"great": 1, "bad": 0}).inputs[:2]

@@ -1,7 +1,7 @@
 """Minimum functionality (MFT), invariance (INV) and directional (DIR) checks with a statistical pass rate.
 
 Each check evaluates a set of cases, counts the failures, puts a Wilson interval on the failure
-rate (or pass rate) and gates it with the rule of every other check (see :mod:`mltestkit.stats.gate`).
+rate (or pass rate) and gates it with the rule of every other check (see :mod:`mltestkit.stats.requirement`).
 The failing cases are kept as counterexamples, worst first.
 
 Examples
@@ -26,8 +26,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold
-from ..stats.gate import check_level, check_rule, gate, rows_to_decide
 from ..stats.intervals import wilson
+from ..stats.requirement import gate, rows_to_decide, validate_level, validate_rule
 from .adapters import as_predict
 from .templates import Cases
 
@@ -280,7 +280,7 @@ def _predict_error(
 def _options(rule: str, confidence: float, max_examples: int) -> tuple[str, float]:
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 0:
         raise InputError("max_examples", f"must be a non-negative int, got {max_examples!r}", "pass e.g. 20")
-    return check_rule(rule), check_level(confidence)
+    return validate_rule(rule), validate_level(confidence)
 
 
 # --------------------------------------------------------------------------- perturbation checks
@@ -289,7 +289,7 @@ def _options(rule: str, confidence: float, max_examples: int) -> tuple[str, floa
 def _perturbed(
     predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool
 ) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    from ..perturb import as_perturbation, changed_rows, check_output
+    from .perturb import as_perturbation, changed_rows, check_output
 
     p = as_perturbation(perturbation)
     inputs = _check_inputs(inputs)
@@ -321,7 +321,7 @@ def _counterexamples(
         for j in order:
             i = int(rows[j])
             if isinstance(inputs, pd.DataFrame):
-                from ..perturb import changed_rows
+                from .perturb import changed_rows
 
                 cols = [
                     c for c in inputs.columns if changed_rows(inputs[[c]].iloc[[i]], after[[c]].iloc[[i]])[0]
@@ -369,7 +369,7 @@ def check_invariance(
     inputs:
         A DataFrame, a 2-D array or a list of texts.
     perturbation:
-        Any callable ``inputs -> perturbed inputs`` of the same length, e.g. from :mod:`mltestkit.perturb`.
+        Any callable ``inputs -> perturbed inputs`` of the same length, e.g. from :mod:`mltestkit.behavior.perturb`.
         Only rows it applies to (and changes) are cases; the others are counted in ``details["not_applied"]``.
     tolerance:
         Largest allowed absolute change of a numeric output (of any column, for 2-D outputs);

@@ -44,7 +44,7 @@ def search_invariance(
     strategy:
         A Hypothesis strategy drawing inputs: a DataFrame (e.g. ``hypothesis.extra.pandas.data_frames``),
         a list of texts, one text, or one row as a dict; or a :class:`~mltestkit.data.schema.Schema`,
-        whose rows (:func:`mltestkit.strategies.rows`) are searched one at a time.
+        whose rows (:func:`mltestkit.data.strategies.rows`) are searched one at a time.
     perturbation, tolerance, output:
         As in :func:`mltestkit.check_invariance`.
 
@@ -71,7 +71,7 @@ def search_invariance(
     from ..data.schema import Schema
 
     if isinstance(strategy, Schema):
-        from ..strategies import rows as schema_rows
+        from ..data.strategies import rows as schema_rows
 
         strategy = schema_rows(strategy)
     if not isinstance(strategy, SearchStrategy):

@@ -128,7 +128,8 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 def compare(args: argparse.Namespace) -> int:
     from ..report import read_report, write_atomic
-    from ..report.compare import compare_reports, markdown_table, parse_margins
+    from ..report.compare import compare_reports, parse_margins
+    from .compare import markdown_table
 
     baseline = read_report(args.baseline)
     current = read_report(args.current)

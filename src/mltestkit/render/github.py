@@ -65,7 +65,7 @@ def error_annotations(report: Mapping[str, Any]) -> list[str]:
 
 def step_summary(report: Mapping[str, Any], *, cap: int = SUMMARY_CAP) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: counts, one line per check, the baseline diff; under ``cap`` bytes."""
-    from ..report.compare import markdown_table
+    from .compare import markdown_table
 
     s = report.get("summary") or {}
     counts = ", ".join(

@@ -157,7 +157,7 @@ def _comparison(report: Mapping[str, Any]) -> str:
 
 
 def _score(report: Mapping[str, Any]) -> str:
-    from ..score import SECTION_TITLES, SECTIONS, score_report
+    from ..report.score import SECTION_TITLES, SECTIONS, score_report
 
     s = score_report(report)
     rows = "".join(

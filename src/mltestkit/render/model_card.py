@@ -290,9 +290,9 @@ def markdown_card(
     plots:
         ``(title, relative path)`` of slice plots written beside the card.
     """
-    from ..report.compare import markdown_table
-    from ..score import markdown as score_markdown
-    from ..score import score_report
+    from ..report.score import markdown as score_markdown
+    from ..report.score import score_report
+    from .compare import markdown_table
 
     meta = dict(meta or {})
     name = _get(meta, "model.name") or "Model"

@@ -329,7 +329,7 @@ class _Runner:
         return out
 
     def _metric(self, name: str, k: int, n: int, endpoint: str) -> MetricValue:
-        from ..stats.gate import gate
+        from ..stats.requirement import gate
 
         one = (Threshold(">=", 1.0),)
         value = k / n if n else None

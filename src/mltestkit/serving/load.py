@@ -39,10 +39,10 @@ from scipy import stats
 
 from .._validate import as_1d
 from ..errors import InputError, MissingDependencyError
-from ..perf import quantile_figures, quantile_metrics
 from ..results import CheckResult, Interval, MetricValue, Outcome, worst
-from ..stats.gate import check_level, check_rule, gate, thresholds_from
 from ..stats.intervals import wilson
+from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
+from .latency import quantile_figures, quantile_metrics
 from .server import LOG_TAIL, ServingError, check_target, check_url
 
 #: Limits a load test stays within unless raised explicitly with ``max_duration`` / ``max_users``.
@@ -180,8 +180,8 @@ def load_test(
     """
     url = check_url(url)
     check_target(url, allow_remote)
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
         raise InputError("max_duration", f"must be a positive number, got {max_duration!r}", "pass e.g. 120")
     seconds = float(math.ceil(parse_duration(duration)))  # locust's run time is in whole seconds
@@ -543,8 +543,8 @@ def check_agreement(
     >>> r.outcome.value, r.metrics[0].value
     ('passed', 1.0)
     """
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     n = len(responses)
     if len(expected) != n:
         raise InputError(

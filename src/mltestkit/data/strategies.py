@@ -25,8 +25,8 @@ from typing import Any
 import pandas as pd
 from hypothesis import strategies as st
 
-from .data.schema import Column, Schema, as_schema
-from .errors import InputError
+from ..data.schema import Column, Schema, as_schema
+from ..errors import InputError
 
 _INT64 = (-(2**63), 2**63 - 1)
 

@@ -3,7 +3,7 @@ and gates: :func:`check_fairness`.
 
 Groups are the combinations of the sensitive columns present in the data (intersectional when
 there are several columns, as in fairlearn). Every figure is a function of the per-group confusion
-counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slices`; the interval of
+counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slicing.slices`; the interval of
 each disparity comes from a multinomial bootstrap over all group x cell counts, which is the row
 bootstrap in distribution and costs nothing per row.
 
@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
-from .errors import InputError
-from .metrics import proportion_counts
-from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from .._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
+from ..errors import InputError
+from ..metrics import proportion_counts
+from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..stats import intervals as iv
+from ..stats.requirement import gate, validate_level, validate_rule
 from .slices import TABLE_ROWS, Key, slice_columns, slicings
-from .stats import intervals as iv
-from .stats.gate import check_level, check_rule, gate
 
 #: Per-group rates: name -> the proportion metric of :mod:`mltestkit.metrics` that computes it.
 GROUP_METRICS = {
@@ -177,7 +177,7 @@ def check_fairness(
     sensitive:
         The sensitive columns (DataFrame, dict of named arrays, Series or one array). Groups are
         the combinations of their values present in the data; missing values form ``"(missing)"``,
-        numeric columns are binned as in :func:`~mltestkit.slices.check_slices` (``bins=``).
+        numeric columns are binned as in :func:`~mltestkit.slicing.slices.check_slices` (``bins=``).
     max, min:
         Bounds on disparities (see :data:`DISPARITIES` and the module docs for the key names).
         Without any, the four-fifths rule ``demographic_parity_ratio >= 0.8`` is gated.
@@ -205,8 +205,8 @@ def check_fairness(
     >>> r.details["disparities"]["demographic_parity_difference"]["value"]
     0.5
     """
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     n_boot = check_n_boot(n_boot)
     rng = check_seed(seed)
     required = requirements(max, min)

@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .errors import InputError, MLTestKitWarning
-from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
-from .stats.gate import check_level, check_rule, gate, thresholds_from
-from .stats.intervals import z_value
+from ..errors import InputError, MLTestKitWarning
+from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..stats.intervals import z_value
+from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
 
 #: The quantiles every latency check reports, by metric name.
 QUANTILES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
@@ -209,8 +209,8 @@ def check_latency(
         raise InputError(
             "inputs", "must hold at least one row", "pass e.g. X_test.iloc[:1] or a list of rows"
         )
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     if isinstance(batch_sizes, (int, np.integer)):
         batch_sizes = [int(batch_sizes)]
     if not batch_sizes:

@@ -33,9 +33,9 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ._validate import check_seed
-from .behavior import words
-from .errors import InputError
+from .._validate import check_seed
+from ..errors import InputError
+from . import words
 
 Inputs = Any
 

@@ -11,9 +11,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from ._version import __version__
-from .errors import InputError, MLTestKitError
-from .render import commands as cmd
+from .._version import __version__
+from ..errors import InputError, MLTestKitError
+from ..render import commands as cmd
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -23,7 +23,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .report import read_report
+    from ..report import read_report
 
     for path in args.report:
         report = read_report(path)
@@ -37,8 +37,8 @@ def _summary_args(p: argparse.ArgumentParser) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .render.terminal import summary_lines
-    from .report import read_report
+    from ..render.terminal import summary_lines
+    from ..report import read_report
 
     report = read_report(args.report)
     for line in summary_lines(report["checks"]):
@@ -74,7 +74,7 @@ def _schema(args: argparse.Namespace) -> int:
     import json
 
     if args.action == "infer":
-        from .data.schema import infer_schema
+        from ..data.schema import infer_schema
 
         if args.data is None:
             raise InputError("DATA", "is missing", "run: mltestkit schema infer data.csv -o schema.yaml")
@@ -85,7 +85,7 @@ def _schema(args: argparse.Namespace) -> int:
         else:
             print(inferred.to_yaml(), end="")
         return 0
-    from .report import schema
+    from ..report import schema
 
     print(json.dumps(schema(), indent=2))
     return 0

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
-from .errors import InputError
-from .metrics import (
+from .._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
+from ..errors import InputError
+from ..metrics import (
     LABELS,
     METRICS,
     PROPORTIONS,
@@ -45,10 +45,10 @@ from .metrics import (
     proportion_counts,
     row_losses,
 )
-from .results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
-from .stats import intervals as iv
-from .stats.gate import check_level, check_rule, gate, thresholds_from
-from .stats.multiplicity import holm
+from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..stats import intervals as iv
+from ..stats.multiplicity import holm
+from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
 
 #: Label of the group of rows whose slice value is missing.
 MISSING = "(missing)"
@@ -549,8 +549,8 @@ def check_slices(
     >>> [m.slice for m in r.metrics][2:]
     [{'age': '< 40'}, {'age': '[40, 60)'}, {'age': '>= 60'}]
     """
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     n_boot = check_n_boot(n_boot)
     rng = check_seed(seed)
     thresholds = thresholds_from(min, max)

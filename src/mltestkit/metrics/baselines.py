@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_1d, same_length
-from .errors import InputError
-from .results import CheckResult, Interval, MetricValue, Outcome, Threshold
-from .stats.gate import check_level, check_rule, gate
+from .._validate import as_1d, same_length
+from ..errors import InputError
+from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold
+from ..stats.requirement import gate, validate_level, validate_rule
 
 
 def _simple_models(seed: int) -> dict[str, Any]:
@@ -91,10 +91,10 @@ def check_beats_simple_model(
     """
     from sklearn.base import clone
 
-    from .report.compare import tango_interval
+    from ..stats.paired import tango_interval
 
-    rule = check_rule(rule)
-    level = check_level(confidence)
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
     y_tr = as_1d(y_train, "y_train")
     y_te = as_1d(y_test, "y_test")
     same_length(y_tr, "y_train", np.empty(len(X_train)), "X_train")

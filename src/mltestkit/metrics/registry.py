@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_1d,
     check_n_boot,
     check_seed,
@@ -37,10 +37,10 @@ from ._validate import (
     probabilities,
     same_length,
 )
-from .errors import InputError
-from .results import CheckResult, Interval, MetricValue, Outcome
-from .stats import intervals as iv
-from .stats.gate import check_level, check_rule, gate, rows_to_decide, thresholds_from
+from ..errors import InputError
+from ..results import CheckResult, Interval, MetricValue, Outcome
+from ..stats import intervals as iv
+from ..stats.requirement import gate, rows_to_decide, thresholds_from, validate_level, validate_rule
 
 #: How a metric reads its inputs.
 LABELS, SCORES, REGRESSION = "labels", "scores", "regression"
@@ -381,7 +381,7 @@ def compute(
     >>> round(est.value, 3), est.method, est.n
     (0.667, 'wilson', 3)
     """
-    level = check_level(confidence)
+    level = validate_level(confidence)
     n_boot = check_n_boot(n_boot)
     rng = check_seed(seed)
     # values near the float limits overflow to inf: the figure is then reported as not finite
@@ -466,7 +466,7 @@ def check_metric(
     min, max:
         The requirement; at least one is needed.
     rule:
-        ``"acceptance"`` (default), ``"alarm"`` or ``"point"``; see :mod:`mltestkit.stats.gate`.
+        ``"acceptance"`` (default), ``"alarm"`` or ``"point"``; see :mod:`mltestkit.stats.requirement`.
     confidence:
         Two-sided level of the interval; the gate uses its one-sided end.
     pos_label:
@@ -490,7 +490,7 @@ def check_metric(
     >>> r.outcome.value, round(r.metrics[0].value, 3)
     ('passed', 0.132)
     """
-    rule = check_rule(rule)
+    rule = validate_rule(rule)
     thresholds = thresholds_from(min, max)
     metric_name = (
         getattr(metric, "__name__", "custom") if callable(metric) and not isinstance(metric, str) else metric
@@ -540,7 +540,7 @@ def check_metric(
 
 
 def _row_record(name: str, y_true: Any, y_pred: Any, pos_label: Any) -> dict[str, Any]:
-    from .report.compare import row_record
+    from ..stats.paired import row_record
 
     yt, yp = as_1d(y_true, "y_true"), as_1d(y_pred, "y_pred")
     classes, t, p = encode_labels(yt, yp)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 SECTIONS = ("data", "model", "infrastructure", "monitoring")
 

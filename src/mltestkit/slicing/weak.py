@@ -33,14 +33,14 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ._validate import as_1d, encode_labels, positive_index, same_length
-from .errors import InputError
-from .metrics import METRICS, PROPORTIONS, get_metric, proportion_counts
-from .results import CheckResult, Interval, MetricValue, Outcome
+from .._validate import as_1d, encode_labels, positive_index, same_length
+from ..errors import InputError
+from ..metrics import METRICS, PROPORTIONS, get_metric, proportion_counts
+from ..results import CheckResult, Interval, MetricValue, Outcome
+from ..stats import intervals as iv
+from ..stats.multiplicity import holm
+from ..stats.requirement import validate_level
 from .slices import coded_columns, combined_codes, combined_keys
-from .stats import intervals as iv
-from .stats.gate import check_level
-from .stats.multiplicity import holm
 
 #: Significant slices listed in the result (all are counted in ``details``).
 TOP = 20
@@ -71,7 +71,7 @@ def find_weak_slices(
     features:
         The columns to search (DataFrame or dict of named arrays). Categorical values are used as
         they are; numeric columns with many values are cut in quantile bins (``bins=``, as in
-        :func:`~mltestkit.slices.check_slices`); missing values form ``"(missing)"``.
+        :func:`~mltestkit.slicing.slices.check_slices`); missing values form ``"(missing)"``.
     metric:
         A proportion metric: accuracy, precision, recall, specificity, fpr, fnr or selection_rate.
     depth:
@@ -99,7 +99,7 @@ def find_weak_slices(
         ``slice`` keys); ``details`` holds their table with the rest's value, the gap, p-values
         before and after Holm's correction, and how many slices were tested.
     """
-    level = check_level(confidence)
+    level = validate_level(confidence)
     m = get_metric(metric)
     if m.name not in PROPORTIONS:
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
