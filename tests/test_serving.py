@@ -12,7 +12,7 @@ import pytest
 from mltestkit import InputError, check_contract
 from mltestkit.serving import ServingError, is_loopback, serve, start_server
 from mltestkit.serving.contract import from_schema
-from mltestkit.serving.server import check_target, free_port
+from mltestkit.serving.server import free_port, validate_target
 
 APPS = Path(__file__).parent / "apps"
 
@@ -96,10 +96,10 @@ def test_loopback_rule(monkeypatch):
     assert not is_loopback("http://10.0.0.1") and not is_loopback("http://example.com")
     monkeypatch.delenv("MLTESTKIT_ALLOW_REMOTE", raising=False)
     with pytest.raises(InputError, match="url: example.com is not a loopback address .*allow_remote=True"):
-        check_target("http://example.com/predict", None)
-    check_target("http://example.com/predict", True)
+        validate_target("http://example.com/predict", None)
+    validate_target("http://example.com/predict", True)
     monkeypatch.setenv("MLTESTKIT_ALLOW_REMOTE", "1")
-    check_target("http://example.com/predict", None)
+    validate_target("http://example.com/predict", None)
 
 
 def test_contract_of_a_healthy_service_holds(service):
@@ -207,10 +207,10 @@ def test_ini_ml_allow_remote_lets_checks_target_remote_hosts(pytester):
     pytester.makeini("[pytest]\nml_allow_remote = true\n")
     pytester.makepyfile(
         """
-        from mltestkit.serving.server import check_target
+        from mltestkit.serving.server import validate_target
 
         def test_remote_allowed():
-            check_target("http://example.com/predict", None)
+            validate_target("http://example.com/predict", None)
         """
     )
     # a subprocess: the flag reaches the checks through the environment of the pytest process

@@ -141,7 +141,7 @@ def positive_index(classes: np.ndarray, pos_label: Any, metric: str) -> int:
     )
 
 
-def check_seed(seed: Any) -> np.random.Generator:
+def as_rng(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -149,7 +149,7 @@ def check_seed(seed: Any) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_n_boot(n_boot: Any) -> int:
+def validate_n_boot(n_boot: Any) -> int:
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
         raise InputError("n_boot", f"must be an int >= 100, got {n_boot!r}", "pass e.g. n_boot=1000")
     return int(n_boot)

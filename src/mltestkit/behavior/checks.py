@@ -289,12 +289,12 @@ def _options(rule: str, confidence: float, max_examples: int) -> tuple[str, floa
 def _perturbed(
     predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool
 ) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    from .perturb import as_perturbation, changed_rows, check_output
+    from .perturb import as_perturbation, changed_rows, require_same_length
 
     p = as_perturbation(perturbation)
     inputs = _check_inputs(inputs)
     after, applied = p.apply(inputs)
-    check_output(inputs, after, p.name)
+    require_same_length(inputs, after, p.name)
     changed = changed_rows(inputs, after)
     applied = np.asarray(applied, dtype=bool) & changed
     n = _length(inputs)

@@ -33,7 +33,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from .._validate import check_seed
+from .._validate import as_rng
 from ..errors import InputError
 from . import words
 
@@ -103,7 +103,7 @@ class _Function(Perturbation):
 
     def apply(self, inputs: Inputs) -> tuple[Inputs, np.ndarray]:
         out = self.function(inputs)
-        check_output(inputs, out, self.name)
+        require_same_length(inputs, out, self.name)
         return out, changed_rows(inputs, out)
 
 
@@ -165,7 +165,7 @@ def _length(inputs: Inputs) -> int:
     return int(inputs.shape[0]) if hasattr(inputs, "shape") else len(inputs)
 
 
-def check_output(before: Inputs, after: Inputs, name: str) -> None:
+def require_same_length(before: Inputs, after: Inputs, name: str) -> None:
     """Raise :class:`InputError` when a perturbation's output does not match its input's shape."""
     n = _length(before)
     if after is None or not hasattr(after, "__len__") or isinstance(after, str):
@@ -337,7 +337,7 @@ class noise(_Tabular):
     def __init__(self, columns: Any, sd: float, *, relative: bool = False, seed: int = 0) -> None:
         if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd > 0:
             raise InputError("sd", f"must be a positive number, got {sd!r}", "pass e.g. sd=0.1")
-        check_seed(seed)
+        as_rng(seed)
         self.columns, self.sd, self.relative, self.seed = _as_list(columns), float(sd), relative, seed
         self.name = f"noise({', '.join(map(str, self.columns))})"
         kind = "relative" if relative else "absolute"
@@ -393,7 +393,7 @@ class set_missing(_Tabular):
     def __init__(self, columns: Any, *, fraction: float = 1.0, seed: int = 0) -> None:
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
             raise InputError("fraction", f"must be in (0, 1], got {fraction!r}", "pass e.g. fraction=0.5")
-        check_seed(seed)
+        as_rng(seed)
         self.columns, self.fraction, self.seed = _as_list(columns), float(fraction), seed
         self.name = f"set_missing({', '.join(map(str, self.columns))})"
         self.description = f"set {fraction:.0%} of {', '.join(map(str, self.columns))} to missing"
@@ -415,7 +415,7 @@ class permute(_Tabular):
     """Shuffle the values of a column across rows (seeded); applies where a row's value changed."""
 
     def __init__(self, column: Any, *, seed: int = 0) -> None:
-        check_seed(seed)
+        as_rng(seed)
         self.column, self.seed = column, seed
         self.name, self.description = f"permute({column})", f"shuffle {column} across rows"
 
@@ -600,7 +600,7 @@ class typos(_Text):
     def __init__(self, n: int = 1, *, seed: int = 0) -> None:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InputError("n", f"must be a positive int, got {n!r}", "pass e.g. n=1")
-        check_seed(seed)
+        as_rng(seed)
         self.n, self.seed = n, seed
         self.name, self.description = "typos", f"replace {n} letter(s) by a neighbouring key"
 
@@ -658,7 +658,7 @@ class replace_words(_Text):
     ) -> None:
         if isinstance(source, str) or not source:
             raise InputError("source", "must be a non-empty list of words", "pass e.g. ['Paris', 'Rome']")
-        check_seed(seed)
+        as_rng(seed)
         self.source, self.target, self.seed = list(source), list(target or source), seed
         self.name = name or "replace_words"
         self.description = (
@@ -708,7 +708,7 @@ class add_phrase(_Text):
     def __init__(self, phrases: Sequence[str] = words.NEUTRAL_PHRASES, *, seed: int = 0) -> None:
         if isinstance(phrases, str) or not phrases:
             raise InputError("phrases", "must be a non-empty list of str", "pass e.g. ['Well,']")
-        check_seed(seed)
+        as_rng(seed)
         self.phrases, self.seed = list(phrases), seed
         self.name, self.description = "add_phrase", "prefix a neutral phrase"
 

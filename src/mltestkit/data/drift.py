@@ -30,7 +30,7 @@ from scipy.spatial.distance import jensenshannon
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats.multiplicity import holm
-from .io import check_hashable, column_kind, load_frame, require_columns
+from .io import column_kind, load_frame, require_columns, require_hashable
 
 #: Proportions are floored at this value in PSI so that empty bins give a finite figure.
 PSI_FLOOR = 1e-4
@@ -204,8 +204,8 @@ def check_drift(
                     )
             row.update(_numeric(rv, kv, bins))
         else:
-            check_hashable(r, "reference")
-            check_hashable(k, "current")
+            require_hashable(r, "reference")
+            require_hashable(k, "current")
             row.update(_categorical(r, k))
         rows.append(row)
     adjusted = holm([row["p_value"] for row in rows])

@@ -102,7 +102,7 @@ def column_kind(s: pd.Series) -> str:
     return "categorical"
 
 
-def check_hashable(s: pd.Series, argument: str) -> None:
+def require_hashable(s: pd.Series, argument: str) -> None:
     """Raise when an object column holds unhashable values (lists, dicts, sets)."""
     if s.dtype != object:
         return
@@ -123,7 +123,7 @@ def row_hashes(frame: pd.DataFrame, columns: list[Any], argument: str) -> np.nda
     out: np.ndarray = np.zeros(len(frame), dtype=np.uint64)
     for i, c in enumerate(columns):
         s = frame[c]
-        check_hashable(s, argument)
+        require_hashable(s, argument)
         if isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype(s.cat.categories.dtype)
         h = pd.util.hash_pandas_object(s, index=False, categorize=False).to_numpy()

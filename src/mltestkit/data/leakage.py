@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
-from .io import check_hashable, column_kind, load_frame, require_columns, row_hashes, sample
+from .io import column_kind, load_frame, require_columns, require_hashable, row_hashes, sample
 
 #: A numeric label with more distinct values than this is treated as a regression target.
 MAX_CLASSES = 20
@@ -55,8 +55,8 @@ def _codes(train: pd.Series, test: pd.Series, bins: int) -> tuple[np.ndarray, np
             return np.where(np.isnan(v), k - 1, np.searchsorted(edges, v, side="right"))
 
         return code(train), code(test), k
-    check_hashable(train, "train")
-    check_hashable(test, "test")
+    require_hashable(train, "train")
+    require_hashable(test, "test")
     tr_codes, uniques = pd.factorize(train, use_na_sentinel=False)
     te_codes = pd.Index(uniques).get_indexer(test)
     k = len(uniques)
@@ -232,7 +232,7 @@ def check_leakage(
                 reason=None if score is not None else "the test labels are constant, so no score is defined",
             )
     if id is not None:
-        check_hashable(te[id], "test")
+        require_hashable(te[id], "test")
         seen = te[id].isin(tr[id].dropna()).to_numpy() & te[id].notna().to_numpy()
         record("id_overlap", float(seen.mean()), np.flatnonzero(seen), column=str(id))
     if index:

@@ -30,12 +30,12 @@ import numpy as np
 
 from .._validate import (
     as_1d,
-    check_n_boot,
-    check_seed,
+    as_rng,
     encode_labels,
     positive_index,
     probabilities,
     same_length,
+    validate_n_boot,
 )
 from ..errors import InputError
 from ..results import CheckResult, Interval, MetricValue, Outcome
@@ -382,8 +382,8 @@ def compute(
     (0.667, 'wilson', 3)
     """
     level = validate_level(confidence)
-    n_boot = check_n_boot(n_boot)
-    rng = check_seed(seed)
+    n_boot = validate_n_boot(n_boot)
+    rng = as_rng(seed)
     # values near the float limits overflow to inf: the figure is then reported as not finite
     with np.errstate(over="ignore", invalid="ignore"):
         return _compute(metric, y_true, y_pred, y_score, pos_label, level, n_boot, rng)

@@ -107,7 +107,7 @@ def band(final: float) -> str:
     return text
 
 
-def check_item(item: str, argument: str = "score") -> str:
+def validate_item(item: str, argument: str = "score") -> str:
     if item not in RUBRIC:
         raise InputError(
             argument,
@@ -134,7 +134,7 @@ def score_report(report: Mapping[str, Any], *, manual: Iterable[str] = ()) -> di
         {section: sum}, "final", "band"}``; ``how`` is ``automated``, ``manual`` or ``missing``.
         Unknown ids in ``score`` markers are listed under ``"unknown"``.
     """
-    manual_set = {check_item(str(m), "manual") for m in manual}
+    manual_set = {validate_item(str(m), "manual") for m in manual}
     covered: dict[str, list[str]] = {}
     unknown: set[str] = set()
     for check in report.get("checks") or []:

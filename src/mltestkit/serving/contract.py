@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from ..errors import InputError, require
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
-from .server import ServingError, check_target, check_url
+from .server import ServingError, validate_target, validate_url
 
 MAX_COUNTEREXAMPLES = 20
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -171,8 +171,8 @@ def check_contract(
         of malformed requests answered 4xx. A contract holds or not, so both must be 1 (point
         rule). Violations are kept as counterexamples in ``details``.
     """
-    url = check_url(url).rstrip("/")
-    check_target(url, allow_remote)
+    url = validate_url(url).rstrip("/")
+    validate_target(url, allow_remote)
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or not 1 <= max_examples <= 1000:
         raise InputError("max_examples", f"must be an int in 1..1000, got {max_examples!r}", "pass e.g. 20")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -43,7 +43,7 @@ from ..results import CheckResult, Interval, MetricValue, Outcome, worst
 from ..stats.intervals import wilson
 from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
 from .latency import quantile_figures, quantile_metrics
-from .server import LOG_TAIL, ServingError, check_target, check_url
+from .server import LOG_TAIL, ServingError, validate_target, validate_url
 
 #: Limits a load test stays within unless raised explicitly with ``max_duration`` / ``max_users``.
 MAX_DURATION_S = 60.0
@@ -178,8 +178,8 @@ def load_test(
         ``fail_ratio`` (and ``agreement``) gated; per-endpoint figures, failure messages, the
         locust command and the run time in ``details``.
     """
-    url = check_url(url)
-    check_target(url, allow_remote)
+    url = validate_url(url)
+    validate_target(url, allow_remote)
     rule = validate_rule(rule)
     level = validate_level(confidence)
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:

@@ -49,7 +49,7 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def check_url(url: object, argument: str = "url") -> str:
+def validate_url(url: object, argument: str = "url") -> str:
     if (
         not isinstance(url, str)
         or urlsplit(url).scheme not in ("http", "https")
@@ -61,7 +61,7 @@ def check_url(url: object, argument: str = "url") -> str:
     return url.rstrip("/") if urlsplit(url).path in ("", "/") else url
 
 
-def check_target(url: str, allow_remote: bool | None, argument: str = "url") -> None:
+def validate_target(url: str, allow_remote: bool | None, argument: str = "url") -> None:
     """Refuse a target outside loopback unless ``allow_remote`` (or ``MLTESTKIT_ALLOW_REMOTE=1``)."""
     if allow_remote is None:
         allow_remote = os.environ.get("MLTESTKIT_ALLOW_REMOTE", "").lower() in ("1", "true", "yes")
@@ -152,7 +152,7 @@ class Server:
                 self.process.wait(grace)
         return self.process.poll()
 
-    def check_alive(self) -> None:
+    def ensure_alive(self) -> None:
         """Raise :class:`ServingError` with the log when the server process has exited."""
         if self.crashed:
             assert self.process is not None
@@ -229,7 +229,7 @@ def start_server(
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise InputError("timeout", f"must be a positive number of seconds, got {timeout!r}", "pass e.g. 30")
     if isinstance(app, str) and app.startswith(("http://", "https://")):
-        url = check_url(app, "app")
+        url = validate_url(app, "app")
         server = Server(url=url)
         if not _wait(server, health, timeout):
             raise ServingError(f"the external service at {url} did not answer within {timeout:g} s")

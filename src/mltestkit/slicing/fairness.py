@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
+from .._validate import as_1d, as_rng, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import proportion_counts
 from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
@@ -207,8 +207,8 @@ def check_fairness(
     """
     rule = validate_rule(rule)
     level = validate_level(confidence)
-    n_boot = check_n_boot(n_boot)
-    rng = check_seed(seed)
+    n_boot = validate_n_boot(n_boot)
+    rng = as_rng(seed)
     required = requirements(max, min)
     if not required:
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, check_n_boot, check_seed, encode_labels, positive_index, same_length
+from .._validate import as_1d, as_rng, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import (
     LABELS,
@@ -551,8 +551,8 @@ def check_slices(
     """
     rule = validate_rule(rule)
     level = validate_level(confidence)
-    n_boot = check_n_boot(n_boot)
-    rng = check_seed(seed)
+    n_boot = validate_n_boot(n_boot)
+    rng = as_rng(seed)
     thresholds = thresholds_from(min, max)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
