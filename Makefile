@@ -45,7 +45,8 @@ wheel-smoke: $(BIN)/.installed
 
 # the HTML report is checked in a real headless Chromium (Debian's package); without it that test skips
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null) \
+	@test -x /usr/bin/chromium || (echo "installing Debian's chromium with apt-get (for the HTML report's browser test)" \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null) \
 		|| echo "chromium could not be installed: the HTML browser tests will skip"
 
 docs: $(BIN)/.installed
