@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
+from ..stats.requirement import RULES
 
 
 def _write(text: str, output: str | None) -> None:
@@ -118,9 +119,7 @@ def compare_args(p: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="non-inferiority margin (repeatable; a bare number: every metric; default 0.01)",
     )
-    p.add_argument(
-        "--rule", choices=("acceptance", "alarm", "point"), help="gate rule (default: the current run's)"
-    )
+    p.add_argument("--rule", choices=RULES, help="gate rule (default: the current run's)")
     p.add_argument("--confidence", type=float, help="interval level (default: the current run's)")
     p.add_argument("--json", metavar="PATH", help="also write the comparison as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
