@@ -416,7 +416,10 @@ def test_predict(ml):
     out = result.stdout.str()
     assert "RuntimeError: no GPU here" in out and "the model is not loaded" in out
     checks = {c["test"].split("::")[-1]: c for c in read_report(pytester.path / "r.json")["checks"]}
-    assert {name: c["outcome"] for name, c in checks.items()} == {"test_train": "error", "test_predict": "error"}
+    assert {name: c["outcome"] for name, c in checks.items()} == {
+        "test_train": "error",
+        "test_predict": "error",
+    }
     assert checks["test_train"]["message"] == "RuntimeError: no GPU here"
     assert checks["test_train"]["details"]["exception"] == "RuntimeError"
     assert "ValueError" in checks["test_predict"]["message"]
@@ -526,3 +529,46 @@ def test_the_checks_table_names_exactly_the_session_settings_each_check_takes():
         takes = tuple(s for s in mltestkit.SESSION_SETTINGS if s in params)
         assert entry.settings == takes, name
         assert all(params[s].kind is inspect.Parameter.KEYWORD_ONLY for s in takes), name
+
+
+def _plugin_imports() -> dict[str, dict[str, set[str]]]:
+    """For each plugin module: the plugin modules it imports anywhere ("any") and at load
+    ("load"), and the other top-level packages it imports at load ("external")."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    import pytest_mltestkit
+
+    graph = {}
+    for path in Path(pytest_mltestkit.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        entry: dict[str, set[str]] = {"any": set(), "load": set(), "external": set()}
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                names = {node.module} if node.module else {a.name for a in node.names}
+                entry["any"] |= names
+                entry["load"] |= names if id(node) in top else set()
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) in top:
+                names = {node.module} if isinstance(node, ast.ImportFrom) else {a.name for a in node.names}
+                entry["external"] |= {n.split(".")[0] for n in names if n} - set(sys.stdlib_module_names)
+        graph[path.stem] = entry
+    return graph
+
+
+def test_plugin_modules_import_no_ring_and_the_entry_point_loads_only_pytest():
+    graph = _plugin_imports()
+
+    def closure(start: str, kind: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()][kind] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    assert all(name not in closure(name, "any") for name in graph), {k: v["any"] for k, v in graph.items()}
+    loaded = {"plugin", *closure("plugin", "load")}
+    assert loaded == {"plugin", "fixtures", "settings"}
+    assert set().union(*(graph[m]["external"] for m in loaded)) == {"pytest"}

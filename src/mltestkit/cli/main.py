@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..errors import InputError, MLTestKitError
-from ..render import commands as cmd
+from . import commands as cmd
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
