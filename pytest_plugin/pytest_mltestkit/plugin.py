@@ -32,21 +32,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ml-report", metavar="PATH", default=None, help="write the JSON report of all ML checks to PATH"
     )
-    group.addoption(
-        "--ml-gate",
-        default=None,
-        type=option_type("gate"),
-        help="gate rule: acceptance (default), alarm or point",
-    )
-    group.addoption(
-        "--ml-confidence", default=None, type=option_type("confidence"), help="interval level (default 0.95)"
-    )
-    group.addoption(
-        "--ml-seed",
-        default=None,
-        type=option_type("seed"),
-        help="seed of every bootstrap and sample (default 0)",
-    )
+    for kind, text in (
+        ("gate", "gate rule: acceptance (default), alarm or point"),
+        ("confidence", "interval level (default 0.95)"),
+        ("seed", "seed of every bootstrap and sample (default 0)"),
+    ):
+        group.addoption(f"--ml-{kind}", default=None, type=option_type(kind), help=text)
     group.addoption(
         "--ml-baseline",
         metavar="PATH",

@@ -126,7 +126,7 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from ..render.compare import markdown_table
+    from ..render.compare import markdown_table, regressions
     from ..report import read_report, write_atomic
     from ..report.compare import compare_reports, parse_margins
 
@@ -143,7 +143,7 @@ def compare(args: argparse.Namespace) -> int:
     print(markdown_table(result))
     if args.json:
         write_atomic(args.json, json.dumps(result, indent=2, allow_nan=False) + "\n")
-    return 1 if result["regressions"] else 0
+    return 1 if regressions(result) else 0
 
 
 def render_args(p: argparse.ArgumentParser) -> None:
