@@ -391,3 +391,184 @@ def test_custom(ml):
     validate(data)
     assert data["checks"][0]["metrics"][0]["value"] is None
     assert data["checks"][0]["metrics"][0]["reason"] == "value is not finite (nan)"
+
+
+def test_an_exception_inside_a_check_is_an_error_record_and_fails_the_test(pytester):
+    pytester.makepyfile(
+        """
+import numpy as np
+
+def train(data, seed):
+    raise RuntimeError("no GPU here")
+
+def predict(texts):
+    raise ValueError("the model is not loaded")
+
+def test_train(ml):
+    ml.check_reproducible(train, np.zeros((4, 2)), np.zeros((4, 2)))
+
+def test_predict(ml):
+    ml.check_mft(predict, ["a", "b", "c"], [1, 1, 1], max_failure_rate=0.1)
+"""
+    )
+    result = run(pytester, "--ml", "--ml-report", "r.json")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "RuntimeError: no GPU here" in out and "the model is not loaded" in out
+    checks = {c["test"].split("::")[-1]: c for c in read_report(pytester.path / "r.json")["checks"]}
+    assert {name: c["outcome"] for name, c in checks.items()} == {
+        "test_train": "error",
+        "test_predict": "error",
+    }
+    assert checks["test_train"]["message"] == "RuntimeError: no GPU here"
+    assert checks["test_train"]["details"]["exception"] == "RuntimeError"
+    assert "ValueError" in checks["test_predict"]["message"]
+    assert "the model is not loaded" in checks["test_predict"]["message"]
+
+
+def test_the_report_hook_sees_the_comparison_and_the_score(pytester):
+    pytester.makeconftest(
+        """
+def pytest_mltestkit_report(report, config):
+    report["provenance"]["seen"] = sorted(k for k in ("comparison", "ml_test_score") if k in report)
+"""
+    )
+    pytester.makepyfile(MODEL_TESTS)
+    run(pytester, "--ml", "--ml-report", "base.json").assert_outcomes(passed=3)
+    run(pytester, "--ml", "--ml-report", "r.json", "--ml-baseline", "base.json").assert_outcomes(passed=3)
+    assert read_report(pytester.path / "base.json")["provenance"]["seen"] == ["ml_test_score"]
+    report = read_report(pytester.path / "r.json")
+    assert report["provenance"]["seen"] == ["comparison", "ml_test_score"]
+    assert report["ml_test_score"]["items"] and len(report["comparison"]["rows"]) == 4
+
+
+def test_session_settings_reach_each_check_as_its_table_entry_says(pytester):
+    pytester.makepyfile(
+        """
+import numpy as np
+
+def test_settings(ml):
+    y = np.array([0, 1] * 200)
+    ml.check_metric("accuracy", y, y, min=0.9)
+    ml.check_mft(lambda xs: np.ones(len(xs), dtype=int), ["a"] * 50, [1] * 50, max_failure_rate=0.2)
+    ml.check_metric("recall", y, y, min=0.9, rule="point", confidence=0.99)
+"""
+    )
+    run(pytester, "--ml", "--ml-report", "r.json", "--ml-gate", "alarm", "--ml-confidence", "0.9")
+    metric, mft, own = read_report(pytester.path / "r.json")["checks"]
+    assert metric["rule"] == "alarm" and metric["metrics"][0]["ci"]["level"] == 0.9
+    assert mft["rule"] == "alarm" and {m["ci"]["level"] for m in mft["metrics"] if m.get("ci")} == {0.9}
+    assert own["rule"] == "point" and own["metrics"][0]["ci"]["level"] == 0.99
+
+
+ROLE_CONFTEST = """
+from pathlib import Path
+
+def pytest_sessionfinish(session):
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    role = session.config.pluginmanager.get_plugin("mltestkit-session")
+    Path(f"role-{worker}.txt").write_text(type(role).__name__)
+"""
+
+
+@pytest.mark.parametrize(("args", "roles"), [((), {"main": "Central"}), (("-n", "2"), None)])
+def test_one_object_per_process_role(pytester, args, roles):
+    if args:
+        pytest.importorskip("xdist")
+        roles = {"main": "Controller", "gw0": "Worker", "gw1": "Worker"}
+    pytester.makeconftest(ROLE_CONFTEST)
+    pytester.makepyfile(BOOTSTRAP_TESTS)
+    result = pytester.runpytest_subprocess("--ml", "-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=6)
+    found = {p.stem.removeprefix("role-"): p.read_text() for p in pytester.path.glob("role-*.txt")}
+    assert found == roles
+
+
+def test_the_per_test_index_costs_the_same_for_every_check(pytester):
+    """Collecting n checks of one test takes a number of steps linear in n (counted, not timed)."""
+    import sys
+
+    from pytest_mltestkit import session
+
+    from mltestkit.results import CheckResult, Outcome
+
+    check = CheckResult(name="x", kind="custom", outcome=Outcome.PASSED).to_dict()
+
+    def steps(n: int) -> tuple[int, list[int]]:
+        report = pytest.TestReport("t.py::test_many", ("t.py", 0, "test_many"), {}, "passed", None, "call")
+        report.ml_checks = [check] * n
+        collected = session.Collected()
+        count = 0
+
+        def tracer(frame, event, arg):
+            nonlocal count
+            if frame.f_code.co_filename == session.__file__:
+                count += 1
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            collected.add(report)
+        finally:
+            sys.settrace(None)
+        return count, [c["index"] for c in collected.checks]
+
+    (small, small_index), (large, large_index) = steps(1000), steps(4000)
+    assert small_index == list(range(1000)) and large_index == list(range(4000))
+    assert large < 4.5 * small  # quadratic work would be about 16 times as much
+
+
+def test_the_checks_table_names_exactly_the_session_settings_each_check_takes():
+    import importlib
+    import inspect
+
+    import mltestkit
+
+    for name, entry in mltestkit.CHECKS.items():
+        params = inspect.signature(getattr(importlib.import_module(entry.module), name)).parameters
+        takes = tuple(s for s in mltestkit.SESSION_SETTINGS if s in params)
+        assert entry.settings == takes, name
+        assert all(params[s].kind is inspect.Parameter.KEYWORD_ONLY for s in takes), name
+
+
+def _plugin_imports() -> dict[str, dict[str, set[str]]]:
+    """For each plugin module: the plugin modules it imports anywhere ("any") and at load
+    ("load"), and the other top-level packages it imports at load ("external")."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    import pytest_mltestkit
+
+    graph = {}
+    for path in Path(pytest_mltestkit.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        entry: dict[str, set[str]] = {"any": set(), "load": set(), "external": set()}
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                names = {node.module} if node.module else {a.name for a in node.names}
+                entry["any"] |= names
+                entry["load"] |= names if id(node) in top else set()
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) in top:
+                names = {node.module} if isinstance(node, ast.ImportFrom) else {a.name for a in node.names}
+                entry["external"] |= {n.split(".")[0] for n in names if n} - set(sys.stdlib_module_names)
+        graph[path.stem] = entry
+    return graph
+
+
+def test_plugin_modules_import_no_ring_and_the_entry_point_loads_only_pytest():
+    graph = _plugin_imports()
+
+    def closure(start: str, kind: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()][kind] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    assert all(name not in closure(name, "any") for name in graph), {k: v["any"] for k, v in graph.items()}
+    loaded = {"plugin", *closure("plugin", "load")}
+    assert loaded == {"plugin", "fixtures", "settings"}
+    assert set().union(*(graph[m]["external"] for m in loaded)) == {"pytest"}

@@ -203,3 +203,27 @@ def test_cli_validate_summary_schema(tmp_path, capsys):
     path.write_text("{")
     assert main(["validate", str(path)]) == 2
     assert "is not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rule", ["acceptance", "alarm", "point"])
+def test_the_cli_the_renderers_and_the_comparison_answer_fails_with_fails_test(tmp_path, capsys, rule):
+    from mltestkit.render.compare import regressions
+    from mltestkit.render.github import error_annotations
+    from mltestkit.report import is_regression
+    from mltestkit.report.build import COMPARISON_AS_RECORD
+    from mltestkit.results import fails_test
+
+    undecided = CheckResult(name="acc", kind="metric", outcome=Outcome.INCONCLUSIVE, rule=rule)
+    report = build_report(
+        [{"test": "t.py::test_a", "index": 0, **undecided.to_dict()}], provenance=provenance(seed=0)
+    )
+    path = tmp_path / "r.json"
+    write_report(report, path)
+    fails = fails_test("inconclusive", rule)
+    assert main(["summary", str(path)]) == int(fails)
+    assert bool(error_annotations(report)) is fails
+    capsys.readouterr()
+    for outcome, as_record in COMPARISON_AS_RECORD.items():
+        row = {"outcome": outcome}
+        assert is_regression(row, rule) is fails_test(as_record, rule)
+        assert regressions({"rule": rule, "rows": [row]}) == ([row] if fails_test(as_record, rule) else [])

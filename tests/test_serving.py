@@ -203,16 +203,37 @@ def test_ml_server_scope_is_checked(project):
     result.stderr.fnmatch_lines(["*ml_server_scope: 'galaxy' is not valid; expected one of function*"])
 
 
-def test_ini_ml_allow_remote_lets_checks_target_remote_hosts(pytester):
-    pytester.makeini("[pytest]\nml_allow_remote = true\n")
-    pytester.makepyfile(
-        """
-        from mltestkit.serving.server import validate_target
+REMOTE_TEST = textwrap.dedent(
+    f"""
+    import pytest
+    from mltestkit import InputError
 
-        def test_remote_allowed():
-            validate_target("http://example.com/predict", None)
-        """
-    )
-    # a subprocess: the flag reaches the checks through the environment of the pytest process
-    result = pytester.runpytest_subprocess("--ml")
+    FAULTY = "{APPS / "faulty.py"}:app"
+
+    def test_remote(ml_server, ml):
+        # 0.0.0.0 reaches this machine but is not a loopback address: it stands for a remote host
+        remote = ml_server(FAULTY, health="/health").replace("127.0.0.1", "0.0.0.0")
+        if {{allowed}}:
+            assert ml_server(remote, health="/health") == remote
+        else:
+            with pytest.raises(InputError, match="app: 0.0.0.0 is not a loopback address"):
+                ml_server(remote)
+            with pytest.raises(InputError, match="url: 0.0.0.0 is not a loopback address"):
+                ml.check_contract(remote)
+    """
+)
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_ini_ml_allow_remote_reaches_ml_server_and_the_checks_not_the_environment(pytester, allowed):
+    pytester.makeini(f"[pytest]\nml_allow_remote = {str(allowed).lower()}\n")
+    pytester.makepyfile(REMOTE_TEST.replace("{allowed}", str(allowed)))
+    # the environment says yes; under pytest only the ini key decides
+    pytester.makeconftest("import os\nos.environ['MLTESTKIT_ALLOW_REMOTE'] = '1'\n")
+    result = pytester.runpytest_subprocess("--ml", "-p", "no:cacheprovider", "--ml-report", "r.json")
     result.assert_outcomes(passed=1)
+    if not allowed:
+        from mltestkit.report import read_report
+
+        (check,) = read_report(pytester.path / "r.json")["checks"]
+        assert check["outcome"] == "error" and "0.0.0.0 is not a loopback address" in check["message"]

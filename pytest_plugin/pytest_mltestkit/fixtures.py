@@ -1,184 +1,77 @@
-"""The object behind the ``ml`` fixture: calls mltestkit checks and records their results."""
+"""The ``ml`` and ``ml_server`` fixtures.
+
+They are always registered (so that tests using them are skipped without ``--ml``); what
+they need from mltestkit is imported when a test asks for them. This module imports only
+the standard library and pytest.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
-import importlib
-import inspect
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import mltestkit
-from mltestkit.errors import CheckFailure, MLTestKitError, MLTestKitWarning
-from mltestkit.results import CheckResult, Outcome
-
-from .plugin import SUITE_CONFIG_KEY, Settings
-
-#: Checks whose requirement can come from ``[tool.mltestkit.thresholds]``: check -> key prefix.
-CONFIG_THRESHOLDS = {"check_metric": "", "check_slices": "slice."}
+from .settings import SETTINGS_KEY, SKIP_REASON, Settings, server_scope
 
 
-@dataclass
-class TestRecord:
-    """What the checks of one test left behind; it travels to the controller as plain data."""
-
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
-    score: list[str] = field(default_factory=list)
-    soft_failures: list[CheckResult] = field(default_factory=list)
-    sent: int = 0
+def _enabled(request: pytest.FixtureRequest) -> Settings:
+    settings = request.config.stash[SETTINGS_KEY]
+    if not settings.enabled:
+        pytest.skip(SKIP_REASON)
+    return settings
 
 
-RECORD_KEY = pytest.StashKey[TestRecord]()
+@pytest.fixture
+def ml(request: pytest.FixtureRequest) -> Any:
+    """Run mltestkit checks inside a test and record them in the run's report.
+
+    Every check of :mod:`mltestkit` is a method: ``ml.check_metric("accuracy", y, pred, min=0.8)``.
+    The session's gate rule, confidence, a per-check seed and ``ml_allow_remote`` are passed to
+    each check that takes them (:data:`mltestkit.CHECKS`); a check whose gate says fail fails
+    the test, unless it is soft (``soft=True`` or ``with ml.soft():``).
+    """
+    settings = _enabled(request)
+    from .recorder import MLRecorder
+
+    return MLRecorder(request.node, settings)
 
 
-def record_of(item: pytest.Item) -> TestRecord:
-    if RECORD_KEY not in item.stash:
-        item.stash[RECORD_KEY] = TestRecord()
-    return item.stash[RECORD_KEY]
+def _server_scope(fixture_name: str, config: pytest.Config) -> Any:
+    return server_scope(config)
 
 
-def derive_seed(session_seed: int, nodeid: str, index: int) -> int:
-    """A seed per check that depends only on the session seed, the test and the check's position,
-    so a run gives the same figures serially and under pytest-xdist."""
-    digest = hashlib.sha256(f"{session_seed}\x00{nodeid}\x00{index}".encode()).digest()
-    return int.from_bytes(digest[:4], "little")
+@pytest.fixture(scope=_server_scope)
+def ml_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Start ASGI apps under uvicorn on 127.0.0.1 for a test; returns a function that gives base URLs.
 
+    ``url = ml_server("pkg.service:app")`` or ``ml_server("path/to/service.py:app", health="/health")``
+    starts the app on a free port (keyword options as :func:`mltestkit.serving.start_server`) and
+    returns ``"http://127.0.0.1:PORT"``; an ``http(s)://`` URL is an external service that must
+    answer (outside loopback only with the ini key ``ml_allow_remote = true``). The same app
+    asked twice within the fixture's scope (ini ``ml_server_scope``, default ``function``) is
+    started once. Servers stop at teardown, even when the test fails; a server that exited on
+    its own during the test makes the teardown fail with its log.
+    """
+    settings = _enabled(request)
+    from mltestkit.serving import start_server
 
-class MLRecorder:
-    """Runs checks for one test. ``ml.<check>(...)`` for every name in :data:`mltestkit.CHECKS`."""
+    servers: dict[str, Any] = {}
 
-    def __init__(self, item: pytest.Item, settings: Settings) -> None:
-        self._item = item
-        self._settings = settings
-        self._record = record_of(item)
-        self._soft_depth = 0
-        self._calls = 0
+    def start(app: str, **options: Any) -> str:
+        key = f"{app}\x00{sorted(options.items())!r}"
+        if key not in servers:
+            options.setdefault("cwd", str(request.config.rootpath))
+            options.setdefault("allow_remote", settings.allow_remote)
+            servers[key] = start_server(app, **options)
+        return str(servers[key].url)
 
-    # ------------------------------------------------------------------ settings
-    @property
-    def rule(self) -> str:
-        """The session's gate rule (``--ml-gate``)."""
-        return self._settings.rule
-
-    @property
-    def confidence(self) -> float:
-        """The session's interval level (``--ml-confidence``)."""
-        return self._settings.confidence
-
-    @property
-    def seed(self) -> int:
-        """A seed for this test, derived from ``--ml-seed`` and the test's id."""
-        return derive_seed(self._settings.seed, self._item.nodeid, -1)
-
-    # ------------------------------------------------------------------ checks
-    def __getattr__(self, name: str) -> Callable[..., CheckResult]:
-        if name.startswith("_") or name not in mltestkit.CHECKS:
-            known = ", ".join(sorted(mltestkit.CHECKS))
-            raise AttributeError(f"'ml' has no check {name!r}; the checks are: {known}")
-        module, kind = mltestkit.CHECKS[name]
-        function = getattr(importlib.import_module(module), name)
-        return self._bind(function, kind)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(mltestkit.CHECKS))
-
-    def _bind(self, function: Callable[..., CheckResult], kind: str) -> Callable[..., CheckResult]:
-        params = inspect.signature(function).parameters
-
-        @functools.wraps(function)
-        def run(*args: Any, soft: bool = False, **kwargs: Any) -> CheckResult:
-            __tracebackhide__ = True
-            index = self._calls
-            self._calls += 1
-            defaults = {
-                "rule": self.rule,
-                "confidence": self.confidence,
-                "seed": derive_seed(self._settings.seed, self._item.nodeid, index),
-            }
-            for key, value in defaults.items():
-                if key in params and key not in kwargs:
-                    kwargs[key] = value
-            self._configured_bounds(function.__name__, args, kwargs)
-            try:
-                result = function(*args, **kwargs)
-            except MLTestKitError as exc:
-                label = kwargs.get("name") or (
-                    args[0] if args and isinstance(args[0], str) else function.__name__
-                )
-                self._store(CheckResult(name=str(label), kind=kind, outcome=Outcome.ERROR, message=str(exc)))
-                raise
-            self.record(result, soft=soft)
-            return result
-
-        return run
-
-    def _configured_bounds(self, check: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Fill ``min``/``max`` from ``[tool.mltestkit.thresholds]`` when the test gives neither."""
-        cfg = self._item.config.stash.get(SUITE_CONFIG_KEY, None)
-        prefix = CONFIG_THRESHOLDS.get(check)
-        if cfg is None or prefix is None or kwargs.get("min") is not None or kwargs.get("max") is not None:
-            return
-        metric = args[0] if args else kwargs.get("metric")
-        if isinstance(metric, str):
-            kwargs.update(cfg.bounds(prefix + metric))
-
-    def record(self, result: CheckResult, *, soft: bool = False) -> CheckResult:
-        """Record a result made elsewhere (e.g. by a library call) and apply its gate."""
-        __tracebackhide__ = True
-        if not isinstance(result, CheckResult):
-            raise TypeError(f"ml.record expects a CheckResult, got {type(result).__name__}")
-        self._store(result)
-        if result.outcome is Outcome.INCONCLUSIVE and not result.fails_test:
-            warnings.warn(
-                MLTestKitWarning(f"inconclusive, passed under the alarm rule: {result.describe()}"),
-                stacklevel=3,
-            )
-        if result.fails_test:
-            if soft or self._soft_depth:
-                self._record.soft_failures.append(result)
-            else:
-                raise CheckFailure(result.describe())
-        return result
-
-    def _store(self, result: CheckResult) -> None:
-        self._record.checks.append(result.to_dict())
-
-    @contextlib.contextmanager
-    def soft(self) -> Iterator[MLRecorder]:
-        """Run several checks; failures are collected and raised together at the end of the block.
-
-        >>> with ml.soft():                                      # doctest: +SKIP
-        ...     ml.check_metric("accuracy", y, pred, min=0.8)
-        ...     ml.check_metric("recall", y, pred, min=0.7)
-        """
-        self._soft_depth += 1
-        try:
-            yield self
-        finally:
-            self._soft_depth -= 1
-        if self._soft_depth == 0:
-            raise_soft_failures(self._record)
-
-    def fingerprint(self, name: str, obj: Any) -> str:
-        """Record a sha256 fingerprint of data or a model under ``name`` in the report's provenance."""
-        from mltestkit.report import fingerprint
-
-        fp = fingerprint(obj)
-        fp["test"] = self._item.nodeid
-        self._record.fingerprints[str(name)] = fp
-        return str(fp["sha256"])
-
-
-def raise_soft_failures(record: TestRecord) -> None:
-    __tracebackhide__ = True
-    failures, record.soft_failures = record.soft_failures, []
-    if failures:
-        text = "\n\n".join(f.describe() for f in failures)
-        raise CheckFailure(f"{len(failures)} soft check(s) failed:\n{text}")
+    yield start
+    crashed = []
+    for server in servers.values():
+        code = server.exit_code()
+        if code is not None:
+            crashed.append(f"{server.url} exited with code {code}:\n{server.log()}")
+        server.stop()
+    if crashed:
+        pytest.fail("the server crashed during the test: " + "\n".join(crashed), pytrace=False)

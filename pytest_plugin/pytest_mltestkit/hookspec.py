@@ -9,7 +9,11 @@ import pytest
 
 @pytest.hookspec
 def pytest_mltestkit_report(report: dict[str, Any], config: pytest.Config) -> None:
-    """Called on the controller with the assembled report, before it is written.
+    """Called once per run, in the process that writes the report, with the complete report.
+
+    The report already holds the baseline comparison (``report["comparison"]``, with
+    ``--ml-baseline``) and the ML Test Score (``report["ml_test_score"]``); it is written, and
+    the model card and HTML page are made from it, after this hook returns.
 
     Edit ``report`` in place, e.g. to add provenance::
 

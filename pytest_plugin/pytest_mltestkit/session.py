@@ -1,47 +1,89 @@
-"""The run-wide part of the plugin, registered only with ``--ml``.
+"""The run-wide part of the plugin, registered only with ``--ml``: one object per process role.
 
-Each process attaches the checks of a test to its reports (plain data, so they cross
-pytest-xdist); only the controller (or a run without xdist) collects them, prints the
-summary and writes the report.
+* :class:`Central` -- a run without pytest-xdist: it runs the tests and writes the report.
+* :class:`Worker` -- an xdist worker: it attaches each test's checks to its reports (plain
+  data, which crosses to the controller) and writes nothing.
+* :class:`Controller` -- the xdist controller: it runs no test; it collects what the workers
+  sent, prints the summary and writes the report.
+
+:func:`role` picks the class once, in ``pytest_configure``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
-from .plugin import MARKERS, Settings
+from .settings import MARKERS, RECORD_KEY, Settings
 
 
-class MLSession:
-    NAME = "mltestkit-session"
+class Collected:
+    """Checks, test outcomes and fingerprints gathered from test reports, in arrival order.
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        self.config = config
-        self.settings = settings
-        self.is_worker = hasattr(config, "workerinput")
+    A check's ``index`` is its position among the checks of its test, counted as they arrive,
+    at a constant cost per check.
+    """
+
+    def __init__(self) -> None:
         self.checks: list[dict[str, Any]] = []
         self.tests: dict[str, dict[str, Any]] = {}
         self.fingerprints: dict[str, dict[str, Any]] = {}
         self.lost: list[str] = []
-        self.workers = 0
-        self.report: dict[str, Any] | None = None
-        self.write_error: str | None = None
-        self.output_lines: list[tuple[str, bool]] = []
+        self.per_test: Counter[str] = Counter()
+
+    def add(self, report: pytest.TestReport) -> None:
+        nodeid = report.nodeid
+        score = list(getattr(report, "ml_score", []) or [])
+        for check in getattr(report, "ml_checks", None) or []:
+            entry = {"test": nodeid, "index": self.per_test[nodeid], **check}
+            self.per_test[nodeid] += 1
+            if score:
+                entry["score"] = score
+            self.checks.append(entry)
+        self.fingerprints.update(getattr(report, "ml_fingerprints", None) or {})
+        crashed = report.when == "???"  # pytest-xdist: the worker died while running this test
+        if crashed:
+            self.lost.append(nodeid)
+        if report.when == "call" or not report.passed or crashed:
+            markers = getattr(report, "ml_markers", None)
+            if markers is None and nodeid in self.tests:
+                markers = self.tests[nodeid].get("markers", [])
+            path, line = (report.location[0], report.location[1]) if report.location else (None, None)
+            self.tests[nodeid] = {
+                "test": nodeid,
+                "outcome": "crashed" if crashed else report.outcome,
+                "file": path,
+                "line": None if line is None else int(line) + 1,
+                "markers": list(markers or []),
+                "duration": round(float(report.duration or 0.0), 6),
+            }
+
+
+class _Role:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+
+
+class RunsTests(_Role):
+    """Hooks of a process that runs tests: soft failures, and each test's checks on its reports."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        super().__init__(config, settings)
         # figures become JUnit <property> elements only where the junit family has a place for them
         self.junit_properties = bool(getattr(config.option, "xmlpath", None)) and str(
             config.getini("junit_family")
         ) in ("xunit1", "legacy")
 
-    # ------------------------------------------------------------------ every process
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
-        from .fixtures import RECORD_KEY, raise_soft_failures
-
         if RECORD_KEY in item.stash:
+            from .recorder import raise_soft_failures
+
             raise_soft_failures(item.stash[RECORD_KEY])
         return result
 
@@ -50,8 +92,6 @@ class MLSession:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, Any]:
         report = yield
-        from .fixtures import RECORD_KEY
-
         record = item.stash.get(RECORD_KEY, None)
         if record is not None:
             report.ml_checks = record.checks[record.sent :]
@@ -69,64 +109,47 @@ class MLSession:
             report.ml_markers = sorted(m.name for m in item.iter_markers() if m.name in MARKERS)
         return report
 
-    # ------------------------------------------------------------------ controller only
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.is_worker:
-            return
-        nodeid = report.nodeid
-        score = list(getattr(report, "ml_score", []) or [])
-        for check in getattr(report, "ml_checks", None) or []:
-            entry = {"test": nodeid, "index": sum(1 for c in self.checks if c["test"] == nodeid), **check}
-            if score:
-                entry["score"] = score
-            self.checks.append(entry)
-        for name, fp in (getattr(report, "ml_fingerprints", None) or {}).items():
-            self.fingerprints[name] = fp
-        if report.when == "???":  # pytest-xdist: the worker died while running this test
-            self.lost.append(nodeid)
-        if report.when == "call" or not report.passed or report.when == "???":
-            markers = getattr(report, "ml_markers", None)
-            if markers is None and nodeid in self.tests:
-                markers = self.tests[nodeid].get("markers", [])
-            path, line = (report.location[0], report.location[1]) if report.location else (None, None)
-            self.tests[nodeid] = {
-                "test": nodeid,
-                "outcome": "crashed" if report.when == "???" else report.outcome,
-                "file": path,
-                "line": None if line is None else int(line) + 1,
-                "markers": list(markers or []),
-                "duration": round(float(report.duration or 0.0), 6),
-            }
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodeready(self, node: Any) -> None:
-        self.workers += 1
+class WritesReport(_Role):
+    """Hooks of the process that writes the report: collect, complete the report, write, print."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        super().__init__(config, settings)
+        self.collected = Collected()
+        self.workers = 0
+        self.report: dict[str, Any] | None = None
+        self.write_error: str | None = None
+        self.output_lines: list[tuple[str, bool]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collected.add(report)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.is_worker:
-            return
         from mltestkit.errors import ReportError
         from mltestkit.report import build_report, provenance, write_report
+        from mltestkit.report.score import score_report
 
-        checks = sorted(self.checks, key=lambda c: (c["test"], c["index"]))
-        tests = sorted(self.tests.values(), key=lambda t: t["test"])
+        got = self.collected
         prov = provenance(
             seed=self.settings.seed,
             gate_rule=self.settings.rule,
             confidence=self.settings.confidence,
-            fingerprints=dict(sorted(self.fingerprints.items())),
+            fingerprints=dict(sorted(got.fingerprints.items())),
             command=list(self.config.invocation_params.args),
             cwd=self.config.rootpath,
         )
         prov["workers"] = self.workers
-        self.report = build_report(checks, provenance=prov, tests=tests, lost_tests=self.lost)
-        self.config.hook.pytest_mltestkit_report(report=self.report, config=self.config)
+        self.report = build_report(
+            sorted(got.checks, key=lambda c: (c["test"], c["index"])),
+            provenance=prov,
+            tests=sorted(got.tests.values(), key=lambda t: t["test"]),
+            lost_tests=got.lost,
+        )
         if self.settings.baseline and not self._compare_with_baseline():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        from mltestkit.report.score import score_report
-
         self.report["ml_test_score"] = score_report(self.report)
+        self.config.hook.pytest_mltestkit_report(report=self.report, config=self.config)
         if self.settings.report:
             path = self.config.invocation_params.dir / self.settings.report
             try:
@@ -139,22 +162,26 @@ class MLSession:
 
     def _compare_with_baseline(self) -> bool:
         """Add the baseline comparison to the report; ``False`` on a regression or an unusable baseline."""
-        from mltestkit.render.outputs import attach_baseline, comparison_lines
+        from mltestkit.render.outputs import attach_baseline, comparison_lines, regressions
+
+        from .recorder import error_text
 
         assert self.report is not None and self.settings.baseline
         path = self.config.invocation_params.dir / self.settings.baseline
         try:
             comparison = attach_baseline(self.report, path, self.settings.margins)
         except Exception as exc:  # a bad baseline must not turn into an INTERNALERROR
-            self.output_lines.append((f"baseline comparison failed: {_text(exc)}", True))
+            self.output_lines.append((f"baseline comparison failed: {error_text(exc)}", True))
             return False
-        bad = comparison["regressions"] > 0
+        bad = bool(regressions(comparison))
         self.output_lines += [(line, bad) for line in comparison_lines(comparison)]
         return not bad
 
     def _write_outputs(self) -> bool:
         """Write the model card and the HTML page; ``False`` (with a message) if that fails."""
         from mltestkit.render.outputs import write_outputs
+
+        from .recorder import error_text
 
         assert self.report is not None
         here = self.config.invocation_params.dir
@@ -166,15 +193,18 @@ class MLSession:
                 meta=here / "model_card.yaml",
             )
         except Exception as exc:  # a rendering problem must not turn into an INTERNALERROR
-            self.output_lines.append((f"could not write the model card or HTML report: {_text(exc)}", True))
+            self.output_lines.append(
+                (f"could not write the model card or HTML report: {error_text(exc)}", True)
+            )
             return False
         self.output_lines += [(f"ML output: {p}", False) for p in paths]
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker or self.report is None:
+        if self.report is None:
             return
         from mltestkit.render.terminal import summary_lines
+        from mltestkit.render.text import outcome_counts
 
         tr = terminalreporter
         checks = self.report["checks"]
@@ -182,16 +212,13 @@ class MLSession:
             tr.write_sep("=", "mltestkit")
         for line in summary_lines(checks):
             tr.write_line(line)
-        s = self.report["summary"]
         if checks:
-            counts = ", ".join(
-                f"{s[k]} {k}" for k in ("passed", "failed", "inconclusive", "error", "skipped") if s[k]
-            )
             tr.write_line(
-                f"{s['checks']} ML checks: {counts} (rule {self.settings.rule}, {self.settings.confidence:.0%} intervals)"
+                f"{self.report['summary']['checks']} ML checks: {outcome_counts(self.report['summary'])} "
+                f"(rule {self.settings.rule}, {self.settings.confidence:.0%} intervals)"
             )
-        if self.lost:
-            tr.write_line(f"lost with a crashed worker: {', '.join(self.lost)}", red=True)
+        if self.collected.lost:
+            tr.write_line(f"lost with a crashed worker: {', '.join(self.collected.lost)}", red=True)
         if self.write_error:
             tr.write_line(self.write_error, red=True)
         elif self.settings.report:
@@ -200,7 +227,33 @@ class MLSession:
             tr.write_line(text, red=red)
 
 
-def _text(exc: Exception) -> str:
-    from mltestkit.errors import MLTestKitError
+class Central(RunsTests, WritesReport):
+    """A run without pytest-xdist: runs the tests and writes the report."""
 
-    return str(exc) if isinstance(exc, MLTestKitError) else f"{type(exc).__name__}: {exc}"
+
+class Worker(RunsTests):
+    """A pytest-xdist worker: sends each test's checks with its reports; writes nothing."""
+
+
+class Controller(WritesReport):
+    """The pytest-xdist controller: collects the workers' checks and writes the report."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodeready(self, node: Any) -> None:
+        self.workers += 1
+
+
+#: The name the role object is registered under.
+NAME = "mltestkit-session"
+
+
+def role(config: pytest.Config) -> type[_Role]:
+    """The class for this process: :class:`Worker`, :class:`Controller` or :class:`Central`."""
+    if hasattr(config, "workerinput"):
+        return Worker
+    distributed = (
+        config.getoption("dist", "no") != "no"
+        and bool(config.getoption("tx", None))
+        and not config.getoption("collectonly")
+    )
+    return Controller if distributed else Central

@@ -9,8 +9,8 @@ import pytest
 from mltestkit.errors import MLTestKitError
 from mltestkit.suite import PlannedCheck, SuiteData
 
-from .fixtures import MLRecorder
-from .plugin import SETTINGS_KEY, SUITE_CONFIG_KEY
+from .recorder import MLRecorder
+from .settings import SETTINGS_KEY, SUITE_CONFIG_KEY
 
 
 class SuiteFile(pytest.File):

@@ -14,43 +14,59 @@ Names are imported on first use, so ``import mltestkit`` stays cheap.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._version import __version__
 from .errors import (
     CheckFailure,
     ConfigError,
+    DeepchecksUnavailableError,
     InputError,
     MissingDependencyError,
     MLTestKitError,
     MLTestKitWarning,
     ReportError,
+    ServingError,
 )
 
-#: Checks the pytest ``ml`` fixture exposes: name -> (module, kind of check).
-#: ``ml.<name>(...)`` calls ``mltestkit.<name>(...)`` with the session's rule, confidence and
-#: seed filled in, and records the result on the running test.
-CHECKS: dict[str, tuple[str, str]] = {
-    "check_metric": ("mltestkit.metrics", "metric"),
-    "check_beats_simple_model": ("mltestkit.metrics.baselines", "metric"),
-    "check_reproducible": ("mltestkit.metrics.baselines", "metric"),
-    "check_slices": ("mltestkit.slicing.slices", "slice"),
-    "check_fairness": ("mltestkit.slicing.fairness", "fairness"),
-    "find_weak_slices": ("mltestkit.slicing.weak", "slice"),
-    "check_schema": ("mltestkit.data.schema", "data"),
-    "check_integrity": ("mltestkit.data.integrity", "data"),
-    "check_drift": ("mltestkit.data.drift", "data"),
-    "check_leakage": ("mltestkit.data.leakage", "data"),
-    "check_mft": ("mltestkit.behavior.checks", "behavior"),
-    "check_invariance": ("mltestkit.behavior.checks", "behavior"),
-    "check_directional": ("mltestkit.behavior.checks", "behavior"),
-    "search_invariance": ("mltestkit.behavior.search", "behavior"),
-    "check_latency": ("mltestkit.serving.latency", "latency"),
-    "load_test": ("mltestkit.serving.load", "load"),
-    "check_agreement": ("mltestkit.serving.load", "load"),
-    "check_contract": ("mltestkit.serving.contract", "load"),
-    "check_expectations": ("mltestkit.data.great_expectations", "data"),
-    "check_deepchecks": ("mltestkit.data.deepchecks", "data"),
+
+class CheckEntry(NamedTuple):
+    """An entry of :data:`CHECKS`: where a check lives, its kind, and the session settings it takes."""
+
+    module: str
+    kind: str
+    settings: tuple[str, ...]
+
+
+#: The settings of a pytest session that a check can take as keyword arguments.
+SESSION_SETTINGS = ("rule", "confidence", "seed", "allow_remote")
+_GATED = ("rule", "confidence", "seed")
+
+#: Checks the pytest ``ml`` fixture exposes: name -> :class:`CheckEntry`.
+#: ``ml.<name>(...)`` calls ``mltestkit.<name>(...)`` with exactly the session settings named in
+#: its entry (``seed`` is a seed derived per check), unless the test passes them itself, and
+#: records the result on the running test.
+CHECKS: dict[str, CheckEntry] = {
+    "check_metric": CheckEntry("mltestkit.metrics", "metric", _GATED),
+    "check_beats_simple_model": CheckEntry("mltestkit.metrics.baselines", "metric", _GATED),
+    "check_reproducible": CheckEntry("mltestkit.metrics.baselines", "metric", ()),
+    "check_slices": CheckEntry("mltestkit.slicing.slices", "slice", _GATED),
+    "check_fairness": CheckEntry("mltestkit.slicing.fairness", "fairness", _GATED),
+    "find_weak_slices": CheckEntry("mltestkit.slicing.weak", "slice", ("confidence",)),
+    "check_schema": CheckEntry("mltestkit.data.schema", "data", ()),
+    "check_integrity": CheckEntry("mltestkit.data.integrity", "data", ()),
+    "check_drift": CheckEntry("mltestkit.data.drift", "data", ()),
+    "check_leakage": CheckEntry("mltestkit.data.leakage", "data", ()),
+    "check_mft": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
+    "check_invariance": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
+    "check_directional": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
+    "search_invariance": CheckEntry("mltestkit.behavior.search", "behavior", ("seed",)),
+    "check_latency": CheckEntry("mltestkit.serving.latency", "latency", ("rule", "confidence")),
+    "load_test": CheckEntry("mltestkit.serving.load", "load", ("rule", "confidence", "allow_remote")),
+    "check_agreement": CheckEntry("mltestkit.serving.load", "load", ("rule", "confidence")),
+    "check_contract": CheckEntry("mltestkit.serving.contract", "load", ("seed", "allow_remote")),
+    "check_expectations": CheckEntry("mltestkit.data.great_expectations", "data", ()),
+    "check_deepchecks": CheckEntry("mltestkit.data.deepchecks", "data", ()),
 }
 
 #: Other public names, imported lazily: name -> module.
@@ -86,13 +102,17 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "CHECKS",
+    "SESSION_SETTINGS",
+    "CheckEntry",
     "CheckFailure",
     "ConfigError",
+    "DeepchecksUnavailableError",
     "InputError",
     "MLTestKitError",
     "MLTestKitWarning",
     "MissingDependencyError",
     "ReportError",
+    "ServingError",
     "__version__",
     *CHECKS,
     *_LAZY,

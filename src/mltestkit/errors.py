@@ -1,6 +1,7 @@
 """Exceptions and warnings raised by mltestkit.
 
-Every error a user can cause is an :class:`MLTestKitError`. Its message names the
+Every exception and warning class of mltestkit is defined here and exported from
+:mod:`mltestkit`. Every error a user can cause is an :class:`MLTestKitError`. Its message names the
 argument that was wrong, what was wrong with it and what to do instead, so that
 the failure shown by pytest is enough to fix the test.
 
@@ -53,6 +54,14 @@ class MissingDependencyError(MLTestKitError, ImportError):
             f"{purpose} needs the package '{package}', which is not installed; "
             f'install it with: pip install "mltestkit[{extra}]"'
         )
+
+
+class ServingError(MLTestKitError):
+    """A server did not come up or died, or a load generator failed; the message quotes its log."""
+
+
+class DeepchecksUnavailableError(MLTestKitError, ImportError):
+    """deepchecks is not installed, or cannot be imported next to the installed numpy/scikit-learn."""
 
 
 class CheckFailure(MLTestKitError, AssertionError):

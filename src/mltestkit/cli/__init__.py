@@ -1,5 +1,5 @@
 """The ``mltestkit`` command: validate, summarize, compare and render reports."""
 
-from .main import main
+from .main import COMMANDS, main
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "main"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..errors import InputError, MLTestKitError
-from ..render import commands as cmd
+from . import commands as cmd
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -38,6 +38,7 @@ def _summary_args(p: argparse.ArgumentParser) -> None:
 
 def _summary(args: argparse.Namespace) -> int:
     from ..render.terminal import summary_lines
+    from ..render.text import failing
     from ..report import read_report
 
     report = read_report(args.report)
@@ -47,7 +48,7 @@ def _summary(args: argparse.Namespace) -> int:
     print(
         f"{s['checks']} checks: {s['passed']} passed, {s['failed']} failed, {s['inconclusive']} inconclusive, {s['error']} error"
     )
-    return 1 if any(c["fails_test"] for c in report["checks"]) else 0
+    return 1 if failing(report["checks"]) else 0
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from ..report.build import is_regression
+from .text import cell, fmt, short_test
 
-def _finite(x: Any) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
+#: Rows are listed worst first.
+ORDER = {"worse": 0, "inconclusive": 1, "non-inferior": 2, "same": 3, "better": 4}
 
 
-def _fmt(x: Any) -> str:
-    return "–" if x is None else f"{x:.4g}"
+def regressions(comparison: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a baseline comparison that fail the run (:func:`mltestkit.report.build.is_regression`).
+
+    >>> regressions({"rule": "alarm", "rows": [{"outcome": "worse"}, {"outcome": "inconclusive"}]})
+    [{'outcome': 'worse'}]
+    """
+    return [r for r in comparison["rows"] if is_regression(r, comparison["rule"])]
 
 
 def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
@@ -22,10 +28,9 @@ def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
     ...                       "counts": {}, "only_baseline": [], "only_current": []}))
     No figure matched between the baseline and this run.
     """
-    order = {"worse": 0, "inconclusive": 1, "non-inferior": 2, "same": 3, "better": 4}
     rows = sorted(
         comparison["rows"],
-        key=lambda r: (order[r["outcome"]], r["test"], r["check"], r["metric"], r["slice"]),
+        key=lambda r: (ORDER[r["outcome"]], r["test"], r["check"], r["metric"], r["slice"]),
     )
     lines = []
     if not rows:
@@ -33,18 +38,18 @@ def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
     else:
         lines += [
             f"Baseline comparison ({comparison['rule']} rule, {comparison['confidence']:.0%} intervals): "
-            f"{comparison['regressions']} regression(s).",
+            f"{len(regressions(comparison))} regression(s).",
             "",
             "| outcome | test | metric | slice | baseline | current | difference [interval] | margin | method |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows[:limit]:
-            interval = f" [{_fmt(r['low'])}, {_fmt(r['high'])}]" if r["low"] is not None else ""
-            test = r["test"].split("::")[-1] or "–"
+            interval = f" [{fmt(r['low'])}, {fmt(r['high'])}]" if r["low"] is not None else ""
+            test = short_test(r["test"])
             metric = r["metric"] if r["check"] == r["metric"] else f"{r['check']}: {r['metric']}"
             lines.append(
-                f"| {r['outcome']} | {_md(test)} | {_md(metric)} | {_md(r['slice']) or '–'} | {_fmt(r['baseline'])} "
-                f"| {_fmt(r['current'])} | {_fmt(r['difference'])}{interval} | {r['margin']:g} | {r['method']} |"
+                f"| {r['outcome']} | {cell(test)} | {cell(metric)} | {cell(r['slice']) or '–'} | {fmt(r['baseline'])} "
+                f"| {fmt(r['current'])} | {fmt(r['difference'])}{interval} | {r['margin']:g} | {r['method']} |"
             )
         if len(rows) > limit:
             lines.append(f"\n... {len(rows) - limit} more rows in the JSON comparison.")
@@ -52,7 +57,3 @@ def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
         if comparison.get(key):
             lines += ["", f"{label}: " + "; ".join(comparison[key][:50])]
     return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model_card import _cell, _get, _items, fmt, provenance_lines
+from .text import cell, fmt, meta_get, meta_items, provenance_lines, short_test
 
 SECTIONS = (
     ("motivation", "Motivation", "Why was the dataset created, by whom, with what funding?"),
@@ -51,13 +51,13 @@ SKELETON = (
 
 
 def _text(meta: Mapping[str, Any], key: str) -> list[str]:
-    value = _get(meta, key)
+    value = meta_get(meta, key)
     if value is None:
         return [f"> **Gap:** not documented. Add `{key}` to dataset_card.yaml.", ""]
     if isinstance(value, (list, tuple)):
-        return [*[f"- {i}" for i in _items(value)], ""]
+        return [*[f"- {i}" for i in meta_items(value)], ""]
     if isinstance(value, Mapping):
-        return [*[f"- **{k}:** {_cell(v)}" for k, v in value.items()], ""]
+        return [*[f"- **{k}:** {cell(v)}" for k, v in value.items()], ""]
     return [str(value).strip(), ""]
 
 
@@ -71,9 +71,9 @@ def _statistics_table(stats: Mapping[str, Any]) -> list[str]:
     for name, c in (stats.get("columns") or {}).items():
         top = ", ".join(f"{t['value']} ({t['count']})" for t in (c.get("top") or [])[:3])
         lines.append(
-            f"| {_cell(name)} | {c.get('kind', '–')} | {c.get('dtype', '–')} | {fmt(c.get('missing'))} "
+            f"| {cell(name)} | {c.get('kind', '–')} | {c.get('dtype', '–')} | {fmt(c.get('missing'))} "
             f"| {fmt(c.get('distinct'))} | {fmt(c.get('min'))} | {fmt(c.get('max'))} | {fmt(c.get('mean'))} |"
-            + f" {_cell(top) or '–'} |"
+            + f" {cell(top) or '–'} |"
         )
     return [*lines, ""]
 
@@ -81,9 +81,7 @@ def _statistics_table(stats: Mapping[str, Any]) -> list[str]:
 def _failures_table(failures: list[Mapping[str, Any]]) -> list[str]:
     lines = ["| column | rule | rows |", "|---|---|---|"]
     for f in failures[:100]:
-        lines.append(
-            f"| {_cell(f.get('column', '–'))} | {_cell(f.get('rule', '–'))} | {fmt(f.get('count'))} |"
-        )
+        lines.append(f"| {cell(f.get('column', '–'))} | {cell(f.get('rule', '–'))} | {fmt(f.get('count'))} |")
     return [*lines, ""]
 
 
@@ -96,7 +94,7 @@ def _drift_table(rows: list[Mapping[str, Any]]) -> list[str]:
     ]
     for r in rows[:200]:
         lines.append(
-            f"| {_cell(r.get('column', '–'))} | {r.get('kind', '–')} | {r.get('drifted', '–')} | "
+            f"| {cell(r.get('column', '–'))} | {r.get('kind', '–')} | {r.get('drifted', '–')} | "
             + " | ".join(fmt(r.get(k)) for k in keys)
             + " |"
         )
@@ -107,7 +105,7 @@ def dataset_card(report: Mapping[str, Any], meta: Mapping[str, Any] | None = Non
     """The dataset card as Markdown, from the report's data checks and ``dataset_card.yaml``."""
     meta = dict(meta or {})
     data_checks = [c for c in report.get("checks") or [] if c.get("kind") == "data"]
-    lines = [f"# Dataset card: {_get(meta, 'name') or 'Dataset'}", ""]
+    lines = [f"# Dataset card: {meta_get(meta, 'name') or 'Dataset'}", ""]
     if not meta:
         lines += [
             "> **This card has gaps:** no dataset_card.yaml was given. "
@@ -125,7 +123,7 @@ def dataset_card(report: Mapping[str, Any], meta: Mapping[str, Any] | None = Non
             if stats:
                 for c, st in stats:
                     lines += [
-                        f"**Statistics** (from {_cell(c['name'])}, {_cell((c.get('test') or '').split('::')[-1])}):",
+                        f"**Statistics** (from {cell(c['name'])}, {cell(short_test(c.get('test')))}):",
                         "",
                     ]
                     lines += _statistics_table(st)
@@ -139,10 +137,10 @@ def dataset_card(report: Mapping[str, Any], meta: Mapping[str, Any] | None = Non
         ]
     for c in data_checks:
         test = (c.get("test") or "").split("::")[-1]
-        lines += [f"### {_cell(c['name'])} ({_cell(test)}): {c['outcome']}", ""]
+        lines += [f"### {cell(c['name'])} ({cell(test)}): {c['outcome']}", ""]
         first = (c.get("message") or "").strip().splitlines()
         if first:
-            lines += [_cell(first[0]), ""]
+            lines += [cell(first[0]), ""]
         details = c.get("details") or {}
         if details.get("failures"):
             lines += _failures_table(list(details["failures"]))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .terminal import summary_lines
+from .text import failing, outcome_counts
 
 MAX_ANNOTATIONS = 10
 SUMMARY_CAP = 1024 * 1024
@@ -36,9 +37,9 @@ def error_annotations(report: Mapping[str, Any]) -> list[str]:
     ['::error file=tests/t.py,line=7,title=mltestkit metric accuracy failed::accuracy = 0.7 (>= 0.8)']
     """
     where = {t["test"]: (t.get("file"), t.get("line")) for t in report.get("tests") or []}
-    failing = [c for c in report.get("checks") or [] if c.get("fails_test")]
+    bad = failing(report.get("checks") or [])
     out = []
-    shown = failing if len(failing) <= MAX_ANNOTATIONS else failing[: MAX_ANNOTATIONS - 1]
+    shown = bad if len(bad) <= MAX_ANNOTATIONS else bad[: MAX_ANNOTATIONS - 1]
     for c in shown:
         file, line = where.get(c.get("test") or "", (None, None))
         if file is None and c.get("test"):
@@ -52,7 +53,7 @@ def error_annotations(report: Mapping[str, Any]) -> list[str]:
         props.append(f"title={_escape_property(title)}")
         message = (c.get("message") or c["outcome"]).strip()[:2000]
         out.append(f"::error {','.join(props)}::{_escape_data(message)}")
-    rest = failing[len(shown) :]
+    rest = bad[len(shown) :]
     if rest:
         names = ", ".join(f"{(c.get('test') or '').split('::')[-1]}::{c['name']}" for c in rest[:30])
         more = f" and {len(rest) - 30} more" if len(rest) > 30 else ""
@@ -68,9 +69,7 @@ def step_summary(report: Mapping[str, Any], *, cap: int = SUMMARY_CAP) -> str:
     from .compare import markdown_table
 
     s = report.get("summary") or {}
-    counts = ", ".join(
-        f"{s.get(k, 0)} {k}" for k in ("passed", "failed", "inconclusive", "error", "skipped") if s.get(k)
-    )
+    counts = outcome_counts(s)
     head = [f"## mltestkit: {s.get('checks', 0)} ML checks" + (f" ({counts})" if counts else ""), ""]
     comparison = report.get("comparison")
     for limit in (500, 100, 20, 0):

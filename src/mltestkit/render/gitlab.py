@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_OUTCOMES = ("passed", "failed", "inconclusive", "error", "skipped")
+from .text import OUTCOMES, slice_text
 
 
 def metric_name(name: str) -> str:
@@ -40,7 +40,7 @@ def label_value(value: Any) -> str:
 def openmetrics(report: Mapping[str, Any]) -> str:
     """The report's figures as GitLab metrics (OpenMetrics text)."""
     s = report.get("summary") or {}
-    lines = [f'mltestkit_checks{{outcome="{o}"}} {int(s.get(o, 0))}' for o in _OUTCOMES if s.get(o)]
+    lines = [f'mltestkit_checks{{outcome="{o}"}} {int(s.get(o, 0))}' for o in OUTCOMES if s.get(o)]
     seen: set[str] = set()
     for c in report.get("checks") or []:
         for m in c.get("metrics") or []:
@@ -48,7 +48,7 @@ def openmetrics(report: Mapping[str, Any]) -> str:
                 continue
             labels = [("test", c.get("test") or ""), ("check", c["name"])]
             if m.get("slice"):
-                labels.append(("slice", ",".join(f"{k}={v}" for k, v in m["slice"].items())))
+                labels.append(("slice", slice_text(m["slice"], sep=",")))
             text = ",".join(f'{k}="{label_value(v)}"' for k, v in labels)
             name = metric_name(m["name"])
             ci = m.get("ci") or {}

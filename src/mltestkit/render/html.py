@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .model_card import fmt, provenance_lines
+from .compare import ORDER, regressions
 from .plots import slice_groups
+from .text import bounds, fmt, interval, provenance_lines, requirement, short_test
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#1f2328}
@@ -38,19 +39,6 @@ def _e(x: Any) -> str:
 
 def _outcome(o: Any) -> str:
     return f'<span class="{_e(o)}">{_e(o)}</span>' if o else "–"
-
-
-def _bounds(low: Any, high: Any) -> str:
-    return "–" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
-
-
-def _interval(m: Mapping[str, Any]) -> str:
-    ci = m.get("ci") or {}
-    return _bounds(ci.get("low"), ci.get("high"))
-
-
-def _req(thresholds: Any) -> str:
-    return " and ".join(f"{t['op']} {fmt(t['value'])}" for t in thresholds or []) or "–"
 
 
 def _summary(report: Mapping[str, Any]) -> str:
@@ -78,11 +66,11 @@ def _checks(report: Mapping[str, Any]) -> str:
         extra = f" (+{len(figures) - 1} figures)" if len(figures) > 1 else ""
         extra += f" ({sliced} sliced figures)" if sliced else ""
         rows.append(
-            f"<tr><td>{_outcome(c['outcome'])}</td><td>{_e((c.get('test') or '–').split('::')[-1])}</td>"
+            f"<tr><td>{_outcome(c['outcome'])}</td><td>{_e(short_test(c.get('test')))}</td>"
             f"<td>{_e(c['kind'])}</td><td>{_e(c['name'])}</td>"
             f"<td>{_e(first['name']) if first else '–'}</td><td class='num'>{value}</td>"
-            f"<td class='num'>{_e(_interval(first)) if first else '–'}</td>"
-            f"<td>{_e(_req(first.get('threshold'))) if first else '–'}</td>"
+            f"<td class='num'>{_e(interval(first)) if first else '–'}</td>"
+            f"<td>{_e(requirement(first.get('threshold'))) if first else '–'}</td>"
             f"<td class='num'>{_e(fmt(first.get('n'))) if first else '–'}</td><td>{_e(extra.strip())}</td></tr>"
         )
     if not rows:
@@ -98,7 +86,7 @@ def _slices(report: Mapping[str, Any], plots: bool) -> str:
     parts = ['<h2 id="slices">Slices and fairness</h2>']
     for i, g in enumerate(groups):
         parts.append(
-            f"<h3>{_e(g['title'])} <small>({_e(g['test'].split('::')[-1])}, requirement {_e(_req(g['threshold']))})</small></h3>"
+            f"<h3>{_e(g['title'])} <small>({_e(short_test(g['test']))}, requirement {_e(requirement(g['threshold']))})</small></h3>"
         )
         if plots:
             from .plots import errorbar_plot
@@ -107,7 +95,7 @@ def _slices(report: Mapping[str, Any], plots: bool) -> str:
             parts.append(f'<img id="plot-{i}" alt="{_e(g["title"])}" src="data:image/png;base64,{data}">')
         body = "".join(
             f"<tr><td>{_e(r['slice'])}</td><td class='num'>{_e(fmt(r['value']))}</td>"
-            f"<td class='num'>{_e(_bounds(r['low'], r['high']))}</td>"
+            f"<td class='num'>{_e(bounds(r['low'], r['high']))}</td>"
             f"<td class='num'>{_e(fmt(r['n']))}</td><td>{_outcome(r['outcome'])}</td></tr>"
             for r in g["rows"][:500]
         )
@@ -139,16 +127,15 @@ def _comparison(report: Mapping[str, Any]) -> str:
     cmp = report.get("comparison")
     if not cmp:
         return ""
-    order = {"worse": 0, "inconclusive": 1, "non-inferior": 2, "same": 3, "better": 4}
-    rows = sorted(cmp["rows"], key=lambda r: order.get(r["outcome"], 9))
+    rows = sorted(cmp["rows"], key=lambda r: ORDER.get(r["outcome"], 9))
     body = "".join(
-        f"<tr><td>{_outcome(r['outcome'])}</td><td>{_e(r['test'].split('::')[-1])}</td><td>{_e(r['metric'])}</td>"
+        f"<tr><td>{_outcome(r['outcome'])}</td><td>{_e(short_test(r['test']))}</td><td>{_e(r['metric'])}</td>"
         f"<td>{_e(r['slice'] or '–')}</td><td class='num'>{_e(fmt(r['baseline']))}</td><td class='num'>{_e(fmt(r['current']))}</td>"
-        f"<td class='num'>{_e(fmt(r['difference']))} {_e(_bounds(r['low'], r['high']))}</td>"
+        f"<td class='num'>{_e(fmt(r['difference']))} {_e(bounds(r['low'], r['high']))}</td>"
         f"<td class='num'>{_e(fmt(r['margin']))}</td><td>{_e(r['method'])}</td></tr>"
         for r in rows[:1000]
     )
-    head = f"<p>{int(cmp['regressions'])} regression(s) under the {_e(cmp['rule'])} rule.</p>"
+    head = f"<p>{len(regressions(cmp))} regression(s) under the {_e(cmp['rule'])} rule.</p>"
     table = (
         "<table id='comparison'><tr><th>outcome</th><th>test</th><th>metric</th><th>slice</th><th>baseline</th>"
         f"<th>current</th><th>difference [interval]</th><th>margin</th><th>method</th></tr>{body}</table>"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .text import slice_text
+
 MAX_PROPERTIES = 50
 
 
@@ -27,7 +29,7 @@ def properties(checks: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
         for m in c.get("metrics") or []:
             name = f"ml.{c['name']}.{m['name']}"
             if m.get("slice"):
-                name += "[" + ", ".join(f"{k}={v}" for k, v in m["slice"].items()) + "]"
+                name += f"[{slice_text(m['slice'])}]"
             out.append((name, "undefined" if m.get("value") is None else f"{m['value']:.6g}"))
             ci = m.get("ci") or {}
             if ci.get("low") is not None and ci.get("high") is not None:

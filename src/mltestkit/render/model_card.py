@@ -27,7 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .plots import slice_groups, slice_text
+from .plots import slice_groups
+from .text import (
+    cell,
+    fmt,
+    interval,
+    meta_get,
+    meta_items,
+    provenance_lines,
+    requirement,
+    short_test,
+    slice_text,
+)
 
 #: Sections of the card (Mitchell et al., 2019), in order.
 SECTIONS = (
@@ -114,27 +125,8 @@ def load_meta(path: str | os.PathLike[str] | None, *, missing_ok: bool = True) -
     return data
 
 
-def _get(meta: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = meta
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    if node in ("", [], {}):
-        return None
-    return node
-
-
 def _gap(key: str) -> str:
     return f"> **Gap:** not documented. Add `{key}` to model_card.yaml."
-
-
-def _items(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [_one_line(v) for v in value if v not in (None, "")]
-    return [_one_line(value)]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -143,48 +135,14 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _one_line(v: Any) -> str:
-    if isinstance(v, Mapping):
-        return "; ".join(f"{k}: {x}" for k, x in v.items() if x not in (None, ""))
-    return str(v).strip()
-
-
 def _field(meta: Mapping[str, Any], key: str, label: str) -> list[str]:
-    value = _get(meta, key)
+    value = meta_get(meta, key)
     if value is None:
         return [f"**{label}:**", "", _gap(key), ""]
-    items = _items(value)
+    items = meta_items(value)
     if isinstance(value, (list, tuple)):
         return [f"**{label}:**", "", *[f"- {i}" for i in items], ""]
     return [f"**{label}:** {items[0]}", ""]
-
-
-def fmt(x: Any) -> str:
-    """A figure for a table: four significant digits, an en dash when missing."""
-    if x is None:
-        return "–"
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
-
-
-def _interval(m: Mapping[str, Any]) -> str:
-    ci = m.get("ci") or {}
-    if ci.get("low") is None or ci.get("high") is None:
-        return "–"
-    return f"[{fmt(ci['low'])}, {fmt(ci['high'])}]"
-
-
-def _threshold(m: Mapping[str, Any]) -> str:
-    return " and ".join(f"{t['op']} {fmt(t['value'])}" for t in m.get("threshold") or []) or "–"
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _short(test: str | None) -> str:
-    return (test or "").split("::")[-1] or "–"
 
 
 def unsliced(report: Mapping[str, Any], kinds: Sequence[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -207,8 +165,8 @@ def _figure_table(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) 
         figure = m["name"] if m["name"] == c["name"] else f"{c['name']}: {m['name']}"
         value = fmt(m.get("value")) if m.get("value") is not None else f"undefined ({m.get('reason') or '?'})"
         lines.append(
-            f"| {_cell(_short(c.get('test')))} | {_cell(figure)} | {_cell(value)} | {_interval(m)} "
-            f"| {_threshold(m)} | {fmt(m.get('n'))} | {m.get('outcome') or c['outcome']} |"
+            f"| {cell(short_test(c.get('test')))} | {cell(figure)} | {cell(value)} | {interval(m)} "
+            f"| {requirement(m.get('threshold'))} | {fmt(m.get('n'))} | {m.get('outcome') or c['outcome']} |"
         )
     return [*lines, ""]
 
@@ -220,7 +178,7 @@ def _slice_tables(groups: Sequence[Mapping[str, Any]], intersectional: bool) -> 
         if not rows:
             continue
         out += [
-            f"*{_cell(g['title'])}* ({_cell(_short(g['test']))}; requirement {_threshold(g)}):",
+            f"*{cell(g['title'])}* ({cell(short_test(g['test']))}; requirement {requirement(g.get('threshold'))}):",
             "",
             "| slice | value | interval | n | outcome |",
             "|---|---|---|---|---|",
@@ -228,7 +186,7 @@ def _slice_tables(groups: Sequence[Mapping[str, Any]], intersectional: bool) -> 
         for r in rows:
             ci = "–" if r["low"] is None or r["high"] is None else f"[{fmt(r['low'])}, {fmt(r['high'])}]"
             out.append(
-                f"| {_cell(r['slice'])} | {fmt(r['value'])} | {ci} | {fmt(r['n'])} | {r['outcome'] or '–'} |"
+                f"| {cell(r['slice'])} | {fmt(r['value'])} | {ci} | {fmt(r['n'])} | {r['outcome'] or '–'} |"
             )
         out.append("")
     return out
@@ -240,37 +198,10 @@ def _checks_list(report: Mapping[str, Any], kind: str) -> list[str]:
         if c.get("kind") == kind:
             first = (c.get("message") or "").strip().splitlines()
             out.append(
-                f"- **{_cell(c['name'])}** ({_cell(_short(c.get('test')))}): {c['outcome']}"
-                + (f" -- {_cell(first[0])}" if first else "")
+                f"- **{cell(c['name'])}** ({cell(short_test(c.get('test')))}): {c['outcome']}"
+                + (f" -- {cell(first[0])}" if first else "")
             )
     return [*out, ""] if out else []
-
-
-def provenance_lines(report: Mapping[str, Any]) -> list[str]:
-    """Where the figures come from: date, commit, seed, rule, versions, fingerprints."""
-    prov = report.get("provenance") or {}
-    git = prov.get("git") or {}
-    lines = [f"- Report created: {report.get('created') or '–'}"]
-    if git:
-        dirty = " (uncommitted changes)" if git.get("dirty") else ""
-        lines.append(f"- Commit: `{git.get('commit')}` on branch {git.get('branch') or '(detached)'}{dirty}")
-    else:
-        lines.append("- Commit: not recorded (not run in a git checkout)")
-    if "seed" in prov:
-        lines.append(
-            f"- Gate rule: {prov.get('gate_rule', 'acceptance')}, intervals at {fmt(prov.get('confidence', 0.95))}, seed {prov['seed']}"
-        )
-    if prov.get("python"):
-        lines.append(f"- Python {prov['python']} on {prov.get('platform', '?')}")
-    pkgs = {k: v for k, v in (prov.get("packages") or {}).items() if v}
-    if pkgs:
-        lines.append("- Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(pkgs.items())))
-    for name, fp in sorted((prov.get("fingerprints") or {}).items()):
-        shape = f", shape {fp['shape']}" if fp.get("shape") else ""
-        lines.append(
-            f"- Fingerprint `{name}`: {fp.get('kind')}{shape}, sha256 `{fp.get('sha256', '')[:16]}…`"
-        )
-    return [*lines, ""]
 
 
 def markdown_card(
@@ -295,7 +226,7 @@ def markdown_card(
     from .compare import markdown_table
 
     meta = dict(meta or {})
-    name = _get(meta, "model.name") or "Model"
+    name = meta_get(meta, "model.name") or "Model"
     lines = [f"# Model card: {name}", ""]
     if not meta:
         lines += [
@@ -303,7 +234,7 @@ def markdown_card(
             "Write one with `mltestkit card --init model_card.yaml`.",
             "",
         ]
-    overview = _get(meta, "model.overview")
+    overview = meta_get(meta, "model.overview")
     lines += [str(overview).strip() if overview else _gap("model.overview"), ""]
 
     lines += ["## Model Details", ""]
@@ -371,7 +302,7 @@ def markdown_card(
     if any(r["keys"] > 1 for g in groups for r in g["rows"]):
         lines += ["### Intersectional slices", "", *_slice_tables(groups, intersectional=True)]
     for title, link in plots:
-        lines += [f"![{_cell(title)}]({link})", ""]
+        lines += [f"![{cell(title)}]({link})", ""]
     fairness = unsliced(report, ("fairness",))
     if fairness:
         lines += ["### Fairness", "", *_figure_table(fairness)]
@@ -398,16 +329,16 @@ def markdown_card(
     missing = [label for kind, label in _TEST_KINDS if kind not in kinds]
     lines += ["## Not Tested", ""]
     lines += [f"- No {label} in this run." for label in missing] or ["- Every kind of check ran in this run."]
-    failing = [c for c in report.get("checks") or [] if c.get("outcome") in ("inconclusive", "error")]
+    undecided = [c for c in report.get("checks") or [] if c.get("outcome") in ("inconclusive", "error")]
     lines += [
-        f"- {_cell(c['name'])} ({_cell(_short(c.get('test')))}) was {c['outcome']}: the data could not decide it."
+        f"- {cell(c['name'])} ({cell(short_test(c.get('test')))}) was {c['outcome']}: the data could not decide it."
         if c["outcome"] == "inconclusive"
-        else f"- {_cell(c['name'])} ({_cell(_short(c.get('test')))}) ended in an error."
-        for c in failing
+        else f"- {cell(c['name'])} ({cell(short_test(c.get('test')))}) ended in an error."
+        for c in undecided
     ]
     lines.append("")
 
-    manual = _items(_get(meta, "ml_test_score.manual"))
+    manual = meta_items(meta_get(meta, "ml_test_score.manual"))
     lines += ["## ML Test Score", "", score_markdown(score_report(report, manual=manual)), ""]
     lines += ["## Provenance", "", *provenance_lines(report)]
     lines.append(f"*Generated by mltestkit {report.get('mltestkit_version', '')} from the test report.*")
@@ -426,8 +357,8 @@ def hf_card(
 
     meta = dict(meta or {})
     front: dict[str, Any] = {}
-    if _get(meta, "model.license"):
-        front["license"] = str(_get(meta, "model.license"))
+    if meta_get(meta, "model.license"):
+        front["license"] = str(meta_get(meta, "model.license"))
     front["tags"] = ["mltestkit"]
     metrics = [
         {
@@ -440,18 +371,20 @@ def hf_card(
     ]
     if metrics:
         dataset = {
-            "type": str(_get(meta, "huggingface.dataset_type") or "custom"),
+            "type": str(meta_get(meta, "huggingface.dataset_type") or "custom"),
             "name": str(
-                _get(meta, "huggingface.dataset_name") or _get(meta, "evaluation_data") or "evaluation data"
+                meta_get(meta, "huggingface.dataset_name")
+                or meta_get(meta, "evaluation_data")
+                or "evaluation data"
             )[:100],
         }
         for key in ("config", "split", "revision"):
-            if _get(meta, f"huggingface.dataset_{key}"):
-                dataset[key] = str(_get(meta, f"huggingface.dataset_{key}"))
-        task_type = str(_get(meta, "huggingface.task_type") or "tabular-classification")
+            if meta_get(meta, f"huggingface.dataset_{key}"):
+                dataset[key] = str(meta_get(meta, f"huggingface.dataset_{key}"))
+        task_type = str(meta_get(meta, "huggingface.task_type") or "tabular-classification")
         front["model-index"] = [
             {
-                "name": str(_get(meta, "model.name") or "model"),
+                "name": str(meta_get(meta, "model.name") or "model"),
                 "results": [
                     {
                         "task": {"type": task_type, "name": task_type.replace("-", " ")},
@@ -468,23 +401,23 @@ def hf_card(
 def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The card as Model Card Toolkit JSON, schema v0.0.2 (string values, ``confidence_interval``)."""
     meta = dict(meta or {})
-    details: dict[str, Any] = {"name": str(_get(meta, "model.name") or "model")}
-    if _get(meta, "model.overview"):
-        details["overview"] = str(_get(meta, "model.overview"))
-    owners = _get(meta, "model.owners") or []
+    details: dict[str, Any] = {"name": str(meta_get(meta, "model.name") or "model")}
+    if meta_get(meta, "model.overview"):
+        details["overview"] = str(meta_get(meta, "model.overview"))
+    owners = meta_get(meta, "model.owners") or []
     details["owners"] = [
         {k: str(o[k]) for k in ("name", "contact") if isinstance(o, Mapping) and o.get(k)}
         if isinstance(o, Mapping)
         else {"name": str(o)}
         for o in owners
     ]
-    if _get(meta, "model.version"):
-        details["version"] = {"name": str(_get(meta, "model.version"))}
-    if _get(meta, "model.license"):
-        details["licenses"] = [{"identifier": str(_get(meta, "model.license"))}]
-    details["references"] = [{"reference": str(r)} for r in _items(_get(meta, "model.references"))]
-    if _get(meta, "model.citation"):
-        details["citations"] = [{"citation": str(_get(meta, "model.citation"))}]
+    if meta_get(meta, "model.version"):
+        details["version"] = {"name": str(meta_get(meta, "model.version"))}
+    if meta_get(meta, "model.license"):
+        details["licenses"] = [{"identifier": str(meta_get(meta, "model.license"))}]
+    details["references"] = [{"reference": str(r)} for r in meta_items(meta_get(meta, "model.references"))]
+    if meta_get(meta, "model.citation"):
+        details["citations"] = [{"citation": str(meta_get(meta, "model.citation"))}]
     prov = report.get("provenance") or {}
     data = [
         {"name": name, "description": f"{fp.get('kind')}, sha256 {fp.get('sha256')}"}
@@ -506,12 +439,12 @@ def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -
                 }
             performance.append(entry)
     considerations = {
-        "users": [{"description": u} for u in _items(_get(meta, "intended_use.primary_users"))],
-        "use_cases": [{"description": u} for u in _items(_get(meta, "intended_use.primary_uses"))],
+        "users": [{"description": u} for u in meta_items(meta_get(meta, "intended_use.primary_users"))],
+        "use_cases": [{"description": u} for u in meta_items(meta_get(meta, "intended_use.primary_uses"))],
         "limitations": [
             {"description": u}
-            for u in _items(_get(meta, "caveats"))
-            + [f"out of scope: {x}" for x in _items(_get(meta, "intended_use.out_of_scope"))]
+            for u in meta_items(meta_get(meta, "caveats"))
+            + [f"out of scope: {x}" for x in meta_items(meta_get(meta, "intended_use.out_of_scope"))]
         ],
         "tradeoffs": [],
         "ethical_considerations": [
@@ -521,13 +454,13 @@ def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -
             }
             if isinstance(r, Mapping)
             else {"name": str(r)}
-            for r in _as_list(_get(meta, "ethical_considerations"))
+            for r in _as_list(meta_get(meta, "ethical_considerations"))
         ],
     }
     return {
         "schema_version": "0.0.2",
         "model_details": details,
-        "model_parameters": {"model_architecture": str(_get(meta, "model.type") or ""), "data": data},
+        "model_parameters": {"model_architecture": str(meta_get(meta, "model.type") or ""), "data": data},
         "quantitative_analysis": {"performance_metrics": performance},
         "considerations": considerations,
     }

@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .compare import regressions
+from .text import short_test
+
+__all__ = ["attach_baseline", "comparison_lines", "regressions", "write_outputs"]
+
 
 def attach_baseline(
     report: dict[str, Any], baseline_path: str | os.PathLike[str], margins: Sequence[str] = ()
@@ -35,11 +40,7 @@ def comparison_lines(comparison: dict[str, Any], limit: int = 20) -> list[str]:
     ['baseline comparison: 0 figures matched, no regression']
     """
     rows = comparison["rows"]
-    bad = [
-        r
-        for r in rows
-        if r["outcome"] == "worse" or (r["outcome"] == "inconclusive" and comparison["rule"] == "acceptance")
-    ]
+    bad = regressions(comparison)
     counts = ", ".join(f"{v} {k}" for k, v in comparison["counts"].items() if v)
     head = f"baseline comparison: {len(rows)} figures matched"
     head += f" ({counts})" if counts else ""
@@ -52,7 +53,7 @@ def comparison_lines(comparison: dict[str, Any], limit: int = 20) -> list[str]:
         )
         diff = "undefined" if r["difference"] is None else f"{r['difference']:+.4g}{interval}"
         lines.append(
-            f"  {r['outcome'].upper()} {r['test'].split('::')[-1]} :: {r['metric']}{where}: "
+            f"  {r['outcome'].upper()} {short_test(r['test'])} :: {r['metric']}{where}: "
             f"{diff} (margin {r['margin']:g}, {r['method']})"
         )
     if len(bad) > limit:

@@ -15,13 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import require
+from .text import slice_text
 
 _COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "inconclusive": "#bf8700", "error": "#8250df"}
-
-
-def slice_text(s: Mapping[str, Any] | None) -> str:
-    """``"sex=F, age=old"`` for a slice dictionary (keys in their recorded order)."""
-    return ", ".join(f"{k}={v}" for k, v in (s or {}).items())
 
 
 def slice_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -1,11 +1,14 @@
-"""The report: one versioned JSON document per run, the only interface between checking and presenting.
+"""The report: building it, its JSON Schema and atomic I/O, the baseline comparison, the ML Test Score."""
 
->>> from mltestkit.report import schema, SCHEMA_VERSION
->>> schema()["title"], SCHEMA_VERSION
-('mltestkit report', '1.0')
-"""
-
-from .build import SCHEMA_VERSION, build_report, fingerprint, git_info, package_versions, provenance
+from .build import (
+    SCHEMA_VERSION,
+    build_report,
+    fingerprint,
+    git_info,
+    is_regression,
+    package_versions,
+    provenance,
+)
 from .io import dumps, read_report, schema, validate, write_atomic, write_report
 
 __all__ = [
@@ -14,6 +17,7 @@ __all__ = [
     "dumps",
     "fingerprint",
     "git_info",
+    "is_regression",
     "package_versions",
     "provenance",
     "read_report",

@@ -18,6 +18,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import InputError
+from ..results import fails_test
 
 SCHEMA_VERSION = "1.0"
 
@@ -162,6 +163,30 @@ def summarize(
     summary["tests"] = dict(Counter(t["outcome"] for t in tests))
     summary["lost_tests"] = list(lost)
     return summary
+
+
+#: What each outcome of a baseline-comparison row is, as the outcome of a check record.
+COMPARISON_AS_RECORD = {
+    "better": "passed",
+    "same": "passed",
+    "non-inferior": "passed",
+    "worse": "failed",
+    "inconclusive": "inconclusive",
+}
+
+
+def is_regression(row: Mapping[str, Any], rule: str | None) -> bool:
+    """Whether a row of a baseline comparison fails the run under ``rule``.
+
+    The row's outcome read as a check record's (``worse`` is failed) and judged by
+    :func:`mltestkit.results.fails_test`, the one answer to "does this fail".
+
+    >>> [is_regression({"outcome": o}, "acceptance") for o in ("worse", "inconclusive", "same")]
+    [True, True, False]
+    >>> is_regression({"outcome": "inconclusive"}, "alarm")
+    False
+    """
+    return fails_test(COMPARISON_AS_RECORD[row["outcome"]], rule)
 
 
 def build_report(

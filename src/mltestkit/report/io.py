@@ -16,7 +16,11 @@ from .build import SCHEMA_VERSION
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    """The JSON Schema every report validates against (it ships inside the package)."""
+    """The JSON Schema every report validates against (it ships inside the package).
+
+    >>> schema()["title"], SCHEMA_VERSION
+    ('mltestkit report', '1.0')
+    """
     text = resources.files("mltestkit.report").joinpath("schema.json").read_text(encoding="utf-8")
     return dict(json.loads(text))
 

@@ -1,11 +1,6 @@
-"""Serve a model and test it over HTTP: uvicorn and locust in subprocesses, contract checks.
+"""Serving a model and testing it over HTTP: uvicorn server, locust load tests, contract, latency."""
 
-Nothing here imports locust into the calling process: locust monkey-patches the interpreter
-with gevent, so it always runs as ``python -m locust`` in a child process.
-"""
+from ..errors import ServingError
+from .server import Server, is_loopback, serve, start_server, validate_target
 
-from __future__ import annotations
-
-from .server import Server, ServingError, is_loopback, serve, start_server
-
-__all__ = ["Server", "ServingError", "is_loopback", "serve", "start_server"]
+__all__ = ["Server", "ServingError", "is_loopback", "serve", "start_server", "validate_target"]

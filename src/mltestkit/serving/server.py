@@ -24,14 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import InputError, MLTestKitError
+from ..errors import InputError, ServingError
 
 #: How much of a server's or locust's log an error message quotes.
 LOG_TAIL = 3000
-
-
-class ServingError(MLTestKitError):
-    """A server did not come up or died, or a load generator failed; the message quotes its log."""
 
 
 def is_loopback(url: str) -> bool:
@@ -62,7 +58,15 @@ def validate_url(url: object, argument: str = "url") -> str:
 
 
 def validate_target(url: str, allow_remote: bool | None, argument: str = "url") -> None:
-    """Refuse a target outside loopback unless ``allow_remote`` (or ``MLTESTKIT_ALLOW_REMOTE=1``)."""
+    """Refuse a target outside loopback unless ``allow_remote``.
+
+    ``allow_remote=None`` lets the environment variable ``MLTESTKIT_ALLOW_REMOTE=1`` decide, for
+    library calls outside pytest; under pytest the ``ml`` fixture and ``ml_server`` always pass
+    the ini key ``ml_allow_remote`` explicitly, so there the ini key decides.
+
+    >>> validate_target("http://127.0.0.1:8000/predict", False)
+    >>> validate_target("https://example.com/predict", True)
+    """
     if allow_remote is None:
         allow_remote = os.environ.get("MLTESTKIT_ALLOW_REMOTE", "").lower() in ("1", "true", "yes")
     if not allow_remote and not is_loopback(url):
@@ -201,6 +205,7 @@ def start_server(
     cwd: str | os.PathLike[str] | None = None,
     workers: int = 1,
     log_level: str = "warning",
+    allow_remote: bool | None = None,
 ) -> Server:
     """Start ``app`` under uvicorn on 127.0.0.1 and wait until it answers.
 
@@ -218,6 +223,8 @@ def start_server(
         Seconds to wait for the server; on expiry the error quotes the server's log.
     env, cwd, workers, log_level:
         Extra environment variables, working directory, uvicorn workers and log level.
+    allow_remote:
+        Allow an external service outside loopback (see :func:`validate_target`).
 
     Returns
     -------
@@ -230,6 +237,7 @@ def start_server(
         raise InputError("timeout", f"must be a positive number of seconds, got {timeout!r}", "pass e.g. 30")
     if isinstance(app, str) and app.startswith(("http://", "https://")):
         url = validate_url(app, "app")
+        validate_target(url, allow_remote, "app")
         server = Server(url=url)
         if not _wait(server, health, timeout):
             raise ServingError(f"the external service at {url} did not answer within {timeout:g} s")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
+from ..stats.requirement import RULES
 
 
 def _write(text: str, output: str | None) -> None:
@@ -50,8 +51,8 @@ def card_args(p: argparse.ArgumentParser) -> None:
 
 
 def card(args: argparse.Namespace) -> int:
+    from ..render.model_card import SKELETON, hf_card, load_meta, markdown_card, mct_json
     from ..report import read_report
-    from .model_card import SKELETON, hf_card, load_meta, markdown_card, mct_json
 
     if args.init:
         return _init(args.init, SKELETON)
@@ -66,7 +67,7 @@ def card(args: argparse.Namespace) -> int:
         return 0
     links: list[tuple[str, str]] = []
     if args.output and not args.no_plots:
-        from .plots import write_slice_plots
+        from ..render.plots import write_slice_plots
 
         out = Path(args.output)
         plots = write_slice_plots(report, out.parent / f"{out.stem}_plots", fmt=args.plot_format)
@@ -94,10 +95,10 @@ def dataset_card_args(p: argparse.ArgumentParser) -> None:
 
 
 def dataset_card(args: argparse.Namespace) -> int:
+    from ..render.dataset_card import SKELETON
+    from ..render.dataset_card import dataset_card as render
+    from ..render.model_card import load_meta
     from ..report import read_report
-    from .dataset_card import SKELETON
-    from .dataset_card import dataset_card as render
-    from .model_card import load_meta
 
     if args.init:
         return _init(args.init, SKELETON)
@@ -118,18 +119,16 @@ def compare_args(p: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="non-inferiority margin (repeatable; a bare number: every metric; default 0.01)",
     )
-    p.add_argument(
-        "--rule", choices=("acceptance", "alarm", "point"), help="gate rule (default: the current run's)"
-    )
+    p.add_argument("--rule", choices=RULES, help="gate rule (default: the current run's)")
     p.add_argument("--confidence", type=float, help="interval level (default: the current run's)")
     p.add_argument("--json", metavar="PATH", help="also write the comparison as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
 
 
 def compare(args: argparse.Namespace) -> int:
+    from ..render.compare import markdown_table, regressions
     from ..report import read_report, write_atomic
     from ..report.compare import compare_reports, parse_margins
-    from .compare import markdown_table
 
     baseline = read_report(args.baseline)
     current = read_report(args.current)
@@ -144,7 +143,7 @@ def compare(args: argparse.Namespace) -> int:
     print(markdown_table(result))
     if args.json:
         write_atomic(args.json, json.dumps(result, indent=2, allow_nan=False) + "\n")
-    return 1 if result["regressions"] else 0
+    return 1 if regressions(result) else 0
 
 
 def render_args(p: argparse.ArgumentParser) -> None:
@@ -175,25 +174,25 @@ def render(args: argparse.Namespace) -> int:
             "pass --gitlab-metrics, --github-summary, --github-annotations, --html or --terminal",
         )
     if args.gitlab_metrics:
-        from .gitlab import openmetrics
+        from ..render.gitlab import openmetrics
 
         write_atomic(args.gitlab_metrics, openmetrics(report))
     if args.github_summary:
-        from .github import step_summary, write_step_summary
+        from ..render.github import step_summary, write_step_summary
 
         if write_step_summary(report) is None:
             sys.stdout.write(step_summary(report))
     if args.github_annotations:
-        from .github import error_annotations
+        from ..render.github import error_annotations
 
         for line in error_annotations(report):
             print(line)
     if args.html:
-        from .html import html_report
+        from ..render.html import html_report
 
         write_atomic(args.html, html_report(report))
     if args.terminal:
-        from .terminal import summary_lines
+        from ..render.terminal import summary_lines
 
         for line in summary_lines(report["checks"]):
             print(line)
