@@ -572,3 +572,36 @@ def test_plugin_modules_import_no_ring_and_the_entry_point_loads_only_pytest():
     loaded = {"plugin", *closure("plugin", "load")}
     assert loaded == {"plugin", "fixtures", "settings"}
     assert set().union(*(graph[m]["external"] for m in loaded)) == {"pytest"}
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_without_ml_one_line_says_how_many_ml_tests_were_skipped(pytester, workers):
+    pytester.makepyfile(MODEL_TESTS)
+    result = run(pytester, *workers)
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["2 ML tests skipped: run with --ml"])
+    with_ml = run(pytester, "--ml", *workers)
+    assert "skipped: run with --ml" not in with_ml.stdout.str()
+
+
+def test_the_skipped_line_names_the_zero_code_suite_when_there_is_one(pytester):
+    pytester.makepyfile(MODEL_TESTS)
+    pytester.makepyprojecttoml("[tool.mltestkit]\nmodel = 'm.skops'\n")
+    run(pytester).stdout.fnmatch_lines(["2 ML tests skipped: run with --ml, and the zero-code checks*"])
+
+
+def test_no_ml_tests_no_skipped_line(pytester):
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    assert "--ml" not in run(pytester).stdout.str()
+
+
+def test_help_lists_the_gate_rules():
+    from pytest_mltestkit.settings import METAVARS
+
+    from mltestkit.stats.requirement import RULES
+
+    assert METAVARS["gate"] == "{" + ",".join(RULES) + "}"
+
+
+def test_help_shows_the_choices_of_ml_gate(pytester):
+    pytester.runpytest("--help").stdout.fnmatch_lines(["*--ml-gate={acceptance,alarm,point}*"])

@@ -198,8 +198,12 @@ def test_cli_validate_summary_schema(tmp_path, capsys):
     assert "valid report (schema 1.0), 1 checks" in capsys.readouterr().out
     assert main(["summary", str(path)]) == 1
     assert "FAILED" in capsys.readouterr().out
-    assert main(["schema"]) == 0
+    assert main(["report-schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "mltestkit report"
+    assert main(["schema"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["title"] == "mltestkit report"
+    assert "mltestkit schema is now: mltestkit report-schema" in out.err
     path.write_text("{")
     assert main(["validate", str(path)]) == 2
     assert "is not valid JSON" in capsys.readouterr().err
@@ -227,3 +231,33 @@ def test_the_cli_the_renderers_and_the_comparison_answer_fails_with_fails_test(t
         row = {"outcome": outcome}
         assert is_regression(row, rule) is fails_test(as_record, rule)
         assert regressions({"rule": rule, "rows": [row]}) == ([row] if fails_test(as_record, rule) else [])
+
+
+def test_infer_schema_has_its_own_name_and_the_old_spelling_says_the_new_one(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,x\n2,y\n")
+    assert main(["infer-schema", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("columns:\n- name: a\n")
+    assert main(["infer-schema"]) == 2
+    assert "run: mltestkit infer-schema data.csv -o schema.yaml" in capsys.readouterr().err
+    assert main(["schema", "infer", str(data)]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("columns:\n- name: a\n")
+    assert "mltestkit schema infer is now: mltestkit infer-schema" in out.err
+
+
+def test_python_dash_m_mltestkit_is_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mltestkit", "report-schema"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and json.loads(done.stdout)["title"] == "mltestkit report"
+    bad = subprocess.run(
+        [sys.executable, "-m", "mltestkit", "validate", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "missing.json" in bad.stderr

@@ -7,10 +7,12 @@ a run without it pays nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from .fixtures import ml, ml_server
-from .settings import MARKERS, SETTINGS_KEY, SKIP_REASON, option_type, resolve_settings
+from .settings import MARKERS, METAVARS, SETTINGS_KEY, SKIP_REASON, option_type, resolve_settings
 
 __all__ = ["ml", "ml_server"]
 
@@ -37,7 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("confidence", "interval level (default 0.95)"),
         ("seed", "seed of every bootstrap and sample (default 0)"),
     ):
-        group.addoption(f"--ml-{kind}", default=None, type=option_type(kind), help=text)
+        group.addoption(
+            f"--ml-{kind}", default=None, type=option_type(kind), metavar=METAVARS.get(kind), help=text
+        )
     group.addoption(
         "--ml-baseline",
         metavar="PATH",
@@ -94,6 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(role(config)(config, settings), NAME)
         config.pluginmanager.register(MLSuite(config), MLSuite.NAME)
+    else:
+        config.pluginmanager.register(SkippedReminder(config), SkippedReminder.NAME)
 
 
 def is_ml_item(item: pytest.Item) -> bool:
@@ -107,3 +113,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if is_ml_item(item):
             item.add_marker(skip)
+
+
+class SkippedReminder:
+    """Without ``--ml``: counts the ML tests skipped for want of it and says so in one line at the end."""
+
+    NAME = "mltestkit-skipped-reminder"
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.skipped: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped and isinstance(report.longrepr, tuple) and SKIP_REASON in str(report.longrepr[2]):
+            self.skipped.add(report.nodeid)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.skipped:
+            return
+        pyproject = self.config.rootpath / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8", errors="replace") if pyproject.is_file() else ""
+        extra = ", and the zero-code checks of [tool.mltestkit] with it" if "[tool.mltestkit" in text else ""
+        n = len(self.skipped)
+        tests = "test" if n == 1 else "tests"
+        terminalreporter.write_line(f"{n} ML {tests} skipped: run with --ml{extra}", yellow=True)

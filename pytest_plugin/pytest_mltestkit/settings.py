@@ -109,6 +109,9 @@ def _rules() -> str:
     return "one of " + ", ".join(RULES)
 
 
+#: The ``metavar`` shown by ``pytest --help`` (the rules of :mod:`mltestkit.stats.requirement`).
+METAVARS = {"gate": "{acceptance,alarm,point}", "confidence": "LEVEL", "seed": "INT"}
+
 #: option -> (parser raising ValueError, the accepted form for the message)
 FORMS: dict[str, tuple[Callable[[str], Any], Callable[[], str]]] = {
     "gate": (_rule, _rules),

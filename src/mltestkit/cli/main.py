@@ -51,15 +51,7 @@ def _summary(args: argparse.Namespace) -> int:
     return 1 if failing(report["checks"]) else 0
 
 
-def _schema_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "action",
-        nargs="?",
-        choices=("report", "infer"),
-        default="report",
-        help="report: print the report JSON Schema (default); infer: infer a data schema from DATA",
-    )
-    p.add_argument("data", nargs="?", help="a CSV or Parquet file (for infer)")
+def _infer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o", "--output", help="write the data schema here (.yaml or .json) instead of printing YAML"
     )
@@ -71,33 +63,64 @@ def _schema_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _infer_schema_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="?", help="a CSV or Parquet file")
+    _infer_options(p)
+
+
+def _infer_schema(args: argparse.Namespace, usage: str = "mltestkit infer-schema") -> int:
+    from ..data.schema import infer_schema
+
+    if args.data is None:
+        raise InputError("DATA", "is missing", f"run: {usage} data.csv -o schema.yaml")
+    inferred = infer_schema(args.data, slack=args.slack, max_categories=args.max_categories)
+    if args.output:
+        inferred.save(args.output)
+        print(f"{args.output}: schema of {len(inferred.columns)} columns inferred from {args.data}")
+    else:
+        print(inferred.to_yaml(), end="")
+    return 0
+
+
+def _report_schema(args: argparse.Namespace) -> int:
     import json
 
-    if args.action == "infer":
-        from ..data.schema import infer_schema
-
-        if args.data is None:
-            raise InputError("DATA", "is missing", "run: mltestkit schema infer data.csv -o schema.yaml")
-        inferred = infer_schema(args.data, slack=args.slack, max_categories=args.max_categories)
-        if args.output:
-            inferred.save(args.output)
-            print(f"{args.output}: schema of {len(inferred.columns)} columns inferred from {args.data}")
-        else:
-            print(inferred.to_yaml(), end="")
-        return 0
     from ..report import schema
 
     print(json.dumps(schema(), indent=2))
     return 0
 
 
+def _schema_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=("report", "infer"), default="report", help=argparse.SUPPRESS)
+    p.add_argument("data", nargs="?", help=argparse.SUPPRESS)
+    _infer_options(p)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    """The old spelling: ``schema`` (the report's JSON Schema) and ``schema infer`` (a data schema)."""
+    new = "infer-schema" if args.action == "infer" else "report-schema"
+    print(
+        f"mltestkit schema{' infer' if args.action == 'infer' else ''} is now: mltestkit {new}",
+        file=sys.stderr,
+    )
+    if args.action == "infer":
+        return _infer_schema(args, usage="mltestkit schema infer")
+    return _report_schema(args)
+
+
 #: name -> (help, add arguments, run)
 COMMANDS: dict[str, Command] = {
     "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
     "summary": ("print one line per check of a report; exit 1 if any check fails", _summary_args, _summary),
+    "report-schema": ("print the JSON Schema of the report", lambda p: None, _report_schema),
+    "infer-schema": (
+        "infer a data schema from a CSV or Parquet file: infer-schema data.csv -o schema.yaml",
+        _infer_schema_args,
+        _infer_schema,
+    ),
     "schema": (
-        "print the report JSON Schema, or infer a data schema: schema infer data.csv -o schema.yaml",
+        "old spelling of report-schema and of infer-schema (schema infer DATA)",
         _schema_args,
         _schema,
     ),
