@@ -157,15 +157,11 @@ CASES = {
         "perturbation: swap(g) changed none of the 100 rows, so the check would be vacuous",
     ),
     "invariance: predict raises": (
-        lambda: m.check_invariance(
-            lambda x: 1 / 0, FRAME, perturb.swap("g", {"x": "y"}), max=0.1
-        ),
+        lambda: m.check_invariance(lambda x: 1 / 0, FRAME, perturb.swap("g", {"x": "y"}), max=0.1),
         "predict: raised ZeroDivisionError: division by zero on the original inputs",
     ),
     "invariance: wrong output shape": (
-        lambda: m.check_invariance(
-            lambda x: np.zeros(3), FRAME, perturb.swap("g", {"x": "y"}), max=0.1
-        ),
+        lambda: m.check_invariance(lambda x: np.zeros(3), FRAME, perturb.swap("g", {"x": "y"}), max=0.1),
         "predict: returned 3 outputs",
     ),
     "directional: unknown expectation": (
@@ -173,7 +169,10 @@ CASES = {
         "expect: unknown expectation 'up'",
     ),
     # latency and load
-    "latency: None": (lambda: m.check_latency(zeros, None, max={"p95_ms": 10}), "inputs: must hold at least one row"),
+    "latency: None": (
+        lambda: m.check_latency(zeros, None, max={"p95_ms": 10}),
+        "inputs: must hold at least one row",
+    ),
     "latency: predict raises": (
         lambda: m.check_latency(lambda x: 1 / 0, [1, 2], max={"p95_ms": 10}),
         "predict: raised ZeroDivisionError",

@@ -112,16 +112,12 @@ def test_a_monotonic_model_passes_dir_and_an_unconstrained_one_fails(monotone_da
     constrained = HistGradientBoostingClassifier(monotonic_cst=[1, 0], max_iter=50, random_state=0).fit(
         frame, y
     )
-    r = check_directional(
-        constrained.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01
-    )
+    r = check_directional(constrained.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01)
     assert r.outcome.value == "passed", r.message
     assert r.details["failures"] == 0 and r.metrics[0].n == len(frame)
 
     free = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(frame, y)
-    r = check_directional(
-        free.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01
-    )
+    r = check_directional(free.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01)
     assert r.outcome.value == "failed"
     worst = r.details["counterexamples"][0]
     assert worst["perturbed"]["income"] == pytest.approx(worst["input"]["income"] + 0.7)
@@ -204,9 +200,7 @@ def test_text_mft_from_a_template(sentiment):
 
 def test_text_mft_with_a_predicate_on_probabilities(sentiment):
     texts = [f"the film was {a}" for a in POSITIVE]
-    r = check_mft(
-        sentiment.predict_proba, texts, predicate=lambda p: p[:, 1] > 0.6, min=1.0, rule="point"
-    )
+    r = check_mft(sentiment.predict_proba, texts, predicate=lambda p: p[:, 1] > 0.6, min=1.0, rule="point")
     assert r.outcome.value == "passed"
 
 
@@ -216,9 +210,7 @@ def test_text_inv_passes_on_names_and_fails_on_the_planted_city_bias(sentiment):
     assert names.outcome.value == "passed", names.message
     assert names.metrics[0].n == len(reviews)
     to_paris = perturb.replace_words(["Lima"], ["Paris"])
-    cities = check_invariance(
-        sentiment.predict_proba, reviews, to_paris, output=1, tolerance=0.1, max=0.05
-    )
+    cities = check_invariance(sentiment.predict_proba, reviews, to_paris, output=1, tolerance=0.1, max=0.05)
     assert cities.outcome.value == "failed"
     example = cities.details["counterexamples"][0]
     assert "Lima" in example["input"] and example["perturbed"] == example["input"].replace("Lima", "Paris")
@@ -286,7 +278,13 @@ def test_without_a_requirement_the_failure_rate_is_recorded_ungated():
 
 
 def test_both_shares_can_be_required():
-    r = check_mft(lambda x: np.asarray(x), np.ones(500), expected=1.0, max={"failure_rate": 0.05}, min={"pass_rate": 0.9})
+    r = check_mft(
+        lambda x: np.asarray(x),
+        np.ones(500),
+        expected=1.0,
+        max={"failure_rate": 0.05},
+        min={"pass_rate": 0.9},
+    )
     assert [m.name for m in r.metrics] == ["failure_rate", "pass_rate"] and r.outcome.value == "passed"
 
 
@@ -350,7 +348,9 @@ def test_a_predict_that_raises_is_an_error_with_the_failing_input(credit):
     bad_rows = np.flatnonzero(credit["income"] > 90).tolist()
     for check in (
         lambda: check_invariance(fragile, credit, perturb.scale("income", 1.0001), max=0.01),
-        lambda: check_directional(fragile, credit, perturb.scale("income", 1.0001), expect="increase", max=0.01),
+        lambda: check_directional(
+            fragile, credit, perturb.scale("income", 1.0001), expect="increase", max=0.01
+        ),
         lambda: check_mft(fragile, credit, expected=0.0, max=0.01),
     ):
         with pytest.raises(InputError) as info:
@@ -392,21 +392,15 @@ def test_a_predict_that_raises_is_an_error_with_the_failing_input(credit):
             "max_counterexamples: must be a non-negative int, got -1; pass e.g. 20",
         ),
         (
-            lambda f: check_directional(
-                lambda x: np.zeros((len(x), 2)), f, SWAP, expect="increase", max=0.1
-            ),
+            lambda f: check_directional(lambda x: np.zeros((len(x), 2)), f, SWAP, expect="increase", max=0.1),
             "output: predict returns 2 scores per row and this check needs one; pass output=<column index>, e.g. output=1 for the probability of class 1",
         ),
         (
-            lambda f: check_invariance(
-                lambda x: np.zeros((len(x), 2)), f, SWAP, output=2, max=0.1
-            ),
+            lambda f: check_invariance(lambda x: np.zeros((len(x), 2)), f, SWAP, output=2, max=0.1),
             "output: 2 is not a column index of outputs with 2 columns; pass an int index",
         ),
         (
-            lambda f: check_directional(
-                lambda x: np.zeros(len(x)), f, SWAP, expect="up", max=0.1
-            ),
+            lambda f: check_directional(lambda x: np.zeros(len(x)), f, SWAP, expect="up", max=0.1),
             "expect: unknown expectation 'up'; use one of increase, decrease, not_decrease, not_increase",
         ),
         (

@@ -71,7 +71,9 @@ def test_a_predict_that_raises_gives_the_minimal_input_that_raises():
 
 
 def test_a_perturbation_that_never_applies_is_vacuous():
-    with pytest.raises(InputError, match=r"^perturbation: swap\(group\) changed none of the 20 examples drawn"):
+    with pytest.raises(
+        InputError, match=r"^perturbation: swap\(group\) changed none of the 20 examples drawn"
+    ):
         search_invariance(planted, ROWS, perturb.swap("group", {"c": "d"}), max_examples=20)
 
 

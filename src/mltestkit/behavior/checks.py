@@ -236,12 +236,12 @@ class _Setup:
                 if value is not None and (
                     isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
                 ):
-                    raise InputError(side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01")
+                    raise InputError(
+                        side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
+                    )
         low = {"pass_rate": low} if low is not None and not isinstance(low, dict) else low
         high = {"failure_rate": high} if high is not None and not isinstance(high, dict) else high
-        self.requirements = requirements_by_figure(
-            low, high, FIGURES, rule=self.rule, confidence=self.level
-        )
+        self.requirements = requirements_by_figure(low, high, FIGURES, rule=self.rule, confidence=self.level)
 
     def judge(
         self,
@@ -264,10 +264,14 @@ class _Setup:
         order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][: self.kept]
         message = f"{k} of {n} cases failed. " + "; ".join(m.describe() for m in metrics)
         if details.get("not_applied"):
-            message += f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
+            message += (
+                f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
+            )
         need = rows_to_decide_all(metrics)
         if need is not None:
-            message += f"\nthe interval straddles the threshold; about {need} cases (now {n}) would decide it."
+            message += (
+                f"\nthe interval straddles the threshold; about {need} cases (now {n}) would decide it."
+            )
         if k:
             message += f"\nworst counterexample: {examples(order[:1])[0]}"
         details = {**details, "cases": n, "failures": k, "counterexamples": examples(order)}
@@ -439,7 +443,9 @@ def check_invariance(
 
 
 def _non_negative(argument: str, value: Any) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0):
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+    ):
         raise InputError(
             argument, f"must be a non-negative number, got {value!r}", f"pass e.g. {argument}=0.01"
         )

@@ -136,7 +136,9 @@ def search_invariance(
             raise vacuous(_label(perturbation), stats["tried"], "examples drawn")
         mv = judge("counterexamples", Estimate(0, n=stats["applied"]), requirement)
         message = f"no counterexample in {stats['applied']} perturbed examples ({stats['tried']} drawn)"
-        return CheckResult(label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details)
+        return CheckResult(
+            label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details
+        )
     batch = _batch(minimal)
     p, after, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
     fails, severity = invariance_failures(y0, y1, tolerance)
@@ -145,4 +147,6 @@ def search_invariance(
     details.update(counterexample=example, perturbation={"name": p.name, "description": p.description})
     mv = judge("counterexamples", Estimate(1, n=stats["applied"]), requirement)
     message = f"found a counterexample to invariance under {p.name} (tolerance {tolerance:g}): {example}"
-    return CheckResult(label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details)
+    return CheckResult(
+        label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details
+    )
