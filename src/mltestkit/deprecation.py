@@ -79,8 +79,8 @@ def legacy_bounds(
     check:
         The check's name, for messages.
     legacy:
-        The keyword arguments the check did not recognise (its ``**legacy``); ``None`` values
-        are dropped, as they meant "no requirement".
+        The keyword arguments the check did not recognise (its ``**legacy``); a ``None`` value
+        is folded in as ``None`` (no requirement on that figure).
     spellings:
         ``old name -> (side, figure)``, e.g. ``{"max_psi": ("max", "psi")}``.
     min, max:
@@ -105,7 +105,7 @@ def legacy_bounds(
     ...                   {"min_agreement": ("min", "agreement")}, None, None, default="agreement")
     ({'agreement': 0.99}, None)
     """
-    given = {k: v for k, v in legacy.items() if k not in spellings or v is not None}
+    given = dict(legacy)
     if not given:
         return min, max
     for key in given:
