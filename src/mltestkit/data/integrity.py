@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..deprecation import legacy_bounds
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
-from ..stats.requirement import Estimate, judge, requirements_by_figure, validate_level, validate_rule
+from ..stats.requirement import Estimate, judge, validate_level, validate_rule
 from .io import MAX_FAILURES, column_kind, load_frame, require_columns, row_hashes, sample
+from .requirements import data_requirements
 from .stats import describe_data
 
 #: Outlier rules: ``robust_z`` flags ``|x - median| / (1.4826 * MAD) > k`` (k = 3.5 by default),
@@ -59,39 +59,6 @@ LEGACY = {
     "max_outlier_fraction": ("max", "outliers"),
     "min_class_fraction": ("min", "minority_class"),
 }
-
-
-def share_requirements(
-    check: str,
-    min: Any,
-    max: Any,
-    legacy: dict[str, Any],
-    spellings: dict[str, tuple[str, str]],
-    figures: tuple[str, ...],
-    defaults: dict[str, float],
-    *,
-    rule: str,
-    confidence: float,
-) -> dict[str, Any]:
-    """One requirement per figure of a data check whose figures are shares of rows.
-
-    ``max`` is merged over ``defaults`` (a ``None`` value drops a default); every bound must
-    be a share in [0, 1].
-    """
-    low, high = legacy_bounds(check, legacy, spellings, min, max)
-    for side, bound in (("min", low), ("max", high)):
-        if bound is not None and not isinstance(bound, dict):
-            raise InputError(side, "this check measures several figures, got a single number",
-                             f"pass a dict keyed by figure, e.g. {side}={{{figures[0]!r}: 0.01}}")  # fmt: skip
-        for figure, value in (bound or {}).items():
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
-            ):
-                raise InputError(
-                    side, f"{figure} is a share in [0, 1], got {value!r}", f"e.g. {side}={{{figure!r}: 0.01}}"
-                )
-    high = {**defaults, **(high or {})}
-    return requirements_by_figure(low, high, figures, rule=rule, confidence=confidence)
 
 
 def _outliers(x: np.ndarray, method: str, k: float) -> np.ndarray:
@@ -192,7 +159,7 @@ def check_integrity(
         )
     k = OUTLIER_METHODS[outliers] if outlier_k is None else float(outlier_k)
     rule, level = validate_rule(rule), validate_level(confidence)
-    requirements = share_requirements(
+    requirements = data_requirements(
         "check_integrity", min, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level
     )
     if label is not None:
