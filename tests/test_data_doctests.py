@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import doctest
-import warnings
 import importlib
+import warnings
 from pathlib import Path
 
 import pytest

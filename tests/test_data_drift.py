@@ -149,7 +149,9 @@ def test_missing_values_and_bad_input():
         check_drift(ref, ref, min={"p_value": 0})
     with pytest.raises(InputError, match=r"^max: psi must be a non-negative number, got -1; "):
         check_drift(ref, ref, max={"psi": -1})
-    with pytest.raises(InputError, match=r"^max: unknown figure 'kl'; use one of psi, ks, wasserstein, js, p_value"):
+    with pytest.raises(
+        InputError, match=r"^max: unknown figure 'kl'; use one of psi, ks, wasserstein, js, p_value"
+    ):
         check_drift(ref, ref, max={"kl": 0.1})
     with pytest.raises(InputError, match=r"^reference: has no rows; "):
         check_drift(ref.iloc[:0], cur)
@@ -177,7 +179,7 @@ def test_date_columns_are_compared_as_numbers():
 )
 def test_the_old_spellings_still_work_with_a_deprecation(old, new):
     ref, cur = frame(500, 0), frame(500, 1)
-    (key, value), (side, figures) = next(iter(old.items())), next(iter(new.items()))
+    (key, value), (side, _figures) = next(iter(old.items())), next(iter(new.items()))
     with pytest.deprecated_call(match=rf"check_drift: {key}={value} is deprecated .*; use {side}="):
         before = check_drift(ref, cur, **old)
     assert before.to_dict() == check_drift(ref, cur, **new).to_dict()
@@ -208,7 +210,9 @@ def test_the_ks_interval_covers_the_population_distance():
     covered, reps = 0, 200
     for _ in range(reps):
         r = check_drift(
-            pd.DataFrame({"x": rng.normal(0, 1, 300)}), pd.DataFrame({"x": rng.normal(0.3, 1, 300)}), max={"psi": None}
+            pd.DataFrame({"x": rng.normal(0, 1, 300)}),
+            pd.DataFrame({"x": rng.normal(0.3, 1, 300)}),
+            max={"psi": None},
         )
         ks = next(m for m in r.metrics if m.name == "ks")
         covered += ks.ci.low <= true <= ks.ci.high

@@ -152,7 +152,9 @@ OLD_SPELLINGS = [
 @pytest.mark.parametrize(("old", "side", "figure", "value"), OLD_SPELLINGS)
 def test_the_old_spellings_still_work_with_a_deprecation(old, side, figure, value):
     f = clean_frame(200)
-    with pytest.deprecated_call(match=rf"check_integrity: {old}={value} is deprecated .*; use {side}={{'{figure}': {value}}}"):
+    with pytest.deprecated_call(
+        match=rf"check_integrity: {old}={value} is deprecated .*; use {side}={{'{figure}': {value}}}"
+    ):
         before = check_integrity(f, label="y", describe=False, **{old: value})
     after = check_integrity(f, label="y", describe=False, **{side: {figure: value}})
     assert before.to_dict() == after.to_dict()

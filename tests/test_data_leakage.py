@@ -120,7 +120,9 @@ def test_bad_input():
 def test_the_old_spellings_still_work_with_a_deprecation(old, figure):
     train = pd.DataFrame({"id": [1, 2, 3, 4], "x": [0.1, 0.2, 0.3, 0.4], "y": [0, 1, 0, 1]})
     test = pd.DataFrame({"id": [4, 5], "x": [0.4, 0.8], "y": [1, 0]})
-    with pytest.deprecated_call(match=rf"check_leakage: {old}=0.5 is deprecated .*; use max={{'{figure}': 0.5}}"):
+    with pytest.deprecated_call(
+        match=rf"check_leakage: {old}=0.5 is deprecated .*; use max={{'{figure}': 0.5}}"
+    ):
         before = check_leakage(train, test, label="y", id="id", **{old: 0.5})
     expected = {figure: 0.5, **({"index_overlap": 0.5} if figure == "id_overlap" else {})}
     assert before.to_dict() == check_leakage(train, test, label="y", id="id", max=expected).to_dict()

@@ -122,7 +122,7 @@ def legacy_bounds(
         out[side] = _as_dict(sides[side], side, fig)
     for key, value in given.items():
         side, figure = spellings[key]
-        bucket = out[side] if out[side] is not None else {}
+        bucket: dict[str, Any] = out[side] or {}
         if figure in bucket and bucket[figure] is not None and bucket[figure] != value:
             raise InputError(key, f"and {side}= both set {figure!r}", f"pass only {side}=")
         bucket[figure] = value

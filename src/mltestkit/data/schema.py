@@ -453,7 +453,12 @@ def check_schema(
             mean = None if k == 0 else float(x.mean() if k == x.size else x[finite].mean())
             reason = "the column has no numeric values" if mean is None else None
             if record("mean", mean, c.mean_min, c.mean_max, c.name, reason=reason):
-                entry = {"column": c.name, "rule": "mean", "count": n if mean is None else None, "sample": []}
+                entry: dict[str, Any] = {
+                    "column": c.name,
+                    "rule": "mean",
+                    "count": n if mean is None else None,
+                    "sample": [],
+                }
                 failures.append(entry if mean is None else {**entry, "value": mean})
     if not sch.extra_columns:
         extra = [c for c in frame.columns if c not in {col.name for col in sch.columns}]
