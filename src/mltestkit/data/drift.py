@@ -8,7 +8,7 @@ chance of any false alarm.
 
 Each distance is an estimate of the distance between the two populations, with an interval:
 PSI and Jensen-Shannon from a bootstrap of the bin counts (multinomial resampling of both
-samples, basic interval), KS from the Dvoretzky-Kiefer-Wolfowitz bound on each empirical
+samples, bias-corrected percentile interval), KS from the Dvoretzky-Kiefer-Wolfowitz bound on each empirical
 CDF (distribution-free, conservative), Wasserstein from a bootstrap of both samples when it is
 required. The figures are judged like every other (:func:`mltestkit.stats.requirement.judge`).
 
@@ -104,7 +104,7 @@ def _js(ref_counts: np.ndarray, cur_counts: np.ndarray) -> np.ndarray:
 def count_intervals(
     ref_counts: np.ndarray, cur_counts: np.ndarray, level: float, rng: np.random.Generator
 ) -> dict[str, tuple[float, float]]:
-    """Basic bootstrap intervals of PSI and Jensen-Shannon from multinomial resamples of both count vectors.
+    """Bias-corrected percentile bootstrap intervals of PSI and Jensen-Shannon from multinomial resamples of both count vectors.
 
     >>> low, high = count_intervals(np.array([500, 500]), np.array([600, 400]), 0.95, np.random.default_rng(0))["psi"]
     >>> bool(low < 0.0405 < high)
@@ -117,18 +117,18 @@ def count_intervals(
         ("psi", _psi(r, c), _psi(ref_counts, cur_counts)),
         ("js", _js(r, c), _js(ref_counts, cur_counts)),
     ):
-        out[name] = basic_interval(float(estimate), values, level)
+        out[name] = bias_corrected_interval(float(estimate), values, level)
     return out
 
 
-def basic_interval(estimate: float, resamples: np.ndarray, level: float) -> tuple[float, float]:
+def bias_corrected_interval(estimate: float, resamples: np.ndarray, level: float) -> tuple[float, float]:
     """The bias-corrected percentile interval: bootstrap quantiles shifted by the bootstrap bias, floored at 0.
 
     Plug-in distances are biased upward, and their resamples more so; subtracting the mean
     excess of the resamples over the estimate keeps the bounds about the estimate.
 
-    >>> basic_interval(0.1, np.array([0.1, 0.15, 0.2]), 0.5)
-    (0.075, 0.125)
+    >>> [round(v, 3) for v in bias_corrected_interval(0.1, np.array([0.1, 0.15, 0.2]), 0.5)]
+    [0.075, 0.125]
     """
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(resamples, [tail, 100 - tail])
@@ -363,9 +363,9 @@ def check_drift(
 def _boot_wasserstein(
     a: np.ndarray, b: np.ndarray, level: float, rng: np.random.Generator
 ) -> tuple[float, float]:
-    """Basic bootstrap interval of the Wasserstein distance, resampling both samples."""
+    """Bias-corrected percentile bootstrap interval of the Wasserstein distance, resampling both samples."""
     values = [_wasserstein(rng.choice(a, a.size), rng.choice(b, b.size)) for _ in range(N_BOOT // 4)]
-    return basic_interval(_wasserstein(a, b), np.asarray(values), level)
+    return bias_corrected_interval(_wasserstein(a, b), np.asarray(values), level)
 
 
 def _judge(stat: str, row: dict[str, Any], estimate: Estimate, requirement: Requirement) -> MetricValue:
