@@ -72,7 +72,7 @@ def run() -> list[dict]:
     model = LogisticRegression(max_iter=500).fit(X, y)
     row = X[:1]
     t = time.perf_counter()
-    r = mltestkit.check_latency(model.predict, row, p95_ms=10, n_calls=1000, warmup=10)
+    r = mltestkit.check_latency(model.predict, row, max={"p95_ms": 10}, n_calls=1000, warmup=10)
     ours = time.perf_counter() - t
     peer = timeit.timeit(lambda: model.predict(row), number=1010)
     p95 = next(m for m in r.metrics if m.name == "p95_ms")

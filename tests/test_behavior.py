@@ -59,7 +59,7 @@ SWAP = perturb.swap("sex", {"male": "female", "female": "male"})
 
 def test_a_model_that_ignores_a_column_passes_invariance_on_it(credit):
     model = _logistic(credit, _target(credit, 0.0, 1), use_sex=False)
-    r = check_invariance(model.predict_proba, credit, SWAP, tolerance=0.02, max_failure_rate=0.01)
+    r = check_invariance(model.predict_proba, credit, SWAP, tolerance=0.02, max=0.01)
     assert r.outcome.value == "passed", r.message
     m = r.metrics[0]
     assert (m.name, m.value, m.n, m.ci.method) == ("failure_rate", 0.0, len(credit), "wilson")
@@ -70,7 +70,7 @@ def test_a_model_that_ignores_a_column_passes_invariance_on_it(credit):
 
 def test_a_model_that_uses_the_column_fails_with_ranked_counterexamples(credit):
     model = _logistic(credit, _target(credit, 2.0, 1), use_sex=True)
-    r = check_invariance(model, credit, SWAP, tolerance=0.02, output=1, max_failure_rate=0.01)
+    r = check_invariance(model, credit, SWAP, tolerance=0.02, output=1, max=0.01)
     assert r.outcome.value == "failed"
     assert r.metrics[0].value > 0.5
     examples = r.details["counterexamples"]
@@ -92,7 +92,7 @@ def test_a_model_that_uses_the_column_fails_with_ranked_counterexamples(credit):
 
 def test_labels_are_compared_for_equality(credit):
     model = _logistic(credit, _target(credit, 2.0, 1), use_sex=True)
-    r = check_invariance(model.predict, credit, SWAP, max_failure_rate=0.05)
+    r = check_invariance(model.predict, credit, SWAP, max=0.05)
     changed = (model.predict(credit) != model.predict(SWAP(credit))).sum()
     assert r.details["failures"] == changed > 0
     assert {e["severity"] for e in r.details["counterexamples"]} == {1.0}
@@ -112,16 +112,12 @@ def test_a_monotonic_model_passes_dir_and_an_unconstrained_one_fails(monotone_da
     constrained = HistGradientBoostingClassifier(monotonic_cst=[1, 0], max_iter=50, random_state=0).fit(
         frame, y
     )
-    r = check_directional(
-        constrained.predict_proba, frame, up, expect="not_decrease", output=1, max_failure_rate=0.01
-    )
+    r = check_directional(constrained.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01)
     assert r.outcome.value == "passed", r.message
     assert r.details["failures"] == 0 and r.metrics[0].n == len(frame)
 
     free = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(frame, y)
-    r = check_directional(
-        free.predict_proba, frame, up, expect="not_decrease", output=1, max_failure_rate=0.01
-    )
+    r = check_directional(free.predict_proba, frame, up, expect="not_decrease", output=1, max=0.01)
     assert r.outcome.value == "failed"
     worst = r.details["counterexamples"][0]
     assert worst["perturbed"]["income"] == pytest.approx(worst["input"]["income"] + 0.7)
@@ -139,7 +135,7 @@ def test_dir_expectations_min_change_and_max_change():
         return np.log(f["x"].to_numpy())
 
     p = perturb.scale("x", 2.0)  # log(2x) - log(x) = 0.693 everywhere
-    ok = dict(max_failure_rate=0.0, rule="point")
+    ok = dict(max=0.0, rule="point")
     assert check_directional(predict, frame, p, expect="increase", **ok).outcome.value == "passed"
     assert (
         check_directional(predict, frame, p, expect="increase", min_change=0.6, **ok).outcome.value
@@ -193,10 +189,10 @@ def test_text_mft_from_a_template(sentiment):
         adj={**dict.fromkeys(POSITIVE, 1), **dict.fromkeys(NEGATIVE, 0)},
     )
     assert len(cases) == 30 and cases.labels.count(1) == 15
-    r = check_mft(sentiment.predict, cases, min_pass_rate=0.9, rule="point")
+    r = check_mft(sentiment.predict, cases, min=0.9, rule="point")
     assert r.outcome.value == "passed", r.message
     assert r.metrics[0].name == "pass_rate" and r.metrics[0].n == 30
-    wrong = check_mft(sentiment.predict, cases, expected=1, min_pass_rate=0.9, rule="point")
+    wrong = check_mft(sentiment.predict, cases, expected=1, min=0.9, rule="point")
     assert wrong.outcome.value == "failed" and wrong.details["failures"] == 15
     example = wrong.details["counterexamples"][0]
     assert example["expected"] == 1 and example["output"] == 0 and example["input"] in cases.inputs
@@ -204,21 +200,17 @@ def test_text_mft_from_a_template(sentiment):
 
 def test_text_mft_with_a_predicate_on_probabilities(sentiment):
     texts = [f"the film was {a}" for a in POSITIVE]
-    r = check_mft(
-        sentiment.predict_proba, texts, predicate=lambda p: p[:, 1] > 0.6, min_pass_rate=1.0, rule="point"
-    )
+    r = check_mft(sentiment.predict_proba, texts, predicate=lambda p: p[:, 1] > 0.6, min=1.0, rule="point")
     assert r.outcome.value == "passed"
 
 
 def test_text_inv_passes_on_names_and_fails_on_the_planted_city_bias(sentiment):
     reviews = [f"{n} from Lima said the film was {a}" for n in words.NAMES for a in POSITIVE + NEGATIVE]
-    names = check_invariance(sentiment.predict, reviews, perturb.swap_names(seed=1), max_failure_rate=0.05)
+    names = check_invariance(sentiment.predict, reviews, perturb.swap_names(seed=1), max=0.05)
     assert names.outcome.value == "passed", names.message
     assert names.metrics[0].n == len(reviews)
     to_paris = perturb.replace_words(["Lima"], ["Paris"])
-    cities = check_invariance(
-        sentiment.predict_proba, reviews, to_paris, output=1, tolerance=0.1, max_failure_rate=0.05
-    )
+    cities = check_invariance(sentiment.predict_proba, reviews, to_paris, output=1, tolerance=0.1, max=0.05)
     assert cities.outcome.value == "failed"
     example = cities.details["counterexamples"][0]
     assert "Lima" in example["input"] and example["perturbed"] == example["input"].replace("Lima", "Paris")
@@ -234,7 +226,7 @@ def test_text_dir_negation_lowers_the_positive_score(sentiment):
         expect="decrease",
         output=1,
         min_change=0.2,
-        max_failure_rate=0.05,
+        max=0.05,
     )
     assert r.outcome.value == "passed", r.message
 
@@ -247,7 +239,7 @@ def test_text_dir_negation_lowers_the_positive_score(sentiment):
 def test_failure_rate_interval_is_the_wilson_interval(n, data):
     k = data.draw(st.integers(0, n))
     outputs = np.r_[np.zeros(k), np.ones(n - k)]
-    r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max_failure_rate=0.1, confidence=0.9)
+    r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max=0.1, confidence=0.9)
     m = r.metrics[0]
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
     assert m.value == pytest.approx(k / n)
@@ -264,27 +256,64 @@ def test_acceptance_rarely_passes_a_model_at_the_threshold():
     for _ in range(reps):
         outputs = (rng.random(n) >= 0.05).astype(float)
         for rule in passed:
-            r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max_failure_rate=0.05, rule=rule)
+            r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max=0.05, rule=rule)
             passed[rule] += r.outcome.value == "passed"
     assert passed["acceptance"] / reps < 0.05
     assert 0.35 < passed["point"] / reps < 0.7
 
 
-def test_zero_tolerance_under_acceptance_is_inconclusive_and_says_why():
-    r = check_mft(lambda x: np.asarray(x), np.ones(500), expected=1.0, max_failure_rate=0.0)
-    assert r.outcome.value == "inconclusive" and r.fails_test
-    assert "no sample can show a failure rate of exactly 0 under the acceptance rule" in r.message
-    assert (
-        check_mft(
-            lambda x: np.asarray(x), np.ones(500), expected=1.0, max_failure_rate=0.0, rule="point"
-        ).outcome.value
-        == "passed"
+def test_a_threshold_at_the_edge_is_judged_by_the_observed_share():
+    """max=0 (or min=1) can only be met by the share itself: judge decides it by value, under every rule."""
+    for rule in ("acceptance", "alarm", "point"):
+        r = check_mft(lambda x: np.asarray(x), np.ones(500), expected=1.0, max=0.0, rule=rule)
+        assert r.outcome.value == "passed" and r.metrics[0].rule == "point"
+        r = check_mft(lambda x: np.asarray(x), np.r_[0.0, np.ones(499)], expected=1.0, min=1.0, rule=rule)
+        assert r.outcome.value == "failed" and r.metrics[0].name == "pass_rate"
+
+
+def test_without_a_requirement_the_failure_rate_is_recorded_ungated():
+    r = check_mft(lambda x: np.asarray(x), np.r_[np.zeros(3), np.ones(97)], expected=1.0)
+    assert r.metrics[0].name == "failure_rate" and r.metrics[0].outcome is None
+    assert r.metrics[0].value == pytest.approx(0.03) and r.metrics[0].ci is not None
+
+
+def test_both_shares_can_be_required():
+    r = check_mft(
+        lambda x: np.asarray(x),
+        np.ones(500),
+        expected=1.0,
+        max={"failure_rate": 0.05},
+        min={"pass_rate": 0.9},
     )
+    assert [m.name for m in r.metrics] == ["failure_rate", "pass_rate"] and r.outcome.value == "passed"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [({"max_failure_rate": 0.05}, {"max": 0.05}), ({"min_pass_rate": 0.95}, {"min": 0.95})],
+)
+def test_the_old_requirement_spellings_still_work_with_a_deprecation(old, new):
+    outputs = np.r_[np.zeros(3), np.ones(297)]
+    with pytest.deprecated_call(match=f"{next(iter(old))}=.* is deprecated .*; use {next(iter(new))}="):
+        before = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, **old)
+    after = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, **new)
+    assert before.to_dict() == after.to_dict()
+
+
+def test_max_examples_is_now_max_counterexamples(credit):
+    with pytest.deprecated_call(match="max_examples=3 is deprecated .*; use max_counterexamples=3"):
+        r = check_invariance(lambda f: f["sex"].to_numpy(), credit, SWAP, max=0.1, max_examples=3)
+    assert len(r.details["counterexamples"]) == 3
+
+
+def test_an_unknown_keyword_names_itself(credit):
+    with pytest.raises(InputError, match=r"^max_failure: is not an argument of check_invariance"):
+        check_invariance(lambda f: f["sex"].to_numpy(), credit, SWAP, max_failure=0.1)
 
 
 def test_inconclusive_says_how_many_cases_would_decide():
     outputs = np.r_[np.zeros(3), np.ones(97)]
-    r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max_failure_rate=0.06)
+    r = check_mft(lambda x: np.asarray(x), outputs, expected=1.0, max=0.06)
     assert r.outcome.value == "inconclusive"
     assert "cases (now 100) would decide it" in r.message
 
@@ -292,112 +321,108 @@ def test_inconclusive_says_how_many_cases_would_decide():
 # --------------------------------------------------------------------------- bad input and errors
 
 
-def test_a_perturbation_that_changes_nothing_is_reported_as_vacuous(credit):
-    r = check_invariance(
-        lambda f: np.zeros(len(f)), credit, perturb.swap("sex", {"other": "x"}), max_failure_rate=0.01
+def test_a_perturbation_that_changes_nothing_is_an_error(credit):
+    with pytest.raises(InputError) as info:
+        check_invariance(lambda f: np.zeros(len(f)), credit, perturb.swap("sex", {"other": "x"}), max=0.01)
+    assert str(info.value) == (
+        "perturbation: swap(sex) changed none of the 1200 rows, so the check would be vacuous; "
+        "check the column and the values it should change"
     )
-    assert r.outcome.value == "error" and r.fails_test
-    assert r.message.startswith(
-        "the perturbation swap(sex) changed none of the 1200 rows, so the check would be vacuous"
-    )
-    assert r.metrics[0].value is None and r.metrics[0].reason == "no case was evaluated"
-    assert r.details["not_applied"] == 1200
 
 
 def test_rows_a_perturbation_does_not_apply_to_are_counted(credit):
     r = check_invariance(
-        lambda f: np.zeros(len(f)), credit, perturb.swap("sex", {"male": "female"}), max_failure_rate=0.01
+        lambda f: np.zeros(len(f)), credit, perturb.swap("sex", {"male": "female"}), max=0.01
     )
     males = int((credit["sex"] == "male").sum())
     assert r.metrics[0].n == males and r.details["not_applied"] == len(credit) - males
     assert f"the perturbation did not apply to {len(credit) - males} of {len(credit)} rows." in r.message
 
 
-def test_a_predict_that_raises_is_reported_with_the_failing_input(credit):
+def test_a_predict_that_raises_is_an_error_with_the_failing_input(credit):
     def fragile(f):
         if (f["income"] > 90).any():
             raise ValueError("income out of range")
         return np.zeros(len(f))
 
-    r = check_invariance(fragile, credit, perturb.scale("income", 1.0001), max_failure_rate=0.01)
-    assert r.outcome.value == "error"
     bad_rows = np.flatnonzero(credit["income"] > 90).tolist()
-    assert r.details["failing_rows"][0] in bad_rows and len(r.details["failing_rows"]) == 1
-    assert r.details["failing_inputs"][0]["income"] > 90
-    assert r.message.startswith("predict raised ValueError: income out of range on the original inputs")
-    assert r.details["stage"] == "original"
+    for check in (
+        lambda: check_invariance(fragile, credit, perturb.scale("income", 1.0001), max=0.01),
+        lambda: check_directional(
+            fragile, credit, perturb.scale("income", 1.0001), expect="increase", max=0.01
+        ),
+        lambda: check_mft(fragile, credit, expected=0.0, max=0.01),
+    ):
+        with pytest.raises(InputError) as info:
+            check()
+        text = str(info.value)
+        assert text.startswith("predict: raised ValueError: income out of range on the ")
+        assert text.endswith("; fix the model or the inputs")
+        row = int(text.split("row(s) at [")[1].split("]")[0])
+        assert row in bad_rows and "'income': 9" in text
 
     fine = credit[credit["income"] < 80]
-    only_perturbed = check_invariance(fragile, fine, perturb.shift("income", 200), max_failure_rate=0.01)
-    assert only_perturbed.details["stage"] == "perturbed"
-    json.dumps(only_perturbed.to_dict(), allow_nan=False)
+    with pytest.raises(InputError, match="on the perturbed inputs"):
+        check_invariance(fragile, fine, perturb.shift("income", 200), max=0.01)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
         (
-            lambda f: check_invariance(lambda x: np.zeros(3), f, SWAP, max_failure_rate=0.1),
+            lambda f: check_invariance(lambda x: np.zeros(3), f, SWAP, max=0.1),
             "predict: returned 3 outputs for 1200 inputs; return one output (or one row of scores) per input",
         ),
         (
             lambda f: check_invariance(
-                lambda x: np.zeros(len(x)), f, perturb.swap("gender", {"m": "f"}), max_failure_rate=0.1
+                lambda x: np.zeros(len(x)), f, perturb.swap("gender", {"m": "f"}), max=0.1
             ),
             "column: 'gender' is not a column of the inputs (columns: 'income', 'debt', 'sex'); pass one of those",
         ),
         (
-            lambda f: check_invariance(lambda x: np.zeros(len(x)), f, SWAP),
-            "max_failure_rate/min_pass_rate: no requirement given; pass one of them, e.g. max_failure_rate=0.01",
+            lambda f: check_invariance(lambda x: np.zeros(len(x)), f, SWAP, max=5),
+            "max: must be a share in [0, 1], got 5; pass e.g. max=0.01",
         ),
         (
-            lambda f: check_invariance(
-                lambda x: np.zeros(len(x)), f, SWAP, max_failure_rate=0.1, min_pass_rate=0.9
-            ),
-            "max_failure_rate/min_pass_rate: both are given; pass one of them, e.g. max_failure_rate=0.01",
+            lambda f: check_invariance(lambda x: np.zeros(len(x)), f, SWAP, max={"passrate": 0.1}),
+            "max: unknown figure 'passrate'; use one of failure_rate, pass_rate",
         ),
         (
-            lambda f: check_invariance(lambda x: np.zeros(len(x)), f, SWAP, max_failure_rate=5),
-            "max_failure_rate: must be a number in [0, 1], got 5; pass e.g. max_failure_rate=0.01",
+            lambda f: check_invariance(lambda x: np.zeros(len(x)), f, SWAP, max_counterexamples=-1),
+            "max_counterexamples: must be a non-negative int, got -1; pass e.g. 20",
         ),
         (
-            lambda f: check_directional(
-                lambda x: np.zeros((len(x), 2)), f, SWAP, expect="increase", max_failure_rate=0.1
-            ),
+            lambda f: check_directional(lambda x: np.zeros((len(x), 2)), f, SWAP, expect="increase", max=0.1),
             "output: predict returns 2 scores per row and this check needs one; pass output=<column index>, e.g. output=1 for the probability of class 1",
         ),
         (
-            lambda f: check_invariance(
-                lambda x: np.zeros((len(x), 2)), f, SWAP, output=2, max_failure_rate=0.1
-            ),
+            lambda f: check_invariance(lambda x: np.zeros((len(x), 2)), f, SWAP, output=2, max=0.1),
             "output: 2 is not a column index of outputs with 2 columns; pass an int index",
         ),
         (
-            lambda f: check_directional(
-                lambda x: np.zeros(len(x)), f, SWAP, expect="up", max_failure_rate=0.1
-            ),
+            lambda f: check_directional(lambda x: np.zeros(len(x)), f, SWAP, expect="up", max=0.1),
             "expect: unknown expectation 'up'; use one of increase, decrease, not_decrease, not_increase",
         ),
         (
             lambda f: check_directional(
-                lambda x: np.array(["a"] * len(x)), f, SWAP, expect="increase", max_failure_rate=0.1
+                lambda x: np.array(["a"] * len(x)), f, SWAP, expect="increase", max=0.1
             ),
             "predict: returns non-numeric outputs (dtype <U1) and a directional check needs numbers; return scores or probabilities",
         ),
         (
-            lambda f: check_invariance(object(), f, SWAP, max_failure_rate=0.1),
+            lambda f: check_invariance(object(), f, SWAP, max=0.1),
             "predict: object has no method 'predict'; pass a function inputs -> outputs, an estimator with predict/predict_proba, or an HTTPModel",
         ),
         (
-            lambda f: check_mft(lambda x: np.zeros(len(x)), f, [1, 0], max_failure_rate=0.1),
+            lambda f: check_mft(lambda x: np.zeros(len(x)), f, [1, 0], max=0.1),
             "expected: has 2 values for 1200 cases; pass one per case, or one for all",
         ),
         (
-            lambda f: check_mft(lambda x: np.zeros(len(x)), f, max_failure_rate=0.1),
+            lambda f: check_mft(lambda x: np.zeros(len(x)), f, max=0.1),
             "expected/predicate: give exactly one of them; pass expected=[...] or predicate=fn",
         ),
         (
-            lambda f: check_invariance(lambda x: np.zeros(len(x)), f.iloc[:0], SWAP, max_failure_rate=0.1),
+            lambda f: check_invariance(lambda x: np.zeros(len(x)), f.iloc[:0], SWAP, max=0.1),
             "inputs: is empty; pass at least one case",
         ),
     ],
@@ -408,8 +433,8 @@ def test_bad_input_names_the_argument(credit, call, message):
     assert str(info.value) == message
 
 
-def test_max_examples_caps_the_counterexamples(credit):
-    r = check_invariance(lambda f: f["sex"].to_numpy(), credit, SWAP, max_failure_rate=0.1, max_examples=3)
+def test_max_counterexamples_caps_the_counterexamples(credit):
+    r = check_invariance(lambda f: f["sex"].to_numpy(), credit, SWAP, max=0.1, max_counterexamples=3)
     assert len(r.details["counterexamples"]) == 3 and r.details["failures"] == len(credit)
 
 
@@ -437,7 +462,7 @@ def test_as_predict_picks_predict_proba_of_an_estimator(credit):
     model = _logistic(credit, _target(credit, 0.0, 1), use_sex=False)
     np.testing.assert_array_equal(as_predict(model)(credit), model.predict_proba(credit))
     np.testing.assert_array_equal(as_predict(model, method="predict")(credit), model.predict(credit))
-    r = check_invariance(model, credit, SWAP, output=1, tolerance=0.02, max_failure_rate=0.01)
+    r = check_invariance(model, credit, SWAP, output=1, tolerance=0.02, max=0.01)
     assert r.outcome.value == "passed"
 
 
@@ -472,7 +497,7 @@ def test_inv_and_dir_failures_equal_a_row_by_row_reference(before, data, toleran
     y0, y1 = np.array(before), np.array(after)
     frame = pd.DataFrame({"i": np.arange(len(y0)), "flag": 0})
     predict = _lookup(y0, y1)
-    common = dict(max_failure_rate=0.5, rule="point", max_examples=100)
+    common = dict(max=0.5, rule="point", max_counterexamples=100)
     inv = check_invariance(predict, frame, _flip, tolerance=tolerance, **common)
     assert inv.details["failures"] == sum(abs(b - a) > tolerance for a, b in zip(before, after, strict=True))
     moves = [b - a for a, b in zip(before, after, strict=True)]

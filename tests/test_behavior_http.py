@@ -130,9 +130,9 @@ def test_a_served_model_gives_the_same_result_as_the_model_in_process(server, fr
         swap,
         output=1,
         tolerance=0.05,
-        max_failure_rate=0.05,
+        max=0.05,
     )
-    direct = check_invariance(local, frame, swap, output=1, tolerance=0.05, max_failure_rate=0.05)
+    direct = check_invariance(local, frame, swap, output=1, tolerance=0.05, max=0.05)
     assert remote.outcome.value == direct.outcome.value == "failed"
     assert remote.details["failures"] == direct.details["failures"] > 0
     assert [e["row"] for e in remote.details["counterexamples"]] == [
@@ -147,10 +147,12 @@ def test_a_served_model_gives_the_same_result_as_the_model_in_process(server, fr
 
 def test_a_failing_endpoint_is_reported_with_the_failing_row(server, frame):
     model = HTTPModel(f"{server}/fragile", batch_size=100)
-    r = check_invariance(model, frame, perturb.shift("income", 1.0), tolerance=0.05, max_failure_rate=0.05)
-    assert r.outcome.value == "error"
-    assert "answered 422" in r.details["error"] and "income above 80" in r.details["error"]
-    assert r.details["failing_inputs"][0]["income"] > 80
-    assert frame["income"].iloc[r.details["failing_rows"][0]] > 80
+    with pytest.raises(InputError) as info:
+        check_invariance(model, frame, perturb.shift("income", 1.0), tolerance=0.05, max=0.05)
+    text = str(info.value)
+    assert text.startswith("predict: raised MLTestKitError: ") and "answered 422" in text
+    assert "income above 80" in text
+    row = int(text.split("row(s) at [")[1].split("]")[0])
+    assert frame["income"].iloc[row] > 80
     with pytest.raises(InputError, match=r"^url: must be an http\(s\) URL, got 'localhost:1'"):
         HTTPModel("localhost:1")

@@ -62,15 +62,19 @@ def test_a_predict_that_raises_gives_the_minimal_input_that_raises():
             raise ValueError("x too large")
         return np.zeros(len(frame))
 
-    r = search_invariance(fragile, ROWS, SWAP, max_examples=300, seed=0)
-    assert r.outcome.value == "error"
-    assert 700 < r.details["failing_inputs"][0]["x"] <= 701  # shrunk to a simple float just past 700
-    assert r.message.startswith("predict raised ValueError: x too large")
+    with pytest.raises(InputError) as info:
+        search_invariance(fragile, ROWS, SWAP, max_examples=300, seed=0)
+    text = str(info.value)
+    assert text.startswith("predict: raised ValueError: x too large on the original inputs")
+    x = float(text.split("{'x': ")[1].split(",")[0])
+    assert 700 < x <= 701  # shrunk to a simple float just past 700
 
 
 def test_a_perturbation_that_never_applies_is_vacuous():
-    r = search_invariance(planted, ROWS, perturb.swap("group", {"c": "d"}), max_examples=20)
-    assert r.outcome.value == "error" and "so the search was vacuous" in r.message
+    with pytest.raises(
+        InputError, match=r"^perturbation: swap\(group\) changed none of the 20 examples drawn"
+    ):
+        search_invariance(planted, ROWS, perturb.swap("group", {"c": "d"}), max_examples=20)
 
 
 def test_bad_arguments():

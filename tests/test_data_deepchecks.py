@@ -59,8 +59,9 @@ def test_suite_result_conditions_are_mapped():
         ("Mixed Nulls", Outcome.PASSED),
         ("Feature Drift", Outcome.FAILED),
         ("Feature Drift", Outcome.PASSED),
-        ("Outlier Sample Detection", Outcome.ERROR),
+        ("Outlier Sample Detection", Outcome.INCONCLUSIVE),  # undefined: the check raised
     ]
+    assert r.metrics[-1].value is None and "raised ValueError: bad input" in r.metrics[-1].reason
     assert r.outcome is Outcome.ERROR
     assert "Feature Drift: PSI <= 0.2: Found 1 out of 4 features" in r.message
     assert r.details["conditions"][1]["category"] == "FAIL"

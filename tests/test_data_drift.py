@@ -83,9 +83,9 @@ def test_psi_by_hand():
 
 def test_same_distribution_passes_and_shift_is_found():
     ref = frame(5000, 0)
-    same = check_drift(ref, frame(5000, 1), alpha=0.01, label="y")
+    same = check_drift(ref, frame(5000, 1), min={"p_value": 0.01}, label="y")
     assert same.outcome is Outcome.PASSED, same.message
-    shifted = check_drift(ref, frame(5000, 2, shift=0.6, p_a=0.2), alpha=0.01, label="y")
+    shifted = check_drift(ref, frame(5000, 2, shift=0.6, p_a=0.2), min={"p_value": 0.01}, label="y")
     rows = table(shifted)
     assert shifted.outcome is Outcome.FAILED
     assert rows["x"]["drifted"] and rows["c"]["drifted"] and not rows["u"]["drifted"]
@@ -101,9 +101,9 @@ def test_same_distribution_passes_and_shift_is_found():
 def test_each_statistic_gates_when_given_a_limit():
     ref, cur = frame(3000, 0), frame(3000, 1, shift=0.15)
     assert check_drift(ref, cur).outcome is Outcome.PASSED  # PSI of a 0.15 sd shift is about 0.02
-    assert check_drift(ref, cur, max_ks=0.03).outcome is Outcome.FAILED
-    assert check_drift(ref, cur, max_wasserstein=0.05, columns=["x"]).outcome is Outcome.FAILED
-    assert check_drift(ref, cur, max_psi=None, max_js=0.0, columns=["c"]).outcome is Outcome.FAILED
+    assert check_drift(ref, cur, max={"ks": 0.03}).outcome is Outcome.FAILED
+    assert check_drift(ref, cur, max={"wasserstein": 0.05}, columns=["x"]).outcome is Outcome.FAILED
+    assert check_drift(ref, cur, max={"psi": None, "js": 0.0}, columns=["c"]).outcome is Outcome.FAILED
 
 
 def test_prediction_drift_and_new_categories():
@@ -124,7 +124,7 @@ def test_holm_keeps_family_wise_false_alarms_at_alpha():
     for _ in range(runs):
         ref = pd.DataFrame(rng.normal(size=(80, 10)), columns=[f"c{i}" for i in range(10)])
         cur = pd.DataFrame(rng.normal(size=(80, 10)), columns=ref.columns)
-        alarms += check_drift(ref, cur, max_psi=None, alpha=0.1).outcome is Outcome.FAILED
+        alarms += check_drift(ref, cur, max={"psi": None}, min={"p_value": 0.1}).outcome is Outcome.FAILED
     assert alarms / runs <= 0.1 + 2 * np.sqrt(0.1 * 0.9 / runs)
 
 
@@ -143,14 +143,16 @@ def test_missing_values_and_bad_input():
         InputError, match=r"^current: column 'x' has no finite values; drop it or pass columns=\[\.\.\.\]$"
     ):
         check_drift(ref, cur)
+    with pytest.raises(InputError, match=r"^min: p_value is a share in \[0, 1\], got 5; "):
+        check_drift(ref, ref, min={"p_value": 5})
+    with pytest.raises(InputError, match=r"^min: p_value must be in \(0, 1\), got 0"):
+        check_drift(ref, ref, min={"p_value": 0})
+    with pytest.raises(InputError, match=r"^max: psi must be a non-negative number, got -1; "):
+        check_drift(ref, ref, max={"psi": -1})
     with pytest.raises(
-        InputError, match=r"^alpha: must be a number in \(0, 1\) or None, got 5; e.g. alpha=0.01$"
+        InputError, match=r"^max: unknown figure 'kl'; use one of psi, ks, wasserstein, js, p_value"
     ):
-        check_drift(ref, ref, alpha=5)
-    with pytest.raises(
-        InputError, match=r"^max_psi: must be a non-negative number or None, got -1; e.g. max_psi=0.2$"
-    ):
-        check_drift(ref, ref, max_psi=-1)
+        check_drift(ref, ref, max={"kl": 0.1})
     with pytest.raises(InputError, match=r"^reference: has no rows; "):
         check_drift(ref.iloc[:0], cur)
 
@@ -163,3 +165,55 @@ def test_date_columns_are_compared_as_numbers():
     assert row["kind"] == "datetime" and row["drifted"]
     assert row["wasserstein"] == pytest.approx(30 * 86400)
     assert check_drift(ref, ref).outcome is Outcome.PASSED
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"max_psi": 0.1}, {"max": {"psi": 0.1}}),
+        ({"max_ks": 0.1}, {"max": {"ks": 0.1}}),
+        ({"max_wasserstein": 0.5}, {"max": {"wasserstein": 0.5}}),
+        ({"max_js": 0.1}, {"max": {"js": 0.1}}),
+        ({"alpha": 0.01}, {"min": {"p_value": 0.01}}),
+    ],
+)
+def test_the_old_spellings_still_work_with_a_deprecation(old, new):
+    ref, cur = frame(500, 0), frame(500, 1)
+    (key, value), (side, _figures) = next(iter(old.items())), next(iter(new.items()))
+    with pytest.deprecated_call(match=rf"check_drift: {key}={value} is deprecated .*; use {side}="):
+        before = check_drift(ref, cur, **old)
+    assert before.to_dict() == check_drift(ref, cur, **new).to_dict()
+
+
+def test_acceptance_rarely_passes_a_psi_at_the_limit():
+    """Two samples whose populations have a PSI of exactly the limit pass under acceptance at most
+    ~2.5% of the time (the bootstrap's upper bound must clear it); the point rule passes about half."""
+    p = np.array([0.5, 0.5])
+    q = np.array([0.6, 0.4])
+    limit = psi(p, q)  # the population PSI
+    rng = np.random.default_rng(3)
+    passed = {"acceptance": 0, "point": 0}
+    reps, n = 200, 2000
+    for _ in range(reps):
+        ref = pd.DataFrame({"c": rng.choice(["a", "b"], n, p=p)})
+        cur = pd.DataFrame({"c": rng.choice(["a", "b"], n, p=q)})
+        for rule in passed:
+            r = check_drift(ref, cur, max={"psi": limit}, rule=rule, seed=int(rng.integers(1 << 30)))
+            passed[rule] += r.outcome is Outcome.PASSED
+    assert passed["acceptance"] / reps < 0.06
+    assert 0.3 < passed["point"] / reps < 0.7
+
+
+def test_the_ks_interval_covers_the_population_distance():
+    rng = np.random.default_rng(4)
+    true = stats.norm.cdf(0.15) - stats.norm.cdf(-0.15)  # KS of N(0, 1) and N(0.3, 1)
+    covered, reps = 0, 200
+    for _ in range(reps):
+        r = check_drift(
+            pd.DataFrame({"x": rng.normal(0, 1, 300)}),
+            pd.DataFrame({"x": rng.normal(0.3, 1, 300)}),
+            max={"psi": None},
+        )
+        ks = next(m for m in r.metrics if m.name == "ks")
+        covered += ks.ci.low <= true <= ks.ci.high
+    assert covered / reps >= 0.95

@@ -29,7 +29,7 @@ def failed(r: CheckResult) -> dict[tuple[str | None, str], dict]:
 
 
 def test_clean_frame_passes():
-    r = check_integrity(clean_frame(), label="y", min_class_fraction=0.3, max_outlier_fraction=0.01)
+    r = check_integrity(clean_frame(), label="y", min={"minority_class": 0.3}, max={"outliers": 0.01})
     assert r.outcome is Outcome.PASSED, r.message
     assert r.details["failures"] == []
     assert {c["value"] for c in r.details["classes"]} == {0, 1}
@@ -48,7 +48,7 @@ def test_duplicates_and_conflicting_labels():
     assert got[(None, "conflicting_labels")]["count"] == 2
     assert [s["row"] for s in got[(None, "conflicting_labels")]["sample"]] == [5, 20]
     # without the label, row 20 repeats row 5 as well
-    r = check_integrity(f.drop(columns="y"), max_duplicate_fraction=0.01)
+    r = check_integrity(f.drop(columns="y"), max={"duplicate_rows": 0.01})
     assert r.outcome is Outcome.PASSED and r.metrics[0].value == pytest.approx(2 / 1000)
 
 
@@ -60,7 +60,7 @@ def test_constant_mixed_special_missing_outliers_imbalance():
     f.loc[[4], "z"] = np.nan
     f.loc[[6], "x"] = 40.0
     f["y"] = (np.arange(len(f)) < 15).astype(int)
-    r = check_integrity(f, label="y", max_outlier_fraction=0.0005, min_class_fraction=0.05)
+    r = check_integrity(f, label="y", max={"outliers": 0.0005}, min={"minority_class": 0.05})
     got = failed(r)
     assert got[("const", "top_fraction")]["fraction"] == 1.0
     assert got[("mixed", "mixed_types")]["sample"] == [{"row": 998, "value": 3}, {"row": 999, "value": 4.5}]
@@ -88,12 +88,12 @@ def test_outlier_rate_on_normal_data_is_near_theory(method):
 def test_ungated_figures_are_findings_not_failures():
     f = clean_frame()
     f.loc[[1, 2], "x"] = np.nan
-    r = check_integrity(f, max_missing_fraction=None)
+    r = check_integrity(f, max={"missing": None})
     assert r.outcome is Outcome.PASSED
     findings = [(x["column"], x["rule"], x["count"]) for x in r.details["findings"]]
     assert ("x", "missing", 2) in findings and all(rule in ("missing", "outliers") for _, rule, _ in findings)
-    assert check_integrity(f, max_missing_fraction=0.01).outcome is Outcome.PASSED
-    assert check_integrity(f, max_missing_fraction=0.001).outcome is Outcome.FAILED
+    assert check_integrity(f, max={"missing": 0.01}).outcome is Outcome.PASSED
+    assert check_integrity(f, max={"missing": 0.001}).outcome is Outcome.FAILED
 
 
 def test_penguins_missing_values_are_found():
@@ -122,10 +122,12 @@ def test_all_nan_column_and_bad_input():
         check_integrity(f, label="target")
     with pytest.raises(InputError, match=r"^label: column 'yy' is not in data; did you mean 'y'\?$"):
         check_integrity(f, label="yy")
-    with pytest.raises(
-        InputError, match=r"^max_missing_fraction: must be a fraction in \[0, 1\] or None, got 5"
-    ):
-        check_integrity(f, max_missing_fraction=5)
+    with pytest.raises(InputError, match=r"^max: missing is a share in \[0, 1\], got 5"):
+        check_integrity(f, max={"missing": 5})
+    with pytest.raises(InputError, match=r"^max: unknown figure 'nulls'; use one of duplicate_rows, "):
+        check_integrity(f, max={"nulls": 0})
+    with pytest.raises(InputError, match=r"^max: this check measures several figures, got a single number"):
+        check_integrity(f, max=0.1)
     with pytest.raises(InputError, match=r"^outliers: unknown method 'zscore'; use one of robust_z, iqr$"):
         check_integrity(f, outliers="zscore")
     f["lists"] = [[i] for i in range(50)]
@@ -133,3 +135,28 @@ def test_all_nan_column_and_bad_input():
         InputError, match=r"^data: column 'lists' holds unhashable values \(list at row 0\); "
     ):
         check_integrity(f)
+
+
+OLD_SPELLINGS = [
+    ("max_duplicate_fraction", "max", "duplicate_rows", 0.01),
+    ("max_conflict_fraction", "max", "conflicting_labels", 0.01),
+    ("max_missing_fraction", "max", "missing", 0.01),
+    ("max_top_fraction", "max", "top_fraction", 0.99),
+    ("max_mixed_type_fraction", "max", "mixed_types", 0.01),
+    ("max_special_fraction", "max", "special_characters", 0.01),
+    ("max_outlier_fraction", "max", "outliers", 0.01),
+    ("min_class_fraction", "min", "minority_class", 0.3),
+]
+
+
+@pytest.mark.parametrize(("old", "side", "figure", "value"), OLD_SPELLINGS)
+def test_the_old_spellings_still_work_with_a_deprecation(old, side, figure, value):
+    f = clean_frame(200)
+    with pytest.deprecated_call(
+        match=rf"check_integrity: {old}={value} is deprecated .*; use {side}={{'{figure}': {value}}}"
+    ):
+        before = check_integrity(f, label="y", describe=False, **{old: value})
+    after = check_integrity(f, label="y", describe=False, **{side: {figure: value}})
+    assert before.to_dict() == after.to_dict()
+    judged = [m for m in after.metrics if m.name == figure]
+    assert all(m.thresholds[0].value == value for m in judged)

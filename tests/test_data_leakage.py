@@ -98,9 +98,31 @@ def test_bad_input():
         check_leakage(d, d, label="target")
     with pytest.raises(InputError, match=r"^features: column 'xx' is not in train; did you mean 'x'\?$"):
         check_leakage(d, d, features=["xx"])
-    with pytest.raises(InputError, match=r"^max_feature_score: must be a number in \[0, 1\] or None, got 2"):
-        check_leakage(d, d, label="y", max_feature_score=2)
+    with pytest.raises(InputError, match=r"^max: feature_score is a share in \[0, 1\], got 2"):
+        check_leakage(d, d, label="y", max={"feature_score": 2})
+
     with pytest.raises(InputError, match=r"^test: has no rows; "):
         check_leakage(d, d.iloc[:0])
     with pytest.raises(InputError, match=r"^date: column 'x' of train has no dates; pass a column of dates$"):
         check_leakage(d.assign(x="n/a"), d, date="x")
+
+
+@pytest.mark.parametrize(
+    ("old", "figure"),
+    [
+        ("max_duplicate_fraction", "duplicate_rows"),
+        ("max_feature_overlap", "feature_overlap"),
+        ("max_feature_score", "feature_score"),
+        ("max_id_overlap", "id_overlap"),
+        ("max_date_overlap", "date_overlap"),
+    ],
+)
+def test_the_old_spellings_still_work_with_a_deprecation(old, figure):
+    train = pd.DataFrame({"id": [1, 2, 3, 4], "x": [0.1, 0.2, 0.3, 0.4], "y": [0, 1, 0, 1]})
+    test = pd.DataFrame({"id": [4, 5], "x": [0.4, 0.8], "y": [1, 0]})
+    with pytest.deprecated_call(
+        match=rf"check_leakage: {old}=0.5 is deprecated .*; use max={{'{figure}': 0.5}}"
+    ):
+        before = check_leakage(train, test, label="y", id="id", **{old: 0.5})
+    expected = {figure: 0.5, **({"index_overlap": 0.5} if figure == "id_overlap" else {})}
+    assert before.to_dict() == check_leakage(train, test, label="y", id="id", max=expected).to_dict()

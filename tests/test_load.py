@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import time
 
 import numpy as np
 import pytest
@@ -36,12 +35,11 @@ FLOWERS = [
 def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     seen = []
     expected = MODEL.predict(X[::15]).tolist()
-    started = time.perf_counter()
     r = load_test(
-        service + "/predict", payloads=FLOWERS, users=4, duration="2s", p95_ms=200, max_fail_ratio=0.0,
-        min_rps=20, expected=expected, key="label", min_agreement=1.0, progress=lambda *a: seen.append(a),
+        service + "/predict", payloads=FLOWERS, users=4, duration="2s", max={"p95_ms": 200, "fail_ratio": 0.0},
+        min={"requests_per_s": 20, "agreement": 1.0}, expected=expected, key="label",
+        progress=lambda *a: seen.append(a),
     )  # fmt: skip
-    wall = time.perf_counter() - started
     assert r.kind == "load" and r.outcome.value == "passed", r.describe()
     names = [m.name for m in r.metrics]
     assert names == ["p50_ms", "p95_ms", "p99_ms", "requests_per_s", "fail_ratio", "agreement"]
@@ -52,14 +50,14 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     assert r.details["endpoints"][0]["name"] == "/predict" and r.details["failed"] == 0
     assert r.details["command"].startswith("python -m locust -f ") and "-u 4" in r.details["command"]
     assert seen and seen[-1][1] > 0  # progress: (elapsed, requests, failures)
-    assert wall < 2 + 4  # locust start-up and shutdown stay small
+    assert r.metrics[-2].rule == r.metrics[-1].rule == "point"  # shares required at their edge
 
 
 def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
     wrong = [(int(v) + 1) % 3 if i == 0 else int(v) for i, v in enumerate(MODEL.predict(X[::15]))]
     r = load_test(
         service + "/predict", payloads=FLOWERS, users=2, max_requests=40, duration="5s",
-        expected=wrong, key="label", min_agreement=0.99, progress=False,
+        expected=wrong, key="label", min={"agreement": 0.99}, progress=False,
     )  # fmt: skip
     assert r.outcome.value == "failed"
     assert r.details["requests"] <= 45
@@ -68,7 +66,9 @@ def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
 
 
 def test_planted_sleep_fails_the_p95_gate(faulty):
-    r = load_test(faulty + "/slow", payloads=[{"x": 1.0}], users=4, duration="2s", p95_ms=30, progress=False)
+    r = load_test(
+        faulty + "/slow", payloads=[{"x": 1.0}], users=4, duration="2s", max={"p95_ms": 30}, progress=False
+    )
     assert r.outcome.value == "failed"
     p95 = r.metrics[1]
     assert p95.name == "p95_ms" and p95.value >= 60 and p95.outcome.value == "failed"
@@ -77,7 +77,12 @@ def test_planted_sleep_fails_the_p95_gate(faulty):
 
 def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
     r = load_test(
-        faulty + "/fail", payloads=[{"x": 1.0}], users=2, duration="1s", max_fail_ratio=0.01, progress=False
+        faulty + "/fail",
+        payloads=[{"x": 1.0}],
+        users=2,
+        duration="1s",
+        max={"fail_ratio": 0.01},
+        progress=False,
     )
     fail = next(m for m in r.metrics if m.name == "fail_ratio")
     assert r.outcome.value == "failed" and fail.value == 1.0
@@ -87,8 +92,8 @@ def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
 
 def test_server_crash_mid_test_fails_and_is_reported():
     with serve("tests.apps.faulty:app", env={"FAULTY_CRASH_AFTER": "100"}) as server:
-        r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, duration="2s", max_fail_ratio=0.0,
-                      progress=False)  # fmt: skip
+        r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, duration="2s",
+                      max={"fail_ratio": 0.0}, progress=False)  # fmt: skip
         assert server.exit_code() == 3
     assert r.outcome.value == "failed"
     assert "did it crash?" in r.message
@@ -103,7 +108,7 @@ def test_users_own_locustfile_and_a_locustfile_that_produces_nothing(service, tm
         "    def health(self):\n"
         "        self.client.get('/health')\n"
     )
-    r = load_test(service, locustfile=own, users=1, duration="1s", max_fail_ratio=0.0, progress=False)
+    r = load_test(service, locustfile=own, users=1, duration="1s", max={"fail_ratio": 0.0}, progress=False)
     assert r.outcome.value == "passed" and r.details["endpoints"][0]["name"] == "/health"
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('planted locustfile error')\n")
@@ -119,7 +124,9 @@ def test_users_own_locustfile_and_a_locustfile_that_produces_nothing(service, tm
         ({"users": 500}, "users: 500 exceeds the limit of 200; lower it or raise max_users"),
         ({"users": 0}, "users: must be a positive int, got 0"),
         ({"max_requests": 2_000_000}, "max_requests: 2000000 exceeds the limit of 1e+06"),
-        ({"max_fail_ratio": 1.5}, "max_fail_ratio: must be a number in [0, 1), got 1.5"),
+        ({"max": {"fail_ratio": 1.5}}, "max: fail_ratio is a share in [0, 1], got 1.5"),
+        ({"max": {"p95_ms": 0}}, "max: p95_ms must be a positive number, got 0"),
+        ({"min": {"rps": 10}}, "min: unknown figure 'rps'"),
         ({"payloads": []}, "payloads: must be a non-empty list of JSON bodies"),
         ({"payloads": [{"x": 1}], "expected": [1, 2]}, "expected: has 2 entries but payloads has 1"),
         ({"payloads": [{"x": object()}]}, "payloads: are not JSON-serializable"),
@@ -159,12 +166,39 @@ def test_parse_duration():
         parse_duration(0)
 
 
+def test_the_old_spellings_still_work_with_a_deprecation(service):
+    old = {
+        "p50_ms": 1000,
+        "p95_ms": 1000,
+        "p99_ms": 1000,
+        "min_rps": 1,
+        "max_fail_ratio": 0.0,
+        "min_agreement": 1.0,
+    }
+    expected = MODEL.predict(X[::15]).tolist()
+    with pytest.deprecated_call() as caught:
+        r = load_test(service + "/predict", payloads=FLOWERS, users=2, duration="1s", expected=expected,
+                      key="label", progress=False, **old)  # fmt: skip
+    said = " ".join(str(w.message) for w in caught)
+    for key in old:
+        assert f"load_test: {key}=" in said
+    assert "use min={'requests_per_s': 1}" in said and "use max={'fail_ratio': 0.0}" in said
+    gated = {m.name: [t.to_dict() for t in m.thresholds] for m in r.metrics if m.thresholds}
+    assert gated == {
+        "p50_ms": [{"op": "<=", "value": 1000}], "p95_ms": [{"op": "<=", "value": 1000}],
+        "p99_ms": [{"op": "<=", "value": 1000}], "requests_per_s": [{"op": ">=", "value": 1}],
+        "fail_ratio": [{"op": "<=", "value": 0}], "agreement": [{"op": ">=", "value": 1}],
+    }  # fmt: skip
+    with pytest.deprecated_call(match=r"check_agreement: min_agreement=0.5 is deprecated .*; use min=0.5"):
+        assert check_agreement([1], [1], min_agreement=0.5).metrics[0].thresholds[0].value == 0.5
+
+
 def test_check_agreement_counts_and_tolerates():
     r = check_agreement(
         ['{"p": [0.1, 0.9]}', '{"p": [0.5, 0.5]}'], [[0.1, 0.9], [0.4, 0.6]], key="p", atol=1e-6
     )
     assert r.metrics[0].value == 0.5 and r.details["mismatches"][0]["got"] == [0.5, 0.5]
-    r = check_agreement([{"label": "a"}] * 300, ["a"] * 300, key="label", min_agreement=0.95)
+    r = check_agreement([{"label": "a"}] * 300, ["a"] * 300, key="label", min=0.95)
     assert r.outcome.value == "passed" and r.metrics[0].ci.low > 0.95
     r = check_agreement(["{}"], [1], key="label")
     assert r.metrics[0].value == 0 and "no answer at 'label'" in r.details["mismatches"][0]["got"]
@@ -183,15 +217,15 @@ def test_through_the_ml_fixture_into_the_report(pytester):
 
         @pytest.mark.ml_perf
         def test_fast_enough(ml):
-            ml.check_latency(sorted, [3, 1, 2], p95_ms=50, batch_sizes=[1, 8], n_calls=300)
+            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 50}}, batch_sizes=[1, 8], n_calls=300)
 
         @pytest.mark.ml_load
         def test_under_load(ml, ml_server):
             url = ml_server("{apps / "faulty.py"}:app", health="/health")
             ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, duration="2s",
-                         p95_ms=500, max_fail_ratio=0.0, progress=False)
+                         max={{"p95_ms": 500, "fail_ratio": 0.0}}, progress=False)
             ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, duration="1s",
-                         max_fail_ratio=0.0, progress=False)
+                         max={{"fail_ratio": 0.0}}, progress=False)
         """
     )
     result = pytester.runpytest("--ml", "--ml-report", "r.json")

@@ -33,7 +33,12 @@ def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
         return model.predict(batch)
 
     r = check_latency(
-        predict, frame.iloc[:1], p95_ms=200, batch_sizes=[1, 32], n_calls=200, min_throughput=10
+        predict,
+        frame.iloc[:1],
+        max={"p95_ms": 200},
+        batch_sizes=[1, 32],
+        n_calls=200,
+        min={"throughput_rows_s": 10},
     )
     assert r.kind == "latency" and r.outcome.value == "passed"
     assert {m.slice["batch_size"] for m in r.metrics} == {1, 32}
@@ -47,7 +52,7 @@ def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
 
 
 def test_planted_sleep_fails_the_p95_gate():
-    r = check_latency(lambda x: time.sleep(0.004), [0], p95_ms=2, n_calls=30, warmup=1)
+    r = check_latency(lambda x: time.sleep(0.004), [0], max={"p95_ms": 2}, n_calls=30, warmup=1)
     assert r.outcome.value == "failed"
     assert "p95_ms" in r.message
     p95 = next(m for m in r.metrics if m.name == "p95_ms")
@@ -55,14 +60,16 @@ def test_planted_sleep_fails_the_p95_gate():
 
 
 def test_throughput_gate_fails_for_a_slow_function():
-    r = check_latency(lambda x: time.sleep(0.002), [0], min_throughput=10_000, n_calls=20, warmup=0)
+    r = check_latency(
+        lambda x: time.sleep(0.002), [0], min={"throughput_rows_s": 10_000}, n_calls=20, warmup=0
+    )
     thr = next(m for m in r.metrics if m.name == "throughput_rows_s")
     assert thr.outcome.value == "failed" and thr.value < 600
 
 
 def test_undecided_p99_is_inconclusive_with_few_calls():
     # with 50 calls no order statistic bounds the 99th percentile from above
-    r = check_latency(lambda x: None, [0], p99_ms=1000, n_calls=50)
+    r = check_latency(lambda x: None, [0], max={"p99_ms": 1000}, n_calls=50)
     p99 = next(m for m in r.metrics if m.name == "p99_ms")
     assert p99.ci.high is None and p99.outcome.value == "inconclusive"
     assert r.fails_test
@@ -74,7 +81,7 @@ def test_time_budget_limits_the_calls():
 
 
 def test_memory_peak_is_measured_and_gated():
-    r = check_latency(lambda x: np.ones(2_000_000), [0], n_calls=5, max_memory_mb=1)
+    r = check_latency(lambda x: np.ones(2_000_000), [0], n_calls=5, max={"peak_memory_mb": 1})
     mem = next(m for m in r.metrics if m.name == "peak_memory_mb")
     assert 15 < mem.value < 17 and mem.outcome.value == "failed"
 
@@ -94,7 +101,7 @@ def test_a_predict_that_raises_is_an_input_error():
         check_latency(predict, [[1, 2, 3]], batch_sizes=[2])
     assert str(info.value) == (
         "predict: raised ValueError: X has 3 features, but the model expects 4 on a batch of 2 rows;"
-        " make predict work on these inputs before timing it"
+        " fix the model or the inputs"
     )
 
 
@@ -112,7 +119,13 @@ def test_under_xdist_the_result_is_marked_unreliable(monkeypatch):
         ({"inputs": []}, "inputs: must hold at least one row"),
         ({"batch_sizes": [0]}, "batch_sizes: must be a positive int, got 0; pass e.g. batch_sizes=[1, 32]"),
         ({"batch_sizes": []}, "batch_sizes: is empty"),
-        ({"p95_ms": -1}, "p95_ms: must be a positive number, got -1; pass e.g. p95_ms=20"),
+        (
+            {"max": {"p95_ms": -1}},
+            "max: p95_ms must be a positive number, got -1; pass e.g. max={'p95_ms': 20}",
+        ),
+        ({"max": {"p96_ms": 1}}, "max: unknown figure 'p96_ms'; use one of p50_ms, p95_ms, p99_ms"),
+        ({"max": 50}, "max: this check measures several figures"),
+        ({"p95": 50}, "p95: is not an argument of check_latency"),
         ({"n_calls": 1.5}, "n_calls: must be a positive int"),
         ({"warmup": -1}, "warmup: must be a non-negative int"),
         ({"rule": "strict"}, "rule: unknown gate rule 'strict'"),
@@ -147,3 +160,27 @@ def test_quantile_estimates_equal_numpy_inverted_cdf_and_histograms_agree(values
     for name, q in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
         assert figures[name][0] == np.quantile(arr, q, method="inverted_cdf")
         assert figures[name] == from_hist[name]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"p50_ms": 1000}, {"max": {"p50_ms": 1000}}),
+        ({"p95_ms": 1000}, {"max": {"p95_ms": 1000}}),
+        ({"p99_ms": 1000}, {"max": {"p99_ms": 1000}}),
+        ({"max_memory_mb": 1000}, {"max": {"peak_memory_mb": 1000}}),
+        ({"min_throughput": 1}, {"min": {"throughput_rows_s": 1}}),
+    ],
+)
+def test_the_old_requirement_spellings_still_work_with_a_deprecation(old, new):
+    (key, value), (side, figures) = next(iter(old.items())), next(iter(new.items()))
+    with pytest.deprecated_call(match=rf"check_latency: {key}={value} is deprecated .*; use {side}="):
+        r = check_latency(lambda x: None, [0], n_calls=300, warmup=0, **old)
+    figure = next(iter(figures))
+    judged = [m for m in r.metrics if m.thresholds]
+    assert [m.name for m in judged] == [figure]
+    assert judged[0].thresholds == next(
+        m.thresholds
+        for m in check_latency(lambda x: None, [0], n_calls=300, warmup=0, **new).metrics
+        if m.thresholds
+    )

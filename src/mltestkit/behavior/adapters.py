@@ -15,6 +15,15 @@ from ..results import to_jsonable
 Predict = Callable[[Any], Any]
 
 
+def predict_error(exc: BaseException, where: str = "") -> InputError:
+    """The error every check raises when the model's ``predict`` raised ``exc`` (``where`` says on what).
+
+    >>> print(predict_error(ValueError("bad row"), " on a batch of 1 rows"))
+    predict: raised ValueError: bad row on a batch of 1 rows; fix the model or the inputs
+    """
+    return InputError("predict", f"raised {type(exc).__name__}: {exc}{where}", "fix the model or the inputs")
+
+
 def as_predict(model: Any, *, method: str = "auto") -> Predict:
     """A prediction function for ``model``.
 

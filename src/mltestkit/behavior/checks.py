@@ -1,8 +1,9 @@
 """Minimum functionality (MFT), invariance (INV) and directional (DIR) checks with a statistical pass rate.
 
 Each check evaluates a set of cases, counts the failures, puts a Wilson interval on the failure
-rate (or pass rate) and gates it with the rule of every other check (see :mod:`mltestkit.stats.requirement`).
-The failing cases are kept as counterexamples, worst first.
+rate (or pass rate) and judges it like every other figure (:func:`mltestkit.stats.requirement.judge`).
+The failing cases are kept as counterexamples, worst first. A ``predict`` that raises, and a
+perturbation that changes no input, raise :class:`~mltestkit.errors.InputError`.
 
 Examples
 --------
@@ -10,7 +11,7 @@ Examples
 >>> from mltestkit import check_invariance, perturb
 >>> frame = pd.DataFrame({"x": np.arange(200.0), "colour": ["red", "blue"] * 100})
 >>> predict = lambda f: (f["x"] > 100).astype(int).to_numpy()
->>> r = check_invariance(predict, frame, perturb.swap("colour", {"red": "blue"}), max_failure_rate=0.05)
+>>> r = check_invariance(predict, frame, perturb.swap("colour", {"red": "blue"}), max=0.05)
 >>> r.outcome.value, r.metrics[0].value, r.metrics[0].n
 ('passed', 0.0, 100)
 """
@@ -25,24 +26,25 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold
+from ..results import CheckResult, worst
 from ..stats.intervals import wilson
-from ..stats.requirement import gate, rows_to_decide, validate_level, validate_rule
-from .adapters import as_predict
+from ..stats.requirement import (
+    Estimate,
+    judge,
+    requirements_by_figure,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
+from .adapters import as_predict, predict_error
 from .templates import Cases
 
 #: Most counterexamples kept in a result.
-MAX_EXAMPLES = 20
+MAX_COUNTEREXAMPLES = 20
 _TEXT_CAP = 300
 _COLUMN_CAP = 10
 
 EXPECTATIONS = ("increase", "decrease", "not_decrease", "not_increase")
-
-
-class _PredictFailed(Exception):
-    def __init__(self, error: BaseException, stage: str, rows: list[int], sample: list[Any]) -> None:
-        super().__init__(str(error))
-        self.error, self.stage, self.rows, self.sample = error, stage, rows, sample
 
 
 # --------------------------------------------------------------------------- inputs and outputs
@@ -126,8 +128,11 @@ def _predict(predict: Callable[[Any], Any], inputs: Any, stage: str, rows: np.nd
         raw = predict(inputs)
     except Exception as exc:
         where = _failing_batch(predict, inputs)[:5]
-        raise _PredictFailed(
-            exc, stage, rows[where].tolist(), [_render_row(inputs, int(i)) for i in where]
+        sample = [_render_row(inputs, int(i)) for i in where]
+        raise predict_error(
+            exc,
+            f" on the {stage} inputs; it fails on a batch of {len(where)} row(s) at "
+            f"{rows[where].tolist()}: {sample[0]!r}",
         ) from exc
     if isinstance(raw, (pd.DataFrame, pd.Series)):
         raw = raw.to_numpy()
@@ -190,105 +195,100 @@ def _render_output(out: np.ndarray, i: int) -> Any:
     return [_scalar(v) for v in np.asarray(value).tolist()[:_COLUMN_CAP]]
 
 
-# --------------------------------------------------------------------------- gating
+# --------------------------------------------------------------------------- requirement and judgment
+
+#: The figures of a behavioral check: the share of cases that fail and the share that pass.
+FIGURES = ("failure_rate", "pass_rate")
+_LEGACY = {"max_failure_rate": ("max", "failure_rate"), "min_pass_rate": ("min", "pass_rate")}
 
 
-def _requirement(max_failure_rate: float | None, min_pass_rate: float | None) -> tuple[str, Threshold]:
-    given = [
-        (n, v)
-        for n, v in (("max_failure_rate", max_failure_rate), ("min_pass_rate", min_pass_rate))
-        if v is not None
-    ]
-    if len(given) != 1:
-        problem = "no requirement given" if not given else "both are given"
-        raise InputError(
-            "max_failure_rate/min_pass_rate", problem, "pass one of them, e.g. max_failure_rate=0.01"
-        )
-    name, value = given[0]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InputError(name, f"must be a number in [0, 1], got {value!r}", f"pass e.g. {name}=0.01")
-    if name == "max_failure_rate":
-        return "failure_rate", Threshold("<=", float(value))
-    return "pass_rate", Threshold(">=", float(value))
+class _Setup:
+    """What every behavioral check validates first: rule, level, requirements, counterexamples kept."""
 
+    def __init__(
+        self,
+        check: str,
+        *,
+        min: Any,
+        max: Any,
+        rule: str,
+        confidence: float,
+        max_counterexamples: int,
+        legacy: dict[str, Any],
+    ) -> None:
+        from ..deprecation import legacy_bounds, renamed
 
-def _gate(
-    name: str,
-    fails: np.ndarray,
-    severity: np.ndarray,
-    requirement: tuple[str, Threshold],
-    rule: str,
-    confidence: float,
-    examples: Callable[[np.ndarray], list[dict[str, Any]]],
-    details: dict[str, Any],
-    max_examples: int,
-) -> CheckResult:
-    metric, threshold = requirement
-    n, k = len(fails), int(fails.sum())
-    hits = k if metric == "failure_rate" else n - k
-    low, high = (float(v) for v in wilson(hits, n, confidence))
-    value = hits / n
-    outcome = gate(value, low, high, [threshold], rule)
-    assert outcome is not None
-    mv = MetricValue(metric, value, n, Interval(low, high, confidence, "wilson"), (threshold,), rule, outcome)
-    order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][:max_examples]
-    message = f"{k} of {n} cases failed. {mv.describe()}"
-    if details.get("not_applied"):
-        message += f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
-    if outcome is Outcome.INCONCLUSIVE:
-        need = rows_to_decide(value, low, high, n, threshold)
-        if threshold.value in (0.0, 1.0):
-            message += (
-                f"\nno sample can show a {metric.replace('_', ' ')} of exactly {threshold.value:g} under the "
-                f"{rule} rule; require e.g. {'max_failure_rate=0.01' if metric == 'failure_rate' else 'min_pass_rate=0.99'}, "
-                "or use rule='point' to require no observed failure."
+        self.rule, self.level = validate_rule(rule), validate_level(confidence)
+        kept = renamed(
+            check, "max_examples", "max_counterexamples", legacy.pop("max_examples", None),
+            max_counterexamples, MAX_COUNTEREXAMPLES,
+        )  # fmt: skip
+        if isinstance(kept, bool) or not isinstance(kept, int) or kept < 0:
+            raise InputError(
+                "max_counterexamples", f"must be a non-negative int, got {kept!r}", "pass e.g. 20"
             )
-        elif need is not None:
+        self.kept = kept
+        low, high = legacy_bounds(
+            check, legacy, _LEGACY, min, max, default={"min": "pass_rate", "max": "failure_rate"}
+        )
+        for side, bound in (("min", low), ("max", high)):
+            for value in bound.values() if isinstance(bound, dict) else [bound]:
+                if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
+                ):
+                    raise InputError(
+                        side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
+                    )
+        low = {"pass_rate": low} if low is not None and not isinstance(low, dict) else low
+        high = {"failure_rate": high} if high is not None and not isinstance(high, dict) else high
+        self.requirements = requirements_by_figure(low, high, FIGURES, rule=self.rule, confidence=self.level)
+
+    def judge(
+        self,
+        name: str,
+        fails: np.ndarray,
+        severity: np.ndarray,
+        examples: Callable[[np.ndarray], list[dict[str, Any]]],
+        details: dict[str, Any],
+    ) -> CheckResult:
+        """The check's result: each required share (the failure rate when none is) judged on its Wilson interval."""
+        n, k = len(fails), int(fails.sum())
+        figures = [f for f in FIGURES if self.requirements[f].gated] or ["failure_rate"]
+        metrics = []
+        for figure in figures:
+            hits = k if figure == "failure_rate" else n - k
+            low, high = (float(v) for v in wilson(hits, n, self.level))
+            estimate = Estimate(hits / n, low, high, "wilson", n, range=(0.0, 1.0))
+            metrics.append(judge(figure, estimate, self.requirements[figure]))
+        outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+        order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][: self.kept]
+        message = f"{k} of {n} cases failed. " + "; ".join(m.describe() for m in metrics)
+        if details.get("not_applied"):
+            message += (
+                f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
+            )
+        need = rows_to_decide_all(metrics)
+        if need is not None:
             message += (
                 f"\nthe interval straddles the threshold; about {need} cases (now {n}) would decide it."
             )
-    if k:
-        message += f"\nworst counterexample: {examples(order[:1])[0]}"
-    details = {**details, "cases": n, "failures": k, "counterexamples": examples(order)}
-    return CheckResult(name, "behavior", outcome, [mv], rule, message, details)
-
-
-def _vacuous(name: str, metric: str, rule: str, message: str, details: dict[str, Any]) -> CheckResult:
-    mv = MetricValue(metric, None, 0, reason="no case was evaluated")
-    return CheckResult(name, "behavior", Outcome.ERROR, [mv], rule, message, details)
-
-
-def _predict_error(
-    name: str, metric: str, rule: str, failed: _PredictFailed, details: dict[str, Any]
-) -> CheckResult:
-    error = f"{type(failed.error).__name__}: {failed.error}"
-    message = (
-        f"predict raised {error} on the {failed.stage} inputs; it fails on a batch of "
-        f"{len(failed.rows)} row(s) at {failed.rows}: {failed.sample[0]!r}"
-    )
-    mv = MetricValue(metric, None, None, reason="predict raised an error")
-    details = {
-        **details,
-        "error": error[:1000],
-        "stage": failed.stage,
-        "failing_rows": failed.rows,
-        "failing_inputs": failed.sample,
-    }
-    return CheckResult(name, "behavior", Outcome.ERROR, [mv], rule, message, details)
-
-
-def _options(rule: str, confidence: float, max_examples: int) -> tuple[str, float]:
-    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 0:
-        raise InputError("max_examples", f"must be a non-negative int, got {max_examples!r}", "pass e.g. 20")
-    return validate_rule(rule), validate_level(confidence)
+        if k:
+            message += f"\nworst counterexample: {examples(order[:1])[0]}"
+        details = {**details, "cases": n, "failures": k, "counterexamples": examples(order)}
+        return CheckResult(name, "behavior", outcome, metrics, self.rule, message, details)
 
 
 # --------------------------------------------------------------------------- perturbation checks
 
 
 def _perturbed(
-    predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool
+    predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool, vacuous_ok: bool = False
 ) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """The perturbed inputs, the rows the perturbation changed and the outputs before and after on them.
+
+    Raises :func:`vacuous` when it changed no row (unless ``vacuous_ok``), and the error of
+    :func:`~mltestkit.behavior.adapters.predict_error` when ``predict`` raises.
+    """
     from .perturb import as_perturbation, changed_rows, require_same_length
 
     p = as_perturbation(perturbation)
@@ -305,6 +305,8 @@ def _perturbed(
     }
     rows = np.flatnonzero(applied)
     if rows.size == 0:
+        if not vacuous_ok:
+            raise vacuous(p.name, n)
         return p, after, rows, np.empty(0), np.empty(0), details
     f = as_predict(predict)
     before_in, after_in = _take(inputs, rows), _take(after, rows)
@@ -345,6 +347,19 @@ def _counterexamples(
     return build
 
 
+def _label(perturbation: Any) -> str:
+    return str(getattr(perturbation, "name", getattr(perturbation, "__name__", "perturbation")))
+
+
+def vacuous(what: str, n: int, cases: str = "rows") -> InputError:
+    """The error of a perturbation that changed none of ``n`` inputs: the check would test nothing."""
+    return InputError(
+        "perturbation",
+        f"{what} changed none of the {n} {cases}, so the check would be vacuous",
+        "check the column and the values it should change",
+    )
+
+
 def check_invariance(
     predict: Any,
     inputs: Any,
@@ -352,12 +367,14 @@ def check_invariance(
     *,
     tolerance: float = 0.0,
     output: int | None = None,
-    max_failure_rate: float | None = None,
-    min_pass_rate: float | None = None,
+    min: float | dict[str, float] | None = None,
+    max: float | dict[str, float] | None = None,
+    max_counterexamples: int = MAX_COUNTEREXAMPLES,
     rule: str = "acceptance",
     confidence: float = 0.95,
-    max_examples: int = MAX_EXAMPLES,
+    seed: int = 0,
     name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Invariance test (INV): the output must not change by more than ``tolerance`` under a perturbation.
 
@@ -376,51 +393,62 @@ def check_invariance(
         non-numeric outputs (labels) must be equal.
     output:
         Column of a 2-D output to compare (e.g. 1 for the probability of class 1); all columns when ``None``.
-    max_failure_rate, min_pass_rate:
-        The requirement on the share of cases that fail (or pass); give exactly one.
+    min, max:
+        The requirement: ``max=`` bounds the ``failure_rate`` (share of cases that fail), ``min=``
+        the ``pass_rate``; or dicts keyed by those names. Without either, the failure rate is
+        recorded ungated. A bound of 0 or 1 can only be met by the observed share itself and is
+        judged by its value.
+    max_counterexamples:
+        Most counterexamples kept, worst (largest change) first.
     rule, confidence:
         Gate rule and two-sided level of the Wilson interval.
-    max_examples:
-        Most counterexamples kept, worst (largest change) first.
+    seed:
+        Accepted for a uniform API; the check draws nothing at random (seed the perturbation).
     name:
         Name of the check in the report.
+    **legacy:
+        ``max_failure_rate=`` / ``min_pass_rate=`` (now ``max=`` / ``min=``) and ``max_examples=``
+        (now ``max_counterexamples=``) still work for this release with a ``DeprecationWarning``.
 
     Returns
     -------
     CheckResult
-        Kind ``"behavior"``, one metric ``failure_rate`` (or ``pass_rate``) over the perturbed cases.
-        An ``error`` result when the perturbation changes no row (the test would be vacuous) or
-        ``predict`` raises (with the error and the smallest failing batch of inputs found).
+        Kind ``"behavior"``, one figure ``failure_rate`` (or ``pass_rate``) over the perturbed cases.
+
+    Raises
+    ------
+    InputError
+        When the perturbation changes no row (the test would be vacuous), or ``predict`` raises
+        (the message shows the smallest failing batch of inputs found).
 
     Examples
     --------
     >>> from mltestkit import perturb
     >>> r = check_invariance(lambda t: [len(s) > 12 for s in t], ["Nice film"] * 50,
-    ...                      perturb.punctuation("add"), min_pass_rate=0.9)
-    >>> r.outcome.value, r.details["failures"]
-    ('passed', 0)
+    ...                      perturb.punctuation("add"), min=0.9)
+    >>> r.outcome.value, r.metrics[0].name, r.details["failures"]
+    ('passed', 'pass_rate', 0)
     """
-    rule, confidence = _options(rule, confidence, max_examples)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
-        raise InputError(
-            "tolerance", f"must be a non-negative number, got {tolerance!r}", "pass e.g. tolerance=0.01"
-        )
-    requirement = _requirement(max_failure_rate, min_pass_rate)
+    setup = _Setup(
+        "check_invariance", min=min, max=max, rule=rule, confidence=confidence,
+        max_counterexamples=max_counterexamples, legacy=legacy,
+    )  # fmt: skip
+    _non_negative("tolerance", tolerance)
     inputs = _check_inputs(inputs)
-    label = (
-        name
-        or f"invariance: {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
-    )
-    try:
-        p, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=False)
-    except _PredictFailed as failed:
-        return _predict_error(label, requirement[0], rule, failed, {})
+    _, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=False)
     details["tolerance"] = tolerance
-    if rows.size == 0:
-        return _vacuous(label, requirement[0], rule, _vacuous_text(p, _length(inputs)), details)
     fails, severity = invariance_failures(y0, y1, tolerance)
     examples = _counterexamples(inputs, after, rows, y0, y1, severity)
-    return _gate(label, fails, severity, requirement, rule, confidence, examples, details, max_examples)
+    return setup.judge(name or f"invariance: {_label(perturbation)}", fails, severity, examples, details)
+
+
+def _non_negative(argument: str, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+    ):
+        raise InputError(
+            argument, f"must be a non-negative number, got {value!r}", f"pass e.g. {argument}=0.01"
+        )
 
 
 def invariance_failures(y0: np.ndarray, y1: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -433,13 +461,6 @@ def invariance_failures(y0: np.ndarray, y1: np.ndarray, tolerance: float) -> tup
     return fails, fails.astype(float)
 
 
-def _vacuous_text(p: Any, n: int) -> str:
-    return (
-        f"the perturbation {p.name} changed none of the {n} rows, so the check would be vacuous; "
-        "check the column and the values it should change"
-    )
-
-
 def check_directional(
     predict: Any,
     inputs: Any,
@@ -450,12 +471,14 @@ def check_directional(
     min_change: float | None = None,
     max_change: float | None = None,
     tolerance: float = 0.0,
-    max_failure_rate: float | None = None,
-    min_pass_rate: float | None = None,
+    min: float | dict[str, float] | None = None,
+    max: float | dict[str, float] | None = None,
+    max_counterexamples: int = MAX_COUNTEREXAMPLES,
     rule: str = "acceptance",
     confidence: float = 0.95,
-    max_examples: int = MAX_EXAMPLES,
+    seed: int = 0,
     name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Directional expectation test (DIR): a score must move the expected way under a perturbation.
 
@@ -478,33 +501,25 @@ def check_directional(
     >>> from mltestkit import perturb
     >>> frame = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0] * 25})
     >>> r = check_directional(lambda f: f["income"].to_numpy() / 100, frame, perturb.scale("income", 1.2),
-    ...                       expect="increase", max_failure_rate=0.0, rule="point")
-    >>> r.outcome.value
-    'passed'
+    ...                       expect="increase", max=0.0)
+    >>> r.outcome.value, r.metrics[0].rule
+    ('passed', 'point')
     """
-    rule, confidence = _options(rule, confidence, max_examples)
+    setup = _Setup(
+        "check_directional", min=min, max=max, rule=rule, confidence=confidence,
+        max_counterexamples=max_counterexamples, legacy=legacy,
+    )  # fmt: skip
     if expect not in EXPECTATIONS:
         raise InputError("expect", f"unknown expectation {expect!r}", f"use one of {', '.join(EXPECTATIONS)}")
     for arg, v in (("min_change", min_change), ("max_change", max_change), ("tolerance", tolerance)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0):
-            raise InputError(arg, f"must be a non-negative number, got {v!r}", f"pass e.g. {arg}=0.01")
+        _non_negative(arg, v)
     if min_change is not None and expect.startswith("not_"):
         raise InputError(
             "min_change", f"does not apply to expect={expect!r}", "use expect='increase' or 'decrease'"
         )
-    requirement = _requirement(max_failure_rate, min_pass_rate)
     inputs = _check_inputs(inputs)
-    label = (
-        name
-        or f"directional ({expect}): {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
-    )
-    try:
-        p, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=True)
-    except _PredictFailed as failed:
-        return _predict_error(label, requirement[0], rule, failed, {})
+    _, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=True)
     details.update(expect=expect, min_change=min_change, max_change=max_change, tolerance=tolerance)
-    if rows.size == 0:
-        return _vacuous(label, requirement[0], rule, _vacuous_text(p, _length(inputs)), details)
     delta = _numeric(y1, "a directional check") - _numeric(y0, "a directional check")
     # signed move in the expected direction; the requirement is move >= floor
     move = -delta if expect in ("decrease", "not_increase") else delta
@@ -517,7 +532,8 @@ def check_directional(
         miss = np.maximum(miss, over)
     severity = np.nan_to_num(miss, nan=np.inf)
     examples = _counterexamples(inputs, after, rows, y0, y1, severity)
-    return _gate(label, fails, severity, requirement, rule, confidence, examples, details, max_examples)
+    label = name or f"directional ({expect}): {_label(perturbation)}"
+    return setup.judge(label, fails, severity, examples, details)
 
 
 def check_mft(
@@ -528,12 +544,14 @@ def check_mft(
     predicate: Callable[[np.ndarray], Any] | None = None,
     output: int | None = None,
     tolerance: float = 0.0,
-    max_failure_rate: float | None = None,
-    min_pass_rate: float | None = None,
+    min: float | dict[str, float] | None = None,
+    max: float | dict[str, float] | None = None,
+    max_counterexamples: int = MAX_COUNTEREXAMPLES,
     rule: str = "acceptance",
     confidence: float = 0.95,
-    max_examples: int = MAX_EXAMPLES,
+    seed: int = 0,
     name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Minimum functionality test (MFT): simple cases with known answers.
 
@@ -553,13 +571,14 @@ def check_mft(
 
     Examples
     --------
-    >>> r = check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I hate it"], [1, 0],
-    ...               min_pass_rate=1.0, rule="point")
+    >>> r = check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I hate it"], [1, 0], min=1.0)
     >>> r.outcome.value, r.metrics[0].name
     ('passed', 'pass_rate')
     """
-    rule, confidence = _options(rule, confidence, max_examples)
-    requirement = _requirement(max_failure_rate, min_pass_rate)
+    setup = _Setup(
+        "check_mft", min=min, max=max, rule=rule, confidence=confidence,
+        max_counterexamples=max_counterexamples, legacy=legacy,
+    )  # fmt: skip
     if isinstance(cases, Cases) and expected is None and predicate is None:
         expected = cases.labels
     inputs = _check_inputs(cases, "cases")
@@ -568,13 +587,8 @@ def check_mft(
         raise InputError(
             "expected/predicate", "give exactly one of them", "pass expected=[...] or predicate=fn"
         )
-    label = name or "mft"
     rows = np.arange(n)
-    try:
-        y = _select(_predict(as_predict(predict), inputs, "test", rows), output, need_one=predicate is None)
-    except _PredictFailed as failed:
-        return _predict_error(label, requirement[0], rule, failed, {})
-    details: dict[str, Any] = {}
+    y = _select(_predict(as_predict(predict), inputs, "test", rows), output, need_one=predicate is None)
     if predicate is not None:
         ok = np.asarray(predicate(y))
         if ok.shape != (n,) or ok.dtype.kind != "b":
@@ -614,4 +628,4 @@ def check_mft(
             for i in order
         ]
 
-    return _gate(label, fails, severity, requirement, rule, confidence, build, details, max_examples)
+    return setup.judge(name or "mft", fails, severity, build, {})

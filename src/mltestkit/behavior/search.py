@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..results import CheckResult, MetricValue, Outcome, Threshold
-from .checks import _counterexamples, _perturbed, _PredictFailed, invariance_failures
+from ..results import CheckResult, worst
+from ..stats.requirement import Estimate, Requirement, judge
+from .checks import _counterexamples, _label, _perturbed, invariance_failures, vacuous
 
 
 def _batch(example: Any) -> Any:
@@ -30,6 +31,8 @@ def search_invariance(
     tolerance: float = 0.0,
     output: int | None = None,
     max_examples: int = 200,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
     seed: int = 0,
     name: str | None = None,
 ) -> CheckResult:
@@ -47,13 +50,27 @@ def search_invariance(
         whose rows (:func:`mltestkit.data.strategies.rows`) are searched one at a time.
     perturbation, tolerance, output:
         As in :func:`mltestkit.check_invariance`.
+    max_examples:
+        Most inputs Hypothesis draws.
+    rule, confidence:
+        Accepted for a uniform API: the figure ``counterexamples`` (how many were found, 0 or 1)
+        is an exact count required to be 0, so it is judged by its value under every rule.
+    seed:
+        Seed of the search.
+    name:
+        Name of the check in the report.
 
     Returns
     -------
     CheckResult
         Kind ``"behavior"``: ``failed`` with ``details["counterexample"]`` (the minimal one found),
-        ``passed`` when none was found, ``error`` when ``predict`` raised (with the minimal input that
-        makes it raise) or the perturbation never changed an input.
+        ``passed`` when none was found.
+
+    Raises
+    ------
+    InputError
+        When ``predict`` raises (the message shows the minimal input that makes it raise), or the
+        perturbation never changed an input drawn.
 
     Examples
     --------
@@ -84,10 +101,8 @@ def search_invariance(
         raise InputError("max_examples", f"must be a positive int, got {max_examples!r}", "pass e.g. 200")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
         raise InputError("tolerance", f"must be a non-negative number, got {tolerance!r}", "pass e.g. 0.01")
-    label = (
-        name
-        or f"invariance search: {getattr(perturbation, 'name', getattr(perturbation, '__name__', 'perturbation'))}"
-    )
+    label = name or f"invariance search: {_label(perturbation)}"
+    requirement = Requirement(max=0, rule=rule, confidence=confidence)
     stats = {"tried": 0, "applied": 0}
 
     def breaks(example: Any) -> bool:
@@ -96,8 +111,8 @@ def search_invariance(
         if len(batch) == 0:
             return False
         try:
-            _, _, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
-        except (_PredictFailed, InputError):
+            _, _, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, False, vacuous_ok=True)
+        except InputError:
             return True
         if rows.size == 0:
             return False
@@ -118,29 +133,20 @@ def search_invariance(
     details: dict[str, Any] = {"examples_tried": stats["tried"], "examples_perturbed": stats["applied"]}
     if minimal is None:
         if stats["applied"] == 0:
-            message = f"the perturbation changed none of the {stats['tried']} examples drawn, so the search was vacuous"
-            mv = MetricValue("counterexamples", None, 0, reason="no example was perturbed")
-            return CheckResult(label, "behavior", Outcome.ERROR, [mv], "point", message, details)
-        mv = _figure(0.0, stats["applied"], Outcome.PASSED)
+            raise vacuous(_label(perturbation), stats["tried"], "examples drawn")
+        mv = judge("counterexamples", Estimate(0, n=stats["applied"]), requirement)
         message = f"no counterexample in {stats['applied']} perturbed examples ({stats['tried']} drawn)"
-        return CheckResult(label, "behavior", Outcome.PASSED, [mv], "point", message, details)
+        return CheckResult(
+            label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details
+        )
     batch = _batch(minimal)
-    try:
-        p, after, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
-    except _PredictFailed as failed:
-        error = f"{type(failed.error).__name__}: {failed.error}"
-        message = f"predict raised {error}; minimal input that makes it raise: {failed.sample[0]!r}"
-        details.update(error=error[:1000], failing_inputs=failed.sample)
-        mv = MetricValue("counterexamples", None, None, reason="predict raised an error")
-        return CheckResult(label, "behavior", Outcome.ERROR, [mv], "point", message, details)
+    p, after, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
     fails, severity = invariance_failures(y0, y1, tolerance)
     j = int(np.argmax(np.where(fails, severity, -np.inf)))
     example = _counterexamples(batch, after, rows, y0, y1, severity)(np.array([j]))[0]
     details.update(counterexample=example, perturbation={"name": p.name, "description": p.description})
-    mv = _figure(1.0, stats["applied"], Outcome.FAILED)
+    mv = judge("counterexamples", Estimate(1, n=stats["applied"]), requirement)
     message = f"found a counterexample to invariance under {p.name} (tolerance {tolerance:g}): {example}"
-    return CheckResult(label, "behavior", Outcome.FAILED, [mv], "point", message, details)
-
-
-def _figure(value: float, n: int, outcome: Outcome) -> MetricValue:
-    return MetricValue("counterexamples", value, n, None, (Threshold("<=", 0.0),), "point", outcome)
+    return CheckResult(
+        label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import MLTestKitError
 from ..results import CheckResult, MetricValue, Outcome, worst
+from ..stats.requirement import Estimate, Requirement, judge
 
 #: The pins deepchecks' last release needs.
 PINS = "numpy<2, pandas<2.3 and scikit-learn<1.7"
@@ -79,29 +80,47 @@ def _header(check_result: Any) -> str:
     )
 
 
-def map_suite_result(result: Any, *, warn_fails: bool = False, name: str | None = None) -> CheckResult:
+def verdict(
+    name: str, passed: bool | None, requirement: Requirement, reason: str, **where: Any
+) -> MetricValue:
+    """An outside tool's verdict as a judged figure: 1 (it holds) or 0, required to be 1.
+
+    ``passed=None`` (the tool raised) gives an undefined figure with ``reason``.
+
+    >>> verdict("Mixed Nulls", False, Requirement(), "deepchecks' verdict", check="c").outcome.value
+    'failed'
+    """
+    value = None if passed is None else float(passed)
+    required = Requirement(1.0, None, requirement.rule, requirement.confidence)
+    return judge(name, Estimate(value, reason=reason), required, slice=where or None)
+
+
+def map_suite_result(
+    result: Any,
+    *,
+    warn_fails: bool = False,
+    name: str | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+) -> CheckResult:
     """Turn a deepchecks ``SuiteResult`` into a :class:`~mltestkit.results.CheckResult`.
 
-    Each condition becomes a :class:`~mltestkit.results.MetricValue` named by the condition,
-    with ``slice={"check": <deepchecks check>}``: ``PASS`` passes, ``FAIL`` fails, ``WARN`` passes
-    (fails with ``warn_fails=True``) and ``ERROR`` is an error. A check that raised (a deepchecks
-    ``CheckFailure``) is an error.
+    Each condition becomes a figure named by the condition, with ``slice={"check": <deepchecks
+    check>}``: deepchecks' verdict, 1 when it holds, required to be 1. ``PASS`` passes, ``FAIL``
+    fails, ``WARN`` passes (fails with ``warn_fails=True``); ``ERROR`` and a check that raised (a
+    deepchecks ``CheckFailure``) give an undefined figure and make the check an error.
     """
+    requirement = Requirement(rule=rule, confidence=confidence)
+    errors = False
     metrics: list[MetricValue] = []
     rows: list[dict[str, Any]] = []
     for item in getattr(result, "results", []):
         header = _header(item)
         exception = getattr(item, "exception", None)
         if exception is not None:
-            metrics.append(
-                MetricValue(
-                    name=header,
-                    value=None,
-                    outcome=Outcome.ERROR,
-                    slice={"check": header},
-                    reason=f"the check raised {type(exception).__name__}: {exception}",
-                )
-            )
+            errors = True
+            why = f"the check raised {type(exception).__name__}: {exception}"
+            metrics.append(verdict(header, None, requirement, why, check=header))
             rows.append(
                 {"check": header, "condition": None, "category": "ERROR", "details": str(exception)[:500]}
             )
@@ -110,19 +129,15 @@ def map_suite_result(result: Any, *, warn_fails: bool = False, name: str | None 
             outcome = _outcome(condition, warn_fails)
             label = str(getattr(condition, "name", "condition"))
             details = str(getattr(condition, "details", ""))[:500]
+            errors |= outcome is Outcome.ERROR
+            passed = None if outcome is Outcome.ERROR else outcome is Outcome.PASSED
             metrics.append(
-                MetricValue(
-                    name=label,
-                    value=None,
-                    outcome=outcome,
-                    slice={"check": header},
-                    reason="deepchecks conditions carry no number; see details",
-                )
+                verdict(label, passed, requirement, "deepchecks' verdict (1 = it holds)", check=header)
             )
             category = getattr(getattr(condition, "category", None), "value", None)
             rows.append({"check": header, "condition": label, "category": category, "details": details})
-    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
-    bad = [(m, r) for m, r in zip(metrics, rows, strict=True) if m.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None] + [Outcome.ERROR] * errors)
+    bad = [(m, r) for m, r in zip(metrics, rows, strict=True) if m.outcome is not Outcome.PASSED]
     lines = [
         f"{len(bad)} of {len(metrics)} deepchecks conditions failed"
         if bad
@@ -134,7 +149,7 @@ def map_suite_result(result: Any, *, warn_fails: bool = False, name: str | None 
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message="\n".join(lines),
         details={"conditions": rows[:200]},
     )
@@ -149,6 +164,9 @@ def check_deepchecks(
     model: Any = None,
     cat_features: list[str] | None = None,
     warn_fails: bool = False,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
     name: str | None = None,
 ) -> CheckResult:
     """Run a deepchecks tabular suite (or take its result) and map its conditions into a check.
@@ -165,6 +183,11 @@ def check_deepchecks(
         A fitted model passed to ``Suite.run``.
     warn_fails:
         Treat deepchecks ``WARN`` conditions as failures.
+    rule, confidence, seed:
+        Accepted for a uniform API: deepchecks' verdicts are judged by their value, and the
+        suite draws with its own seeds.
+    name:
+        The check's name in the report (default: the suite's name).
 
     Raises
     ------
@@ -182,7 +205,7 @@ def check_deepchecks(
     'passed'
     """
     if hasattr(suite, "results"):
-        return map_suite_result(suite, warn_fails=warn_fails, name=name)
+        return map_suite_result(suite, warn_fails=warn_fails, name=name, rule=rule, confidence=confidence)
     tabular = import_deepchecks()
 
     def dataset(frame: Any) -> Any:
@@ -193,4 +216,4 @@ def check_deepchecks(
         contextlib.redirect_stderr(io.StringIO()),
     ):  # progress bars
         result = suite.run(train_dataset=dataset(train), test_dataset=dataset(test), model=model)
-    return map_suite_result(result, warn_fails=warn_fails, name=name)
+    return map_suite_result(result, warn_fails=warn_fails, name=name, rule=rule, confidence=confidence)

@@ -3,7 +3,14 @@
 Numeric and date columns: Kolmogorov-Smirnov (statistic and p-value), Wasserstein distance (for
 dates in seconds) and PSI over the reference's deciles. Categorical columns: chi-squared test, Jensen-Shannon distance (base 2)
 and PSI over the categories (missing values are a category of their own). The p-values are
-adjusted across columns with Holm's method, so ``alpha`` bounds the chance of any false alarm.
+adjusted across columns with Holm's method, so a required ``min={"p_value": alpha}`` bounds the
+chance of any false alarm.
+
+Each distance is an estimate of the distance between the two populations, with an interval:
+PSI and Jensen-Shannon from a bootstrap of the bin counts (multinomial resampling of both
+samples, bias-corrected percentile interval), KS from the Dvoretzky-Kiefer-Wolfowitz bound on each empirical
+CDF (distribution-free, conservative), Wasserstein from a bootstrap of both samples when it is
+required. The figures are judged like every other (:func:`mltestkit.stats.requirement.judge`).
 
 Examples
 --------
@@ -11,7 +18,7 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> ref = pd.DataFrame({"x": rng.normal(0, 1, 5000), "c": rng.choice(["a", "b"], 5000)})
 >>> cur = pd.DataFrame({"x": rng.normal(0.5, 1, 5000), "c": rng.choice(["a", "b"], 5000)})
->>> r = check_drift(ref, cur, max_psi=0.1)
+>>> r = check_drift(ref, cur, max={"psi": 0.1})
 >>> r.outcome.value, [row["column"] for row in r.details["table"] if row["drifted"]]
 ('failed', ['x'])
 """
@@ -28,12 +35,42 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from ..errors import InputError
-from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.multiplicity import holm
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
 from .io import column_kind, load_frame, require_columns, require_hashable
+from .requirements import data_requirements
 
 #: Proportions are floored at this value in PSI so that empty bins give a finite figure.
 PSI_FLOOR = 1e-4
+#: Bootstrap resamples behind the PSI, Jensen-Shannon and Wasserstein intervals.
+N_BOOT = 400
+#: The figures of :func:`check_drift` per column, and the range each can take.
+RANGES = {
+    "psi": (0.0, math.inf),
+    "ks": (0.0, 1.0),
+    "wasserstein": (0.0, math.inf),
+    "js": (0.0, 1.0),
+    "p_value": (0.0, 1.0),
+}
+FIGURES = tuple(RANGES)
+#: The requirement that holds unless ``max=`` overrides it.
+DEFAULT_MAX = {"psi": 0.2}
+#: Deprecated spellings: old argument -> (side, figure).
+LEGACY = {
+    "max_psi": ("max", "psi"),
+    "max_ks": ("max", "ks"),
+    "max_wasserstein": ("max", "wasserstein"),
+    "max_js": ("max", "js"),
+    "alpha": ("min", "p_value"),
+}
 
 
 def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
@@ -42,12 +79,83 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     >>> round(psi(np.array([50, 50]), np.array([60, 40])), 4)
     0.0405
     """
-    p = np.maximum(ref_counts / ref_counts.sum(), PSI_FLOOR)
-    q = np.maximum(cur_counts / cur_counts.sum(), PSI_FLOOR)
-    return float(np.sum((q - p) * np.log(q / p)))
+    return float(_psi(ref_counts, cur_counts))
 
 
-def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, float]:
+def _psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> np.ndarray:
+    """PSI of count vectors along the last axis (one value per row of a 2-D array)."""
+    p = np.maximum(ref_counts / ref_counts.sum(axis=-1, keepdims=True), PSI_FLOOR)
+    q = np.maximum(cur_counts / cur_counts.sum(axis=-1, keepdims=True), PSI_FLOOR)
+    return np.sum((q - p) * np.log(q / p), axis=-1)
+
+
+def _js(ref_counts: np.ndarray, cur_counts: np.ndarray) -> np.ndarray:
+    """Jensen-Shannon distance (base 2) of count vectors along the last axis."""
+    p = ref_counts / ref_counts.sum(axis=-1, keepdims=True)
+    q = cur_counts / cur_counts.sum(axis=-1, keepdims=True)
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(p > 0, p * np.log2(p / m), 0.0).sum(axis=-1) + np.where(
+            q > 0, q * np.log2(q / m), 0.0
+        ).sum(axis=-1)
+    return np.sqrt(np.maximum(kl / 2, 0.0))
+
+
+def count_intervals(
+    ref_counts: np.ndarray, cur_counts: np.ndarray, level: float, rng: np.random.Generator
+) -> dict[str, tuple[float, float]]:
+    """Bias-corrected percentile bootstrap intervals of PSI and Jensen-Shannon from multinomial resamples of both count vectors.
+
+    >>> low, high = count_intervals(np.array([500, 500]), np.array([600, 400]), 0.95, np.random.default_rng(0))["psi"]
+    >>> bool(low < 0.0405 < high)
+    True
+    """
+    r = rng.multinomial(int(ref_counts.sum()), ref_counts / ref_counts.sum(), size=N_BOOT)
+    c = rng.multinomial(int(cur_counts.sum()), cur_counts / cur_counts.sum(), size=N_BOOT)
+    out = {}
+    for name, values, estimate in (
+        ("psi", _psi(r, c), _psi(ref_counts, cur_counts)),
+        ("js", _js(r, c), _js(ref_counts, cur_counts)),
+    ):
+        out[name] = bias_corrected_interval(float(estimate), values, level)
+    return out
+
+
+def bias_corrected_interval(estimate: float, resamples: np.ndarray, level: float) -> tuple[float, float]:
+    """The bias-corrected percentile interval: bootstrap quantiles shifted by the bootstrap bias, floored at 0.
+
+    Plug-in distances are biased upward, and their resamples more so; subtracting the mean
+    excess of the resamples over the estimate keeps the bounds about the estimate.
+
+    >>> [round(v, 3) for v in bias_corrected_interval(0.1, np.array([0.1, 0.15, 0.2]), 0.5)]
+    [0.075, 0.125]
+    """
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(resamples, [tail, 100 - tail])
+    bias = float(np.mean(resamples)) - estimate
+    return max(0.0, float(low) - bias), max(0.0, float(high) - bias)
+
+
+def ks_interval(d: float, n: int, m: int, level: float) -> tuple[float, float]:
+    """A distribution-free interval for the KS distance of two populations from samples of ``n`` and ``m``.
+
+    By the Dvoretzky-Kiefer-Wolfowitz inequality each empirical CDF is within
+    ``sqrt(log(4 / alpha) / (2 n))`` of its population's everywhere with probability at least
+    ``1 - alpha / 2``, so the sample distance is within the sum of the two of the true one.
+
+    >>> [round(v, 3) for v in ks_interval(0.1, 1000, 1000, 0.95)]
+    [0.006, 0.194]
+    """
+    alpha = 1 - level
+    eps = math.sqrt(math.log(4 / alpha) / (2 * n)) + math.sqrt(math.log(4 / alpha) / (2 * m))
+    return max(0.0, d - eps), min(1.0, d + eps)
+
+
+def _wasserstein(a: np.ndarray, b: np.ndarray) -> float:
+    return float(stats.wasserstein_distance(a, b))
+
+
+def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
     """KS, its p-value (as ``scipy.stats.ks_2samp``), Wasserstein and PSI from one sort of each sample.
 
     The two sorted samples are merged (a stable sort of two sorted runs is a linear merge); the gap
@@ -72,6 +180,7 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, float]:
     rc = np.diff(np.searchsorted(a, edges, side="left"), prepend=0, append=a.size)
     cc = np.diff(np.searchsorted(b, edges, side="left"), prepend=0, append=b.size)
     return {
+        "counts": (rc, cc),
         "psi": psi(rc, cc),
         "ks": d,
         "p_value": p_value,
@@ -87,26 +196,13 @@ def _floats(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, float]:
+def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
     rc = ref.value_counts(dropna=False)
     cc = cur.value_counts(dropna=False)
     table = pd.concat([rc, cc], axis=1).fillna(0).to_numpy(dtype=float).T
     r, c = table[0], table[1]
     p_value = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
-    return {"psi": psi(r, c), "js": float(jensenshannon(r, c, base=2)), "p_value": p_value}
-
-
-def _limit(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InputError(name, f"must be a non-negative number or None, got {value!r}", f"e.g. {name}=0.2")
-    return float(value)
+    return {"counts": (r, c), "psi": psi(r, c), "js": float(jensenshannon(r, c, base=2)), "p_value": p_value}
 
 
 def check_drift(
@@ -116,13 +212,14 @@ def check_drift(
     columns: list[str] | None = None,
     label: str | None = None,
     prediction: str | None = None,
-    max_psi: float | None = 0.2,
-    max_ks: float | None = None,
-    max_wasserstein: float | None = None,
-    max_js: float | None = None,
-    alpha: float | None = None,
+    min: dict[str, float | None] | None = None,
+    max: dict[str, float | None] | None = None,
     bins: int = 10,
-    name: str = "drift",
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Compare the distribution of each column of ``current`` with ``reference``.
 
@@ -135,15 +232,25 @@ def check_drift(
     label, prediction:
         Columns holding the label and the model's predictions: compared like the others
         (label drift, prediction drift) and marked with their role in the table.
-    max_psi, max_ks, max_wasserstein, max_js:
-        Limits per statistic (``None``: reported, not gated). PSI 0.1-0.2 is commonly read as
-        a moderate shift and above 0.2 as a large one. Wasserstein is in the column's units.
-    alpha:
-        When given, a column also fails if its Holm-adjusted p-value (KS or chi-squared) is
-        below ``alpha``. On large samples tiny, harmless shifts are significant: prefer the
-        distances for gating there.
+    min, max:
+        Requirements keyed by statistic, the same for every column; ``max`` is merged over
+        :data:`DEFAULT_MAX` (``{"psi": 0.2}``; ``None`` drops it). ``max`` bounds ``psi``, ``ks``,
+        ``wasserstein`` (in the column's units) and ``js``; ``min={"p_value": alpha}`` fails a
+        column whose Holm-adjusted p-value (KS or chi-squared) is below ``alpha``. PSI 0.1-0.2
+        is commonly read as a moderate shift and above 0.2 as a large one. On large samples tiny,
+        harmless shifts are significant: prefer the distances for gating there.
     bins:
         Number of reference quantile bins for the PSI of numeric columns.
+    rule, confidence:
+        Gate rule and level of the intervals.
+    seed:
+        Seed of the bootstrap.
+    name:
+        The check's name in the report (default ``"drift"``).
+    **legacy:
+        ``max_psi=``, ``max_ks=``, ``max_wasserstein=``, ``max_js=`` (now ``max={...}``) and
+        ``alpha=`` (now ``min={"p_value": ...}``) still work for this release with a
+        ``DeprecationWarning``.
 
     Returns
     -------
@@ -158,20 +265,20 @@ def check_drift(
     >>> import pandas as pd
     >>> ref = pd.DataFrame({"plan": ["basic"] * 80 + ["pro"] * 20})
     >>> cur = pd.DataFrame({"plan": ["basic"] * 50 + ["pro"] * 50})
-    >>> r = check_drift(ref, cur, max_psi=0.2)
+    >>> r = check_drift(ref, cur, max={"psi": 0.2})
     >>> r.outcome.value, round(r.details["table"][0]["psi"], 3)
     ('failed', 0.416)
     """
     ref_frame = load_frame(reference, "reference")
     cur_frame = load_frame(current, "current")
-    limits = {
-        "psi": _limit("max_psi", max_psi),
-        "ks": _limit("max_ks", max_ks),
-        "wasserstein": _limit("max_wasserstein", max_wasserstein),
-        "js": _limit("max_js", max_js),
-    }
-    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, float) or not 0 < alpha < 1):
-        raise InputError("alpha", f"must be a number in (0, 1) or None, got {alpha!r}", "e.g. alpha=0.01")
+    rule, level = validate_rule(rule), validate_level(confidence)
+    requirements = data_requirements(
+        "check_drift", min, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level,
+        shares=("ks", "js", "p_value"),
+    )  # fmt: skip
+    alpha = requirements["p_value"].min
+    if alpha is not None and not 0 < alpha < 1:
+        raise InputError("min", f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
         raise InputError("bins", f"must be an int >= 2, got {bins!r}", "e.g. bins=10")
     cols = list(ref_frame.columns) if columns is None else list(columns)
@@ -203,6 +310,7 @@ def check_drift(
                         which, f"column {c!r} has no finite values", "drop it or pass columns=[...]"
                     )
             row.update(_numeric(rv, kv, bins))
+            row["samples"] = (rv, kv)
         else:
             require_hashable(r, "reference")
             require_hashable(k, "current")
@@ -210,21 +318,27 @@ def check_drift(
         rows.append(row)
     adjusted = holm([row["p_value"] for row in rows])
     metrics: list[MetricValue] = []
-    for row, p_adj in zip(rows, adjusted, strict=True):
+    for i, (row, p_adj) in enumerate(zip(rows, adjusted, strict=True)):
         row["p_adjusted"] = float(p_adj)
-        outcomes = []
+        rng = np.random.default_rng([seed, i])
+        ref_counts, cur_counts = row.pop("counts")
+        intervals = count_intervals(ref_counts, cur_counts, level, rng)
+        ref_values, cur_values = row.pop("samples", (None, None))
+        if "ks" in row:
+            intervals["ks"] = ks_interval(row["ks"], ref_values.size, cur_values.size, level)
+        if "wasserstein" in row and requirements["wasserstein"].gated:
+            intervals["wasserstein"] = _boot_wasserstein(ref_values, cur_values, level, rng)
+        judged = []
         for stat in ("psi", "ks", "wasserstein", "js"):
-            if stat not in row:
-                continue
-            t = Threshold("<=", limits[stat]) if limits[stat] is not None else None  # type: ignore[arg-type]
-            outcome = (Outcome.PASSED if row[stat] <= t.value else Outcome.FAILED) if t else None
-            outcomes.append(outcome)
-            metrics.append(_mv(stat, row, row[stat], t, outcome))
-        t = Threshold(">=", alpha) if alpha is not None else None
-        outcome = (Outcome.PASSED if p_adj >= alpha else Outcome.FAILED) if alpha is not None else None
-        outcomes.append(outcome)
-        metrics.append(_mv("p_value", row, float(p_adj), t, outcome))
-        row["drifted"] = Outcome.FAILED in outcomes
+            if stat in row:
+                low, high = intervals.get(stat, (None, None))
+                method = {"ks": "dkw", "wasserstein": "bootstrap"}.get(stat, "multinomial bootstrap")
+                estimate = Estimate(row[stat], low, high, method, row["n_current"], range=RANGES[stat])
+                judged.append(_judge(stat, row, estimate, requirements[stat]))
+        p_value = Estimate(float(p_adj), n=row["n_current"], range=RANGES["p_value"])
+        judged.append(_judge("p_value", row, p_value, requirements["p_value"]))
+        metrics += judged
+        row["drifted"] = any(m.outcome is Outcome.FAILED for m in judged)
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
     drifted = [row["column"] for row in rows if row["drifted"]]
     message = (
@@ -232,29 +346,30 @@ def check_drift(
         if drifted
         else f"no drift beyond the limits in {len(rows)} columns"
     )
+    need = rows_to_decide_all(metrics)
+    if need is not None:
+        message += f"; about {need} current rows would decide the undecided figures"
     return CheckResult(
-        name=name,
+        name=name or "drift",
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message=message,
         details={"table": rows, "test": {"numeric": "ks", "categorical": "chi2"}, "correction": "holm"},
     )
 
 
-def _mv(
-    stat: str, row: dict[str, Any], value: float, t: Threshold | None, outcome: Outcome | None
-) -> MetricValue:
+def _boot_wasserstein(
+    a: np.ndarray, b: np.ndarray, level: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Bias-corrected percentile bootstrap interval of the Wasserstein distance, resampling both samples."""
+    values = [_wasserstein(rng.choice(a, a.size), rng.choice(b, b.size)) for _ in range(N_BOOT // 4)]
+    return bias_corrected_interval(_wasserstein(a, b), np.asarray(values), level)
+
+
+def _judge(stat: str, row: dict[str, Any], estimate: Estimate, requirement: Requirement) -> MetricValue:
     sl: dict[str, Any] = {"column": row["column"]}
     if row["role"] != "feature":
         sl["role"] = row["role"]
-    return MetricValue(
-        name=stat,
-        value=value,
-        n=row["n_current"],
-        thresholds=(t,) if t else (),
-        rule="point" if t else None,
-        outcome=outcome,
-        slice=sl,
-    )
+    return judge(stat, estimate, requirement, slice=sl)

@@ -20,6 +20,8 @@ import pandas as pd
 
 from ..errors import InputError, require
 from ..results import CheckResult, MetricValue, Outcome, to_jsonable, worst
+from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
+from .deepchecks import verdict
 from .io import MAX_FAILURES, SAMPLE_SIZE, load_frame, plain
 from .schema import Schema
 
@@ -119,7 +121,47 @@ def _exception(r: Any) -> str | None:
     return None
 
 
-def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> CheckResult:
+def _figure(
+    kind: str,
+    value: float | None,
+    n: Any,
+    kwargs: dict[str, Any],
+    success: bool,
+    base: Requirement,
+    column: Any,
+    *,
+    unexpected: bool,
+) -> MetricValue:
+    """GX's number judged against the bound it implies, or GX's verdict when none reproduces it."""
+    where = {"column": str(column)} if column is not None else None
+    requirement = None
+    if unexpected:
+        if kwargs.get("mostly", 1) == 1:
+            requirement = Requirement(None, 0.0, base.rule, base.confidence)
+    elif not kwargs.get("strict_min") and not kwargs.get("strict_max"):
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        numbers = all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (low, high)
+        )
+        if numbers and (low is not None or high is not None):
+            requirement = Requirement(low, high, base.rule, base.confidence)
+    if requirement is not None and value is not None:
+        mv = judge(kind, Estimate(value, n=n), requirement, slice=where)
+        if (mv.outcome is Outcome.PASSED) is success:
+            return mv
+    why = "Great Expectations' verdict (1 = the expectation holds)"
+    return verdict(kind, success, base, why, **(where or {}))
+
+
+def check_expectations(
+    data: Any,
+    suite: Any,
+    *,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+) -> CheckResult:
     """Validate a dataset with a Great Expectations 1.x suite.
 
     Parameters
@@ -131,6 +173,9 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
         (``{"name": ..., "expectations": [{"type": "expect_...", "kwargs": {...}}]}``), a list of
         such expectations, the path of a suite JSON file, or a :class:`~mltestkit.data.schema.Schema`
         (run as its equivalent suite, :meth:`~mltestkit.data.schema.Schema.to_expectations`).
+    rule, confidence, seed:
+        Accepted for a uniform API: every figure is exact on the data given and judged by its
+        value; nothing is drawn at random.
     name:
         The check's name in the report (default: the suite's name).
 
@@ -138,8 +183,11 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
     -------
     CheckResult
         Of kind ``"data"``: one :class:`~mltestkit.results.MetricValue` per expectation, named by
-        its type, with ``slice={"column": ...}`` for column expectations, the unexpected count
-        (or the observed value) as value and GX's verdict as outcome (``error`` when GX raised);
+        its type, with ``slice={"column": ...}`` for column expectations: the unexpected count
+        (required to be 0) or the observed value (required to lie in ``min_value``..``max_value``),
+        judged; where no such bound reproduces GX's verdict (``mostly``, strict bounds, other
+        expectations), GX's verdict itself (1 = it holds, required to be 1). The check is an
+        ``error`` when GX raised on an expectation;
         ``details["expectations"]`` holds type, column, kwargs, success, observed value, unexpected
         count and percent, and a sample of unexpected values with their row positions.
 
@@ -152,6 +200,7 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
     >>> r.outcome.value, r.details["expectations"][0]["sample"]  # doctest: +SKIP
     ('failed', [{'row': 1, 'value': -2}])
     """
+    base = Requirement(rule=validate_rule(rule), confidence=validate_level(confidence))
     frame = load_frame(data)
     with _quiet():
         gx: Any = require("great_expectations", "gx", "Running Great Expectations suites")
@@ -178,29 +227,31 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
         )
     metrics: list[MetricValue] = []
     entries: list[dict[str, Any]] = []
+    errors = False
     for r in validation.results:
         config = r.expectation_config
         kwargs = {k: v for k, v in (config.kwargs or {}).items() if k != "batch_id"}
         column = kwargs.get("column")
         res = r.result or {}
         error = _exception(r)
-        outcome = Outcome.ERROR if error else (Outcome.PASSED if r.success else Outcome.FAILED)
         observed = res.get("observed_value")
         unexpected = res.get("unexpected_count")
         value = unexpected if unexpected is not None else observed
         number = isinstance(value, (int, float)) or hasattr(value, "dtype")
-        metrics.append(
-            MetricValue(
-                name=config.type,
-                value=float(value) if number and value is not None else None,
-                n=res.get("element_count"),
-                outcome=outcome,
-                slice={"column": str(column)} if column is not None else None,
-                reason=None
-                if number
-                else (error or "Great Expectations reports no number for this expectation"),
+        n = res.get("element_count")
+        if error:
+            errors = True
+            metrics.append(
+                verdict(
+                    config.type, None, base, error, **({"column": str(column)} if column is not None else {})
+                )
             )
-        )
+        else:
+            figure = _figure(
+                config.type, float(value) if number and value is not None else None, n, kwargs,
+                bool(r.success), base, column, unexpected=unexpected is not None,
+            )  # fmt: skip
+            metrics.append(figure)
         values = res.get("partial_unexpected_list") or []
         rows = res.get("partial_unexpected_index_list") or [None] * len(values)
         entries.append(
@@ -216,7 +267,7 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
                 "exception": error,
             }
         )
-    outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+    outcome = worst([m.outcome for m in metrics if m.outcome is not None] + [Outcome.ERROR] * errors)
     bad = [e for e in entries if not e["success"]]
     lines = [
         f"{len(bad)} of {len(entries)} expectations failed"
@@ -238,7 +289,7 @@ def check_expectations(data: Any, suite: Any, *, name: str | None = None) -> Che
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=base.rule,
         message="\n".join(lines),
         details={
             "suite": str(gx_suite.name),

@@ -18,21 +18,47 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
+from ..stats.requirement import Estimate, judge, validate_level, validate_rule
 from .io import MAX_FAILURES, column_kind, load_frame, require_columns, row_hashes, sample
+from .requirements import data_requirements
 from .stats import describe_data
 
 #: Outlier rules: ``robust_z`` flags ``|x - median| / (1.4826 * MAD) > k`` (k = 3.5 by default),
 #: ``iqr`` flags values more than ``k`` interquartile ranges outside the quartiles (k = 1.5).
 OUTLIER_METHODS = {"robust_z": 3.5, "iqr": 1.5}
 
-
-def _fraction(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InputError(name, f"must be a fraction in [0, 1] or None, got {value!r}", f"e.g. {name}=0.01")
-    return float(value)
+#: The figures of :func:`check_integrity`, each a share of rows (of present values for ``top_fraction``).
+FIGURES = (
+    "duplicate_rows",
+    "conflicting_labels",
+    "missing",
+    "top_fraction",
+    "mixed_types",
+    "special_characters",
+    "outliers",
+    "minority_class",
+)
+#: The requirements that hold unless ``max=`` overrides them (``None`` drops one).
+DEFAULT_MAX = {
+    "duplicate_rows": 0.0,
+    "conflicting_labels": 0.0,
+    "missing": 0.0,
+    "top_fraction": 0.999,
+    "mixed_types": 0.0,
+    "special_characters": 0.0,
+}
+#: Deprecated spellings: old argument -> (side, figure).
+LEGACY = {
+    "max_duplicate_fraction": ("max", "duplicate_rows"),
+    "max_conflict_fraction": ("max", "conflicting_labels"),
+    "max_missing_fraction": ("max", "missing"),
+    "max_top_fraction": ("max", "top_fraction"),
+    "max_mixed_type_fraction": ("max", "mixed_types"),
+    "max_special_fraction": ("max", "special_characters"),
+    "max_outlier_fraction": ("max", "outliers"),
+    "min_class_fraction": ("min", "minority_class"),
+}
 
 
 def _outliers(x: np.ndarray, method: str, k: float) -> np.ndarray:
@@ -63,22 +89,20 @@ def check_integrity(
     *,
     label: str | None = None,
     columns: list[str] | None = None,
-    max_duplicate_fraction: float | None = 0.0,
-    max_conflict_fraction: float | None = 0.0,
-    max_missing_fraction: float | None = 0.0,
-    max_top_fraction: float | None = 0.999,
-    max_mixed_type_fraction: float | None = 0.0,
-    max_special_fraction: float | None = 0.0,
-    max_outlier_fraction: float | None = None,
+    min: dict[str, float | None] | None = None,
+    max: dict[str, float | None] | None = None,
     outliers: str = "robust_z",
     outlier_k: float | None = None,
-    min_class_fraction: float | None = None,
     describe: bool = True,
-    name: str = "integrity",
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Check one dataset for common faults.
 
-    Every limit is a fraction of rows; ``None`` reports the figure without gating it.
+    Every figure is an exact share of the rows given, judged by its value.
 
     Parameters
     ----------
@@ -89,31 +113,37 @@ def check_integrity(
         and class balance; it is left out of the per-column checks.
     columns:
         The feature columns to check (default: all but ``label``).
-    max_duplicate_fraction:
-        Rows that repeat an earlier row (all checked columns and the label).
-    max_conflict_fraction:
-        Rows in groups of identical features that carry more than one label.
-    max_missing_fraction:
-        Missing values per column.
-    max_top_fraction:
-        Share of the most frequent non-missing value per column; a constant column has 1.
-    max_mixed_type_fraction:
-        Values of an object column whose Python type is not the column's most common one.
-    max_special_fraction:
-        Text values made only of punctuation, symbols or blanks (``"?"``, ``"-"``, ``""``).
-    max_outlier_fraction, outliers, outlier_k:
-        Outliers per numeric column by ``"robust_z"`` or ``"iqr"`` (see :data:`OUTLIER_METHODS`).
-    min_class_fraction:
-        The smallest class's share of the label (class imbalance).
+    min, max:
+        Requirements keyed by figure, ``max`` merged over :data:`DEFAULT_MAX` (``None`` drops a
+        default, leaving the figure recorded ungated). The figures: ``duplicate_rows`` (rows
+        that repeat an earlier row, all checked columns and the label), ``conflicting_labels``
+        (rows in groups of identical features that carry more than one label), ``missing``
+        (per column), ``top_fraction`` (share of the most frequent non-missing value per column;
+        a constant column has 1), ``mixed_types`` (values of an object column whose Python type
+        is not the column's most common one), ``special_characters`` (text values made only of
+        punctuation, symbols or blanks: ``"?"``, ``"-"``, ``""``), ``outliers`` (per numeric
+        column) and ``minority_class`` (the smallest class's share of the label; a ``min``).
+    outliers, outlier_k:
+        Outlier rule, ``"robust_z"`` or ``"iqr"``, and its constant (see :data:`OUTLIER_METHODS`).
     describe:
         Record per-column statistics in ``details["statistics"]``.
+    rule, confidence, seed:
+        Accepted for a uniform API: exact shares are judged by their value under every rule,
+        and nothing is drawn at random.
+    name:
+        The check's name in the report (default ``"integrity"``).
+    **legacy:
+        ``max_duplicate_fraction=``, ``max_conflict_fraction=``, ``max_missing_fraction=``,
+        ``max_top_fraction=``, ``max_mixed_type_fraction=``, ``max_special_fraction=``,
+        ``max_outlier_fraction=`` (now ``max={...}``) and ``min_class_fraction=`` (now
+        ``min={"minority_class": ...}``) still work for this release with a ``DeprecationWarning``.
 
     Returns
     -------
     CheckResult
         Of kind ``"data"``, with one :class:`~mltestkit.results.MetricValue` per figure (frame-level
-        ones without ``slice``, per-column ones with ``slice={"column": name}``), gated with the
-        ``"point"`` rule, and ``details["failures"]`` with counts and samples of offending rows.
+        ones without ``slice``, per-column ones with ``slice={"column": name}``), judged by value,
+        and ``details["failures"]`` with counts and samples of offending rows.
 
     Examples
     --------
@@ -128,16 +158,10 @@ def check_integrity(
             "outliers", f"unknown method {outliers!r}", f"use one of {', '.join(OUTLIER_METHODS)}"
         )
     k = OUTLIER_METHODS[outliers] if outlier_k is None else float(outlier_k)
-    limits = {
-        "duplicate_rows": _fraction("max_duplicate_fraction", max_duplicate_fraction),
-        "conflicting_labels": _fraction("max_conflict_fraction", max_conflict_fraction),
-        "missing": _fraction("max_missing_fraction", max_missing_fraction),
-        "top_fraction": _fraction("max_top_fraction", max_top_fraction),
-        "mixed_types": _fraction("max_mixed_type_fraction", max_mixed_type_fraction),
-        "special_characters": _fraction("max_special_fraction", max_special_fraction),
-        "outliers": _fraction("max_outlier_fraction", max_outlier_fraction),
-    }
-    min_class = _fraction("min_class_fraction", min_class_fraction)
+    rule, level = validate_rule(rule), validate_level(confidence)
+    requirements = data_requirements(
+        "check_integrity", min, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level
+    )
     if label is not None:
         require_columns(frame, [label], "label", "data")
     features = (
@@ -157,32 +181,12 @@ def check_integrity(
         positions: Any = None,
         values: Any = None,
         value: float | None = None,
-        threshold: Threshold | None = None,
     ) -> None:
         frac = count / n if value is None else value
-        t = (
-            threshold
-            if threshold is not None
-            else (
-                Threshold("<=", limits[metric]) if limits.get(metric) is not None else None  # type: ignore[arg-type]
-            )
-        )
-        outcome = None
-        if t is not None:
-            ok = frac >= t.value if t.op == ">=" else frac <= t.value
-            outcome = Outcome.PASSED if ok else Outcome.FAILED
-        metrics.append(
-            MetricValue(
-                name=metric,
-                value=frac,
-                n=n,
-                thresholds=(t,) if t else (),
-                rule="point" if t else None,
-                outcome=outcome,
-                slice={"column": str(column)} if column is not None else None,
-            )
-        )
-        if outcome is Outcome.FAILED or (outcome is None and count and metric != "minority_class"):
+        where = {"column": str(column)} if column is not None else None
+        mv = judge(metric, Estimate(frac, n=n, range=(0.0, 1.0)), requirements[metric], slice=where)
+        metrics.append(mv)
+        if mv.outcome is Outcome.FAILED or (mv.outcome is None and count and metric != "minority_class"):
             entry: dict[str, Any] = {
                 "column": None if column is None else str(column),
                 "rule": metric,
@@ -191,7 +195,7 @@ def check_integrity(
             }
             if positions is not None:
                 entry["sample"] = sample(positions, values)
-            (failures if outcome is Outcome.FAILED else findings).append(entry)
+            (failures if mv.outcome is Outcome.FAILED else findings).append(entry)
 
     # rows: duplicates and conflicting labels, from one hash per row
     keys = [*features, label] if label is not None else list(features)
@@ -211,12 +215,7 @@ def check_integrity(
         record("conflicting_labels", int(conflict.sum()), positions=cpos, values=check_label.iloc[cpos[:5]])
         counts = check_label.value_counts(dropna=True)
         if len(counts):
-            record(
-                "minority_class",
-                int(counts.iloc[-1]),
-                value=float(counts.iloc[-1] / counts.sum()),
-                threshold=Threshold(">=", min_class) if min_class is not None else None,
-            )
+            record("minority_class", int(counts.iloc[-1]), value=float(counts.iloc[-1] / counts.sum()))
     # columns
     for c in features:
         s = frame[c]
@@ -266,11 +265,11 @@ def check_integrity(
     if describe:
         details["statistics"] = describe_data(frame)
     return CheckResult(
-        name=name,
+        name=name or "integrity",
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message=_message(failures, n),
         details=details,
     )

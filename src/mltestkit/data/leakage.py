@@ -27,19 +27,32 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
+from ..stats.requirement import Estimate, judge, validate_level, validate_rule
 from .io import column_kind, load_frame, require_columns, require_hashable, row_hashes, sample
+from .requirements import data_requirements
 
 #: A numeric label with more distinct values than this is treated as a regression target.
 MAX_CLASSES = 20
 
-
-def _fraction(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InputError(name, f"must be a number in [0, 1] or None, got {value!r}", f"e.g. {name}=0.0")
-    return float(value)
+#: The figures of :func:`check_leakage` and the limits that hold unless ``max=`` overrides them.
+DEFAULT_MAX = {
+    "duplicate_rows": 0.0,
+    "feature_overlap": 0.0,
+    "feature_score": 0.95,
+    "id_overlap": 0.0,
+    "index_overlap": 0.0,
+    "date_overlap": 0.0,
+}
+FIGURES = tuple(DEFAULT_MAX)
+#: Deprecated spellings: old argument -> (side, figure); ``max_id_overlap`` also set ``index_overlap``.
+LEGACY = {
+    "max_duplicate_fraction": ("max", "duplicate_rows"),
+    "max_feature_overlap": ("max", "feature_overlap"),
+    "max_feature_score": ("max", "feature_score"),
+    "max_id_overlap": ("max", "id_overlap"),
+    "max_date_overlap": ("max", "date_overlap"),
+}
 
 
 def _codes(train: pd.Series, test: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -108,13 +121,13 @@ def check_leakage(
     id: str | None = None,
     index: bool = False,
     date: str | None = None,
-    max_duplicate_fraction: float | None = 0.0,
-    max_feature_overlap: float | None = 0.0,
-    max_feature_score: float | None = 0.95,
-    max_id_overlap: float | None = 0.0,
-    max_date_overlap: float | None = 0.0,
+    max: dict[str, float | None] | None = None,
     bins: int = 20,
-    name: str = "leakage",
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Look for rows, features, identifiers or dates that leak from the training into the test set.
 
@@ -132,23 +145,31 @@ def check_leakage(
         Compare the frames' row labels (their index) the same way, as ``index_overlap``.
     date:
         A date column: test rows dated on or before the latest training date overlap in time.
-    max_duplicate_fraction:
-        Share of test rows identical to a training row (features and label).
-    max_feature_overlap:
-        Share of test rows whose features equal a training row's (label aside).
-    max_feature_score:
-        Limit of each single-feature score (1 = the feature alone predicts the label).
-    max_id_overlap, max_date_overlap:
-        Shares of test rows with an id (or index label) seen in train, or dated no later than
-        train's last date.
+    max:
+        Limits keyed by figure, merged over :data:`DEFAULT_MAX` (``None`` drops one, leaving the
+        figure recorded ungated): ``duplicate_rows`` (share of test rows identical to a training
+        row, features and label), ``feature_overlap`` (share of test rows whose features equal a
+        training row's, label aside), ``feature_score`` (each single-feature score; 1 = the
+        feature alone predicts the label), ``id_overlap`` / ``index_overlap`` (share of test
+        rows with an id, or index label, seen in train) and ``date_overlap`` (share of test
+        rows dated no later than train's last date).
     bins:
         Quantile bins of a numeric feature for its score.
+    rule, confidence, seed:
+        Accepted for a uniform API: every figure is exact on the data given and judged by its
+        value; nothing is drawn at random.
+    name:
+        The check's name in the report (default ``"leakage"``).
+    **legacy:
+        ``max_duplicate_fraction=``, ``max_feature_overlap=``, ``max_feature_score=``,
+        ``max_id_overlap=`` (which also set ``index_overlap``) and ``max_date_overlap=`` (now
+        ``max={...}``) still work for this release with a ``DeprecationWarning``.
 
     Returns
     -------
     CheckResult
         Of kind ``"data"``, one :class:`~mltestkit.results.MetricValue` per figure (scores with
-        ``slice={"column": feature}``), gated with the ``"point"`` rule, and
+        ``slice={"column": feature}``), judged by value, and
         ``details["failures"]`` with a sample of test row positions.
 
     Examples
@@ -162,14 +183,12 @@ def check_leakage(
     """
     tr = load_frame(train, "train")
     te = load_frame(test, "test")
-    limits = {
-        "duplicate_rows": _fraction("max_duplicate_fraction", max_duplicate_fraction),
-        "feature_overlap": _fraction("max_feature_overlap", max_feature_overlap),
-        "feature_score": _fraction("max_feature_score", max_feature_score),
-        "id_overlap": _fraction("max_id_overlap", max_id_overlap),
-        "index_overlap": _fraction("max_id_overlap", max_id_overlap),
-        "date_overlap": _fraction("max_date_overlap", max_date_overlap),
-    }
+    rule, level = validate_rule(rule), validate_level(confidence)
+    if legacy.get("max_id_overlap", "unset") != "unset" and "index_overlap" not in (max or {}):
+        max = {**(max or {}), "index_overlap": legacy["max_id_overlap"]}
+    requirements = data_requirements(
+        "check_leakage", None, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level
+    )
     for arg, col in (("label", label), ("id", id), ("date", date)):
         if col is not None:
             require_columns(tr, [col], arg, "train")
@@ -194,23 +213,10 @@ def check_leakage(
         column: str | None = None,
         reason: str | None = None,
     ) -> None:
-        limit = limits[metric]
-        t = Threshold("<=", limit) if limit is not None else None
-        outcome = (
-            None if t is None or value is None else (Outcome.PASSED if value <= t.value else Outcome.FAILED)
-        )
-        metrics.append(
-            MetricValue(
-                name=metric,
-                value=value,
-                n=n,
-                thresholds=(t,) if t else (),
-                rule="point" if t else None,
-                outcome=outcome,
-                slice={"column": column} if column is not None else None,
-                reason=reason,
-            )
-        )
+        where = {"column": column} if column is not None else None
+        mv = judge(metric, Estimate(value, n=n, reason=reason), requirements[metric], slice=where)
+        metrics.append(mv)
+        outcome = mv.outcome
         if outcome is Outcome.FAILED:
             entry: dict[str, Any] = {"column": column, "rule": metric, "value": value}
             if positions is not None:
@@ -256,11 +262,11 @@ def check_leakage(
         else f"no leakage beyond the limits between {len(tr)} train and {n} test rows"
     )
     return CheckResult(
-        name=name,
+        name=name or "leakage",
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message=message,
         details={"train_rows": len(tr), "test_rows": n, "failures": failures},
     )

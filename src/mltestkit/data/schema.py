@@ -35,7 +35,8 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
-from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
+from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
 from .io import MAX_FAILURES, column_kind, load_frame, plain, sample
 from .stats import describe_data
 
@@ -362,7 +363,16 @@ def _rule_masks(s: pd.Series, c: Column) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def check_schema(data: Any, schema: Any, *, describe: bool = True, name: str = "schema") -> CheckResult:
+def check_schema(
+    data: Any,
+    schema: Any,
+    *,
+    describe: bool = True,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+) -> CheckResult:
     """Check a dataset against a schema.
 
     Parameters
@@ -370,12 +380,15 @@ def check_schema(data: Any, schema: Any, *, describe: bool = True, name: str = "
     data:
         A pandas or polars DataFrame, or the path of a CSV or Parquet file.
     schema:
-        A :class:`Schema`, a dict, or the path of a YAML or JSON schema file.
+        A :class:`Schema`, a dict, or the path of a YAML or JSON schema file: the requirements.
     describe:
         Record per-column statistics (:func:`~mltestkit.data.stats.describe_data`) in
         ``details["statistics"]``.
+    rule, confidence, seed:
+        Accepted for a uniform API: every figure is an exact count (or the exact mean) of the
+        data given, judged by its value under every rule; nothing is drawn at random.
     name:
-        The check's name in the report.
+        The check's name in the report (default ``"schema"``).
 
     Returns
     -------
@@ -383,85 +396,73 @@ def check_schema(data: Any, schema: Any, *, describe: bool = True, name: str = "
         Of kind ``"data"``. One :class:`~mltestkit.results.MetricValue` per rule and column
         (the number of violating rows, required to be 0; ``mean`` and ``rows`` carry their value),
         and ``details["failures"]``: ``{column, rule, count, sample: [{row, value}]}`` per
-        violated rule. Schemas are deterministic, so the rule is ``"point"``.
+        violated rule.
 
     Examples
     --------
     >>> import pandas as pd
     >>> s = Schema([Column("id", dtype="int", unique=True, nullable=False)], min_rows=2)
     >>> r = check_schema(pd.DataFrame({"id": [1, 2, 2]}), s)
-    >>> r.outcome.value, r.details["failures"][0]["sample"]
-    ('failed', [{'row': 2, 'value': 2}])
+    >>> r.outcome.value, r.details["failures"][0]["sample"], r.metrics[-1].rule
+    ('failed', [{'row': 2, 'value': 2}], 'point')
     """
+    rule, level = validate_rule(rule), validate_level(confidence)
     frame = load_frame(data)
     sch = as_schema(schema)
     n = len(frame)
     metrics: list[MetricValue] = []
     failures: list[dict[str, Any]] = []
 
-    def gate_value(metric: str, value: float, thresholds: list[Threshold], column: str | None) -> Outcome:
-        ok = all(value >= t.value if t.op == ">=" else value <= t.value for t in thresholds)
-        outcome = Outcome.PASSED if ok else Outcome.FAILED
-        metrics.append(
-            MetricValue(
-                name=metric,
-                value=value,
-                n=n,
-                thresholds=tuple(thresholds),
-                rule="point",
-                outcome=outcome,
-                slice={"column": column} if column is not None else None,
-            )
-        )
-        return outcome
+    def record(
+        metric: str,
+        value: float | None,
+        low: float | None,
+        high: float | None,
+        column: str | None,
+        **why: Any,
+    ) -> bool:
+        """Judge one exact figure; ``True`` when it failed."""
+        requirement = Requirement(low, high, rule, level)
+        where = {"column": column} if column is not None else None
+        mv = judge(metric, Estimate(value, n=n, reason=why.get("reason")), requirement, slice=where)
+        metrics.append(mv)
+        return mv.outcome is not Outcome.PASSED
 
-    bounds = [Threshold(">=", sch.min_rows)] if sch.min_rows is not None else []
-    bounds += [Threshold("<=", sch.max_rows)] if sch.max_rows is not None else []
-    if bounds and gate_value("rows", n, bounds, None) is Outcome.FAILED:
+    if (sch.min_rows is not None or sch.max_rows is not None) and record(
+        "rows", n, sch.min_rows, sch.max_rows, None
+    ):
         failures.append({"column": None, "rule": "rows", "count": n, "sample": []})
-    zero = [Threshold("<=", 0)]
     present_cols = set(frame.columns)
     for c in sch.columns:
         if c.name not in present_cols:
-            gate_value("missing_column", 1, zero, c.name)
+            record("missing_column", 1, None, 0, c.name)
             failures.append({"column": c.name, "rule": "missing_column", "count": n, "sample": []})
             continue
         s = frame[c.name]
-        for rule, mask in _rule_masks(s, c):
+        for check, mask in _rule_masks(s, c):
             count = int(np.count_nonzero(mask))
-            if gate_value(rule, count, zero, c.name) is Outcome.FAILED:
+            if record(check, count, None, 0, c.name):
                 pos = np.flatnonzero(mask)[:5]
                 failures.append(
-                    {"column": c.name, "rule": rule, "count": count, "sample": sample(pos, s.iloc[pos])}
+                    {"column": c.name, "rule": check, "count": count, "sample": sample(pos, s.iloc[pos])}
                 )
         if c.mean_min is not None or c.mean_max is not None:
             x = _numeric(s)
             finite = np.isfinite(x)
             k = int(np.count_nonzero(finite))
-            mean = math.nan if k == 0 else float(x.mean() if k == x.size else x[finite].mean())
-            ts = [Threshold(">=", c.mean_min)] if c.mean_min is not None else []
-            ts += [Threshold("<=", c.mean_max)] if c.mean_max is not None else []
-            if math.isnan(mean):
-                metrics.append(
-                    MetricValue(
-                        "mean",
-                        None,
-                        n=n,
-                        thresholds=tuple(ts),
-                        rule="point",
-                        outcome=Outcome.FAILED,
-                        slice={"column": c.name},
-                        reason="the column has no numeric values",
-                    )
-                )
-                failures.append({"column": c.name, "rule": "mean", "count": n, "sample": []})
-            elif gate_value("mean", mean, ts, c.name) is Outcome.FAILED:
-                failures.append(
-                    {"column": c.name, "rule": "mean", "count": None, "value": mean, "sample": []}
-                )
+            mean = None if k == 0 else float(x.mean() if k == x.size else x[finite].mean())
+            reason = "the column has no numeric values" if mean is None else None
+            if record("mean", mean, c.mean_min, c.mean_max, c.name, reason=reason):
+                entry: dict[str, Any] = {
+                    "column": c.name,
+                    "rule": "mean",
+                    "count": n if mean is None else None,
+                    "sample": [],
+                }
+                failures.append(entry if mean is None else {**entry, "value": mean})
     if not sch.extra_columns:
         extra = [c for c in frame.columns if c not in {col.name for col in sch.columns}]
-        if gate_value("extra_columns", len(extra), zero, None) is Outcome.FAILED:
+        if record("extra_columns", len(extra), None, 0, None):
             failures.append(
                 {"column": None, "rule": "extra_columns", "count": len(extra), "columns": extra[:20]}
             )
@@ -472,11 +473,11 @@ def check_schema(data: Any, schema: Any, *, describe: bool = True, name: str = "
     if describe:
         details["statistics"] = describe_data(frame)
     return CheckResult(
-        name=name,
+        name=name or "schema",
         kind="data",
         outcome=outcome,
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message=_message(failures, n, len(metrics)),
         details=details,
     )

@@ -23,10 +23,20 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..errors import InputError, require
-from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    requirements_by_figure,
+    validate_level,
+    validate_rule,
+)
 from .server import ServingError, validate_target, validate_url
 
 MAX_COUNTEREXAMPLES = 20
+#: The figures of :func:`check_contract` and the share each must reach by default (all of it).
+FIGURES = ("valid_accepted", "malformed_rejected")
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -140,8 +150,11 @@ def check_contract(
     headers: dict[str, str] | None = None,
     timeout: float = 10.0,
     allow_remote: bool | None = None,
-    name: str = "contract",
+    min: dict[str, float] | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
     seed: int = 0,
+    name: str | None = None,
 ) -> CheckResult:
     """Check that a service keeps the contract of its OpenAPI document.
 
@@ -159,8 +172,16 @@ def check_contract(
         Headers sent with every request and the per-request timeout in seconds.
     allow_remote:
         Allow a target outside loopback.
-    name, seed:
-        Name of the check; seed of the generator.
+    min:
+        The share of requests each figure must reach, keyed by figure; by default
+        ``{"valid_accepted": 1, "malformed_rejected": 1}``: a contract holds for every request.
+    rule, confidence:
+        Gate rule and level. The figures are exact counts of the requests sent, so they are
+        judged by their value under every rule; the arguments are accepted for a uniform API.
+    seed:
+        Seed of the generator.
+    name:
+        Name of the check (default ``"contract"``).
 
     Returns
     -------
@@ -168,8 +189,13 @@ def check_contract(
         Kind ``load``. Per operation (``slice={"endpoint": "POST /predict"}``):
         ``valid_accepted``, the share of valid requests answered 2xx with a body matching the
         response schema, and for operations with a JSON body ``malformed_rejected``, the share
-        of malformed requests answered 4xx. A contract holds or not, so both must be 1 (point
-        rule). Violations are kept as counterexamples in ``details``.
+        of malformed requests answered 4xx. Violations are kept as counterexamples in ``details``.
+
+    Examples
+    --------
+    >>> r = check_contract("http://127.0.0.1:8000", max_examples=20)   # doctest: +SKIP
+    >>> r.metrics[0].name, r.metrics[0].value                          # doctest: +SKIP
+    ('valid_accepted', 1.0)
     """
     url = validate_url(url).rstrip("/")
     validate_target(url, allow_remote)
@@ -177,6 +203,16 @@ def check_contract(
         raise InputError("max_examples", f"must be an int in 1..1000, got {max_examples!r}", "pass e.g. 20")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError("seed", f"must be a non-negative int, got {seed!r}", "pass e.g. seed=0")
+    rule, level = validate_rule(rule), validate_level(confidence)
+    if min is not None and not isinstance(min, dict):
+        raise InputError(
+            "min",
+            "this check measures several figures, got a single number",
+            "pass e.g. min={'valid_accepted': 1}",
+        )
+    requirements = requirements_by_figure(
+        {**dict.fromkeys(FIGURES, 1.0), **(min or {})}, None, FIGURES, rule=rule, confidence=level
+    )
     httpx: Any = require("httpx", "serve", "check_contract")
     jsonschema: Any = require("jsonschema", "core", "check_contract")
     with httpx.Client(base_url=url, headers=headers or {}, timeout=timeout) as client:
@@ -208,7 +244,7 @@ def check_contract(
                     f"{missing} are not in the OpenAPI document",
                     f"pick from {sorted(doc['paths'])}",
                 )
-        runner = _Runner(client, doc, jsonschema, httpx, max_examples, seed)
+        runner = _Runner(client, doc, jsonschema, httpx, max_examples, seed, requirements)
         metrics: list[MetricValue] = []
         for method, path, op in operations:
             metrics += runner.check(method, path, _resolve(op, doc))
@@ -222,17 +258,24 @@ def check_contract(
             f" first: {first['endpoint']} {first['request']} -> {first['status']}: {first['problem']}"
         )
     details = {"operations": [f"{m} {p}" for m, p, _ in operations], "violations": bad}
-    return CheckResult(name, "load", outcome, metrics, "point", message, details)
+    return CheckResult(name or "contract", "load", outcome, metrics, rule, message, details)
 
 
 class _Runner:
     """Sends generated requests for one document and keeps the violations."""
 
     def __init__(
-        self, client: Any, doc: dict[str, Any], jsonschema: Any, httpx: Any, examples: int, seed: int
+        self,
+        client: Any,
+        doc: dict[str, Any],
+        jsonschema: Any,
+        httpx: Any,
+        examples: int,
+        seed: int,
+        requirements: dict[str, Requirement],
     ):
         self.client, self.doc, self.jsonschema, self.httpx = client, doc, jsonschema, httpx
-        self.examples, self.seed = examples, seed
+        self.examples, self.seed, self.requirements = examples, seed, requirements
         self.violations: list[dict[str, Any]] = []
         self.total = 0
 
@@ -329,14 +372,10 @@ class _Runner:
         return out
 
     def _metric(self, name: str, k: int, n: int, endpoint: str) -> MetricValue:
-        from ..stats.requirement import gate
-
-        one = (Threshold(">=", 1.0),)
-        value = k / n if n else None
-        return MetricValue(
-            name, value, n, thresholds=one, rule="point", outcome=gate(value, value, value, one, "point"),
-            slice={"endpoint": endpoint}, reason=None if n else "no requests sent",
-        )  # fmt: skip
+        estimate = Estimate(
+            k / n if n else None, n=n, range=(0.0, 1.0), reason=None if n else "no requests sent"
+        )
+        return judge(name, estimate, self.requirements[name], slice={"endpoint": endpoint})
 
     def _schema_problem(self, op: dict[str, Any], response: Any) -> str | None:
         schema = _response_schema(op, response.status_code)

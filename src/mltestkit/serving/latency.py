@@ -8,7 +8,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from mltestkit import check_latency
->>> r = check_latency(np.sort, np.arange(100.0), p95_ms=1000, n_calls=300)
+>>> r = check_latency(np.sort, np.arange(100.0), max={"p95_ms": 1000}, n_calls=300)
 >>> r.outcome.value, [m.name for m in r.metrics]
 ('passed', ['p50_ms', 'p95_ms', 'p99_ms', 'throughput_rows_s'])
 """
@@ -27,13 +27,30 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..behavior.adapters import predict_error
 from ..errors import InputError, MLTestKitWarning
-from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import z_value
-from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    requirements_by_figure,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
 
 #: The quantiles every latency check reports, by metric name.
 QUANTILES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
+#: Every figure of :func:`check_latency`, the keys of its ``min=`` / ``max=`` dicts.
+FIGURES = (*QUANTILES, "throughput_rows_s", "peak_memory_mb")
+#: Deprecated spellings of the requirements: old argument -> (side, figure).
+LEGACY = {
+    **{q: ("max", q) for q in QUANTILES},
+    "min_throughput": ("min", "throughput_rows_s"),
+    "max_memory_mb": ("max", "peak_memory_mb"),
+}
 XDIST_WARNING = (
     "timings under pytest-xdist share the CPU with other workers and are unreliable;"
     " run latency tests serially (-n 0 or -p no:xdist)"
@@ -80,35 +97,56 @@ def quantile_figures(
 
 def quantile_metrics(
     figures: dict[str, tuple[float, float | None, float | None, int]],
-    limits: dict[str, float | None],
-    rule: str,
-    level: float,
+    requirements: dict[str, Requirement],
     slice: dict[str, Any] | None = None,
 ) -> list[MetricValue]:
-    """Gated :class:`MetricValue` of :func:`quantile_figures` against ``limits`` (name -> max ms)."""
+    """The :func:`quantile_figures` judged against ``requirements`` (figure name -> requirement).
+
+    An order statistic that does not exist at this sample size leaves that end of the interval
+    unbounded (for example no upper bound on p99 from 50 calls), which the judgment sees.
+
+    >>> figs = quantile_figures(np.arange(1.0, 1001.0), None, 0.95)
+    >>> [m.outcome for m in quantile_metrics(figs, {"p95_ms": Requirement(max=970)})]
+    [None, <Outcome.PASSED: 'passed'>, None]
+    """
     out = []
     for name, (value, low, high, n) in figures.items():
-        limit = limits.get(name)
-        thresholds = thresholds_from(None, limit, name) if limit is not None else []
-        out.append(
-            MetricValue(
-                name=name,
-                value=value,
-                n=n,
-                ci=Interval(low, high, level, "order-statistic"),
-                thresholds=tuple(thresholds),
-                rule=rule if thresholds else None,
-                outcome=gate(
-                    value,
-                    -math.inf if low is None else low,
-                    math.inf if high is None else high,
-                    thresholds,
-                    rule,
-                ),
-                slice=slice,
-            )
+        estimate = Estimate(
+            value,
+            -math.inf if low is None else low,
+            math.inf if high is None else high,
+            "order-statistic",
+            n,
+            range=(0.0, math.inf),
         )
+        out.append(judge(name, estimate, requirements.get(name, Requirement()), slice=slice))
     return out
+
+
+def latency_requirements(
+    check: str,
+    figures: Sequence[str],
+    min: Any,
+    max: Any,
+    legacy: dict[str, Any],
+    spellings: dict[str, tuple[str, str]],
+    *,
+    rule: str,
+    confidence: float,
+    positive: Sequence[str] = FIGURES,
+) -> dict[str, Requirement]:
+    """One requirement per figure from ``min=`` / ``max=`` (and deprecated spellings).
+
+    Bounds on the figures in ``positive`` (times, rates, sizes) must be positive numbers.
+    """
+    from ..deprecation import legacy_bounds
+
+    low, high = legacy_bounds(check, legacy, spellings, min, max)
+    for side, bound in (("min", low), ("max", high)):
+        for figure, value in bound.items() if isinstance(bound, dict) else []:
+            if value is not None and figure in positive:
+                _check_positive(value, side, f"{{{figure!r}: 20}}", what=f"{figure} ")
+    return requirements_by_figure(low, high, figures, rule=rule, confidence=confidence)
 
 
 def _batches(inputs: Any, sizes: Sequence[int]) -> dict[int, Any]:
@@ -126,32 +164,33 @@ def _batches(inputs: Any, sizes: Sequence[int]) -> dict[int, Any]:
     return out
 
 
-def _check_positive(value: Any, argument: str, example: str, *, integer: bool = False) -> None:
+def _check_positive(
+    value: Any, argument: str, example: str, *, integer: bool = False, what: str = ""
+) -> None:
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
     if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0 or not math.isfinite(value):
         kind = "a positive int" if integer else "a positive number"
-        raise InputError(argument, f"must be {kind}, got {value!r}", f"pass e.g. {argument}={example}")
+        raise InputError(argument, f"{what}must be {kind}, got {value!r}", f"pass e.g. {argument}={example}")
 
 
 def check_latency(
     predict: Callable[[Any], Any],
     inputs: Any,
     *,
-    p50_ms: float | None = None,
-    p95_ms: float | None = None,
-    p99_ms: float | None = None,
-    min_throughput: float | None = None,
-    max_memory_mb: float | None = None,
+    min: dict[str, float] | None = None,
+    max: dict[str, float] | None = None,
     batch_sizes: Sequence[int] = (1,),
     n_calls: int = 1000,
     warmup: int = 10,
     max_seconds: float = 10.0,
     memory: bool = False,
-    name: str = "latency",
     rule: str = "acceptance",
     confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
-    """Time ``predict`` on batches of ``inputs`` and gate its latency quantiles and throughput.
+    """Time ``predict`` on batches of ``inputs`` and judge its latency quantiles and throughput.
 
     For each batch size, ``predict`` is called ``warmup`` times untimed, then up to ``n_calls``
     times (fewer if ``max_seconds`` runs out) with the garbage collector paused, each call timed
@@ -164,21 +203,28 @@ def check_latency(
         The function under test, e.g. ``model.predict``.
     inputs:
         Rows to call it with: a DataFrame, an array or a list.
-    p50_ms, p95_ms, p99_ms:
-        Largest acceptable latency quantile of one call, in milliseconds (every batch size).
-    min_throughput:
-        Smallest acceptable throughput in rows per second (every batch size).
-    max_memory_mb:
-        Largest acceptable peak of memory allocated during one call (tracemalloc); implies
-        ``memory=True``.
+    min, max:
+        Requirements keyed by figure (every batch size must meet them): ``max`` on ``p50_ms``,
+        ``p95_ms``, ``p99_ms`` (latency of one call in milliseconds) and ``peak_memory_mb``
+        (peak allocation of one call, tracemalloc; implies ``memory=True``), ``min`` on
+        ``throughput_rows_s`` (rows per second), e.g.
+        ``max={"p95_ms": 50, "p99_ms": 80}, min={"throughput_rows_s": 100}``.
     batch_sizes:
         Batch sizes to time.
     n_calls, warmup, max_seconds:
         Timed calls per batch size, untimed calls before them, time budget per batch size.
     memory:
         Also measure the peak allocation of one call with :mod:`tracemalloc`.
-    name, rule, confidence:
-        Name of the check, gate rule and interval level.
+    rule, confidence:
+        Gate rule and interval level.
+    seed:
+        Accepted for a uniform API; nothing is drawn at random.
+    name:
+        Name of the check (default ``"latency"``).
+    **legacy:
+        ``p50_ms=``, ``p95_ms=``, ``p99_ms=``, ``max_memory_mb=`` (now ``max={...}``) and
+        ``min_throughput=`` (now ``min={"throughput_rows_s": ...}``) still work for this release
+        with a ``DeprecationWarning``.
 
     Returns
     -------
@@ -188,13 +234,18 @@ def check_latency(
         Under pytest-xdist a :class:`MLTestKitWarning` is issued and ``details["unreliable"]``
         says why.
 
+    Raises
+    ------
+    InputError
+        For bad arguments, and when ``predict`` raises on the inputs.
+
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
     >>> model = LogisticRegression().fit(X, y)
-    >>> r = check_latency(model.predict, X[:1], p95_ms=50, batch_sizes=[1, 32], n_calls=200)
+    >>> r = check_latency(model.predict, X[:1], max={"p95_ms": 50}, batch_sizes=[1, 32], n_calls=200)
     >>> r.outcome.value, r.metrics[0].slice
     ('passed', {'batch_size': 1})
     """
@@ -211,6 +262,10 @@ def check_latency(
         )
     rule = validate_rule(rule)
     level = validate_level(confidence)
+    name = name or "latency"
+    requirements = latency_requirements(
+        "check_latency", FIGURES, min, max, legacy, LEGACY, rule=rule, confidence=level
+    )
     if isinstance(batch_sizes, (int, np.integer)):
         batch_sizes = [int(batch_sizes)]
     if not batch_sizes:
@@ -221,15 +276,7 @@ def check_latency(
     _check_positive(max_seconds, "max_seconds", "10")
     if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
         raise InputError("warmup", f"must be a non-negative int, got {warmup!r}", "pass e.g. warmup=10")
-    limits = {"p50_ms": p50_ms, "p95_ms": p95_ms, "p99_ms": p99_ms}
-    for key, limit in limits.items():
-        if limit is not None:
-            _check_positive(limit, key, "20")
-    if min_throughput is not None:
-        _check_positive(min_throughput, "min_throughput", "500")
-    if max_memory_mb is not None:
-        _check_positive(max_memory_mb, "max_memory_mb", "100")
-        memory = True
+    memory = memory or requirements["peak_memory_mb"].gated
 
     unreliable = None
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -243,13 +290,25 @@ def check_latency(
         times = _time_calls(predict, batch, n_calls=int(n_calls), warmup=int(warmup), max_seconds=max_seconds)
         calls[str(size)] = len(times)
         ms = np.sort(times) * 1e3
-        metrics += quantile_metrics(quantile_figures(ms, None, level), limits, rule, level, where)
-        metrics.append(_throughput(times, size, min_throughput, rule, level, where))
+        metrics += quantile_metrics(quantile_figures(ms, None, level), requirements, where)
+        metrics.append(
+            judge(
+                "throughput_rows_s",
+                _throughput(times, size, level),
+                requirements["throughput_rows_s"],
+                slice=where,
+            )
+        )
         if memory:
-            metrics.append(_memory(predict, batch, max_memory_mb, where))
+            metrics.append(
+                judge("peak_memory_mb", _memory(predict, batch), requirements["peak_memory_mb"], slice=where)
+            )
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
     failing = [m for m in metrics if m.outcome not in (None, Outcome.PASSED)]
     message = "; ".join(m.describe() for m in failing[:5])
+    need = rows_to_decide_all(metrics)
+    if need is not None:
+        message += f"; about {need} timed calls would decide it"
     if unreliable:
         message = f"unreliable: {unreliable}" + (f"; {message}" if message else "")
     details: dict[str, Any] = {"calls": calls, "warmup": int(warmup)}
@@ -261,23 +320,15 @@ def check_latency(
 def _time_calls(
     predict: Callable[[Any], Any], batch: Any, *, n_calls: int, warmup: int, max_seconds: float
 ) -> np.ndarray:
-    try:
-        predict(batch)
-    except Exception as exc:
-        raise InputError(
-            "predict",
-            f"raised {type(exc).__name__}: {exc} on a batch of {len(batch)} rows",
-            "make predict work on these inputs before timing it",
-        ) from exc
-    for _ in range(warmup):
-        predict(batch)
     times = np.empty(n_calls)
     clock = time.perf_counter
     enabled = gc.isenabled()
-    gc.disable()
+    done = 0
     try:
+        for _ in range(warmup + 1):
+            predict(batch)
+        gc.disable()
         deadline = clock() + max_seconds
-        done = 0
         while done < n_calls:
             start = clock()
             predict(batch)
@@ -286,57 +337,39 @@ def _time_calls(
             done += 1
             if end > deadline:
                 break
+    except Exception as exc:
+        raise predict_error(exc, f" on a batch of {len(batch)} rows") from exc
     finally:
         if enabled:
             gc.enable()
     return times[:done]
 
 
-def _throughput(
-    times: np.ndarray, size: int, minimum: float | None, rule: str, level: float, where: dict[str, Any]
-) -> MetricValue:
+def _throughput(times: np.ndarray, size: int, level: float) -> Estimate:
     """Rows per second: the batch size over the mean call time, with a normal interval for that mean."""
     n = len(times)
     mean = float(times.mean())
     half = z_value(level) * float(times.std(ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
     low = size / (mean + half) if math.isfinite(half) else None
-    high = size / (mean - half) if math.isfinite(half) and mean > half else None
-    thresholds = thresholds_from(minimum, None, "min_throughput")
+    high = (size / (mean - half) if mean > half else math.inf) if math.isfinite(half) else None
     value = size / mean if mean > 0 else float("inf")
-    return MetricValue(
-        name="throughput_rows_s",
-        value=value,
-        n=n,
-        ci=Interval(low, high, level, "normal (mean call time)"),
-        thresholds=tuple(thresholds),
-        rule=rule if thresholds else None,
-        outcome=gate(value, low, high if high is not None else math.inf, thresholds, rule),
-        slice=where,
-    )
+    return Estimate(value, low, high, "normal (mean call time)", n, range=(0.0, math.inf))
 
 
-def _memory(
-    predict: Callable[[Any], Any], batch: Any, maximum: float | None, where: dict[str, Any]
-) -> MetricValue:
-    """Peak memory allocated by one call, measured once with tracemalloc (exact: gated by the point rule)."""
+def _memory(predict: Callable[[Any], Any], batch: Any) -> Estimate:
+    """Peak memory allocated by one call, measured once with tracemalloc: judged by its value."""
     started = not tracemalloc.is_tracing()
     if started:
         tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
-        predict(batch)
+        try:
+            predict(batch)
+        except Exception as exc:
+            raise predict_error(exc, f" on a batch of {len(batch)} rows") from exc
         peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     finally:
         if started:
             tracemalloc.stop()
-    thresholds: list[Threshold] = thresholds_from(None, maximum, "max_memory_mb")
-    return MetricValue(
-        name="peak_memory_mb",
-        value=peak,
-        n=1,
-        thresholds=tuple(thresholds),
-        rule="point" if thresholds else None,
-        outcome=gate(peak, peak, peak, thresholds, "point"),
-        slice=where,
-    )
+    return Estimate(peak, n=1)

@@ -11,7 +11,8 @@ Examples
 --------
 >>> from mltestkit import load_test
 >>> r = load_test("http://127.0.0.1:8000/predict", payloads=[{"x": 1.0}],   # doctest: +SKIP
-...               users=20, duration="5s", p95_ms=100, max_fail_ratio=0.0, min_rps=200)
+...               users=20, duration="5s", max={"p95_ms": 100, "fail_ratio": 0.0},
+...               min={"requests_per_s": 200})
 >>> r.outcome.value                                                          # doctest: +SKIP
 'passed'
 """
@@ -37,12 +38,19 @@ from urllib.parse import urlsplit
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d
 from ..errors import InputError, MissingDependencyError
-from ..results import CheckResult, Interval, MetricValue, Outcome, worst
+from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import wilson
-from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
-from .latency import quantile_figures, quantile_metrics
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    requirements_by_figure,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
+from .latency import QUANTILES, latency_requirements, quantile_figures, quantile_metrics
 from .server import LOG_TAIL, ServingError, validate_target, validate_url
 
 #: Limits a load test stays within unless raised explicitly with ``max_duration`` / ``max_users``.
@@ -56,6 +64,15 @@ CPU_WARNING = (
     "locust's CPU was above 90% during the run, so its latencies include its own queueing;"
     " use fewer users, processes=N, or a load generator on another machine"
 )
+#: The figures of :func:`load_test`, the keys of its ``min=`` / ``max=`` dicts.
+FIGURES = (*QUANTILES, "requests_per_s", "fail_ratio", "agreement")
+#: Deprecated spellings of the requirements: old argument -> (side, figure).
+LEGACY = {
+    **{q: ("max", q) for q in QUANTILES},
+    "min_rps": ("min", "requests_per_s"),
+    "max_fail_ratio": ("max", "fail_ratio"),
+    "min_agreement": ("min", "agreement"),
+}
 _AGGREGATE = re.compile(r"^\s+Aggregated\s+(\d+)\s+(\d+)")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -110,23 +127,21 @@ def load_test(
     duration: str | float = "5s",
     max_requests: int | None = None,
     processes: int | None = None,
-    p50_ms: float | None = None,
-    p95_ms: float | None = None,
-    p99_ms: float | None = None,
-    min_rps: float | None = None,
-    max_fail_ratio: float | None = None,
+    min: dict[str, float] | None = None,
+    max: dict[str, float] | None = None,
     expected: Sequence[Any] | None = None,
     key: str | Callable[[Any], Any] | None = None,
-    min_agreement: float | None = None,
     allow_remote: bool | None = None,
     max_duration: float = MAX_DURATION_S,
     max_users: int = MAX_USERS,
     progress: bool | Callable[[float, int, int], None] = True,
-    name: str | None = None,
     rule: str = "acceptance",
     confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
-    """Load-test an HTTP endpoint with locust and gate latency, requests/s and failures.
+    """Load-test an HTTP endpoint with locust and judge latency, requests/s, failures and agreement.
 
     Parameters
     ----------
@@ -151,14 +166,13 @@ def load_test(
         Stop after this many requests (bundled locustfile only), at most 1,000,000.
     processes:
         Locust worker processes (``--processes``) for more load than one process makes.
-    p50_ms, p95_ms, p99_ms:
-        Largest acceptable latency quantile over all requests, in milliseconds.
-    min_rps:
-        Smallest acceptable requests per second.
-    max_fail_ratio:
-        Largest acceptable fraction of failed requests (HTTP >= 400 or no answer). ``0`` means
-        none may fail and is gated by the point rule, since no sample shows a rate is exactly 0.
-    expected, key, min_agreement:
+    min, max:
+        Requirements keyed by figure: ``max`` on ``p50_ms``, ``p95_ms``, ``p99_ms`` (latency over
+        all requests, milliseconds) and ``fail_ratio`` (share of requests that failed: HTTP >= 400
+        or no answer), ``min`` on ``requests_per_s`` and ``agreement``, e.g.
+        ``max={"p95_ms": 50, "fail_ratio": 0.01}, min={"requests_per_s": 100}``. A share
+        required at its edge (``fail_ratio`` 0, ``agreement`` 1) is judged by its observed value.
+    expected, key:
         Accuracy under load: ``expected[i]`` is the offline model's answer to ``payloads[i]``;
         responses recorded during the run are compared with it (see :func:`check_agreement`).
     allow_remote:
@@ -168,15 +182,30 @@ def load_test(
     progress:
         ``True`` prints ``elapsed / duration, requests so far`` to stderr every 2 s; a callable
         ``f(elapsed_s, requests, failures)`` receives the figures instead; ``False`` is silent.
-    name, rule, confidence:
-        Name of the check (default: the URL's path), gate rule and interval level.
+    rule, confidence:
+        Gate rule and interval level.
+    seed:
+        Accepted for a uniform API; nothing is drawn at random.
+    name:
+        Name of the check (default: the URL's path).
+    **legacy:
+        ``p50_ms=``, ``p95_ms=``, ``p99_ms=``, ``max_fail_ratio=`` (now ``max={...}``), ``min_rps=``
+        and ``min_agreement=`` (now ``min={...}``) still work for this release with a
+        ``DeprecationWarning``.
 
     Returns
     -------
     CheckResult
         Kind ``load``. Aggregate ``p50_ms``, ``p95_ms``, ``p99_ms``, ``requests_per_s``,
-        ``fail_ratio`` (and ``agreement``) gated; per-endpoint figures, failure messages, the
+        ``fail_ratio`` (and ``agreement``) judged; per-endpoint figures, failure messages, the
         locust command and the run time in ``details``.
+
+    Examples
+    --------
+    >>> from mltestkit import serve                                             # doctest: +SKIP
+    >>> with serve(model) as server:                                            # doctest: +SKIP
+    ...     r = load_test(server.url + "/predict", payloads=[{"x": 1.0}], duration="3s",
+    ...                   max={"p95_ms": 50, "fail_ratio": 0.01}, min={"requests_per_s": 100})
     """
     url = validate_url(url)
     validate_target(url, allow_remote)
@@ -202,18 +231,19 @@ def load_test(
         max_requests = _count(max_requests, "max_requests", MAX_REQUESTS, "nothing: it is a hard limit")
     if processes is not None:
         processes = _count(processes, "processes", os.cpu_count() or 1, "nothing: it is the number of CPUs")
-    if max_fail_ratio is not None and not (
-        isinstance(max_fail_ratio, (int, float))
-        and not isinstance(max_fail_ratio, bool)
-        and 0 <= max_fail_ratio < 1
-    ):
-        raise InputError(
-            "max_fail_ratio", f"must be a number in [0, 1), got {max_fail_ratio!r}", "pass e.g. 0.01"
-        )
-    limits = {"p50_ms": p50_ms, "p95_ms": p95_ms, "p99_ms": p99_ms}
-    thresholds_from(None, min_rps, "min_rps")
-    for key_name, limit in limits.items():
-        thresholds_from(None, limit, key_name)
+    requirements = latency_requirements(
+        "load_test",
+        FIGURES,
+        min,
+        max,
+        legacy,
+        LEGACY,
+        rule=rule,
+        confidence=level,
+        positive=(*QUANTILES, "requests_per_s"),
+    )
+    for share in ("fail_ratio", "agreement"):
+        _share(requirements[share], "max" if share == "fail_ratio" else "min", share)
     if payloads is not None and (isinstance(payloads, (str, bytes, dict)) or len(payloads) == 0):
         raise InputError("payloads", "must be a non-empty list of JSON bodies", "pass e.g. [{'x': 1.0}]")
     if expected is not None and payloads is None:
@@ -296,10 +326,7 @@ def load_test(
     if show is not None:
         show(wall, sum(e["num_requests"] for e in entries), sum(e["num_failures"] for e in entries))
 
-    result = _result(
-        entries, failures, limits=limits, min_rps=min_rps, max_fail_ratio=max_fail_ratio, rule=rule, level=level,
-        name=name or path,
-    )  # fmt: skip
+    result = _result(entries, failures, requirements, rule=rule, level=level, name=name or path)
     details = {**result.details, "command": _shown(command), "wall_s": round(wall, 3), "duration_s": seconds}
     if code not in (0, None):
         details["exit_code"] = code
@@ -310,7 +337,8 @@ def load_test(
         message = "; ".join(filter(None, [f"unreliable: {CPU_WARNING}", message]))
     if expected is not None:
         agreement = check_agreement(
-            [r[2] for r in responses], [expected[r[0]] for r in responses], key=key, min_agreement=min_agreement,
+            [r[2] for r in responses], [expected[r[0]] for r in responses], key=key,
+            min=requirements["agreement"].min, max=requirements["agreement"].max,
             inputs=[payloads[r[0]] for r in responses] if payloads is not None else None, rule=rule,
             confidence=level, statuses=[r[1] for r in responses],
         )  # fmt: skip
@@ -319,6 +347,16 @@ def load_test(
         message = "; ".join(filter(None, [message, agreement.message]))
         details["mismatches"] = agreement.details.get("mismatches", [])
     return CheckResult(result.name, "load", outcome, metrics, rule, message, details)
+
+
+def _share(requirement: Requirement, side: str, figure: str) -> None:
+    for value in (requirement.min, requirement.max):
+        if value is not None and not 0 <= value <= 1:
+            raise InputError(
+                side,
+                f"{figure} is a share in [0, 1], got {value!r}",
+                f"pass e.g. {side}={{{figure!r}: 0.01}}",
+            )
 
 
 def _shown(command: list[str]) -> str:
@@ -415,10 +453,8 @@ def _figures(entries: list[dict[str, Any]], level: float) -> dict[str, Any]:
 def _result(
     entries: list[dict[str, Any]],
     failures: list[dict[str, Any]],
+    requirements: dict[str, Requirement],
     *,
-    limits: dict[str, float | None],
-    min_rps: float | None,
-    max_fail_ratio: float | None,
     rule: str,
     level: float,
     name: str,
@@ -430,31 +466,19 @@ def _result(
     timed = [e for e in entries if e["response_times"]]
     if timed:
         values, counts = _histogram(timed)
-        metrics += quantile_metrics(quantile_figures(values, counts, level), limits, rule, level)
+        metrics += quantile_metrics(quantile_figures(values, counts, level), requirements)
     # requests/s: the count in the observed span is Poisson; Garwood's exact interval for its rate
     alpha = 1 - level
     low = stats.chi2.ppf(alpha / 2, 2 * requests) / 2 / seconds if requests else 0.0
     high = stats.chi2.ppf(1 - alpha / 2, 2 * requests + 2) / 2 / seconds
-    rps_t = thresholds_from(min_rps, None, "min_rps")
-    rps = requests / seconds
-    metrics.append(
-        MetricValue("requests_per_s", rps, requests, Interval(float(low), float(high), level, "poisson"),
-                    tuple(rps_t), rule if rps_t else None, gate(rps, low, high, rps_t, rule))
-    )  # fmt: skip
-    fail_t = thresholds_from(None, max_fail_ratio, "max_fail_ratio")
-    fail_rule = "point" if max_fail_ratio == 0 else rule
-    if requests:
-        ratio = failed / requests
-        lo, hi = (float(v) for v in wilson(failed, requests, level))
-        metrics.append(
-            MetricValue("fail_ratio", ratio, requests, Interval(lo, hi, level, "wilson"), tuple(fail_t),
-                        fail_rule if fail_t else None, gate(ratio, lo, hi, fail_t, fail_rule))
-        )  # fmt: skip
-    else:
-        metrics.append(MetricValue("fail_ratio", None, 0, thresholds=tuple(fail_t), reason="no requests were sent",
-                                   outcome=Outcome.INCONCLUSIVE if fail_t else None))  # fmt: skip
+    rps = Estimate(requests / seconds, float(low), float(high), "poisson", requests, range=(0.0, math.inf))
+    metrics.append(judge("requests_per_s", rps, requirements["requests_per_s"]))
+    metrics.append(judge("fail_ratio", share_estimate(failed, requests, level), requirements["fail_ratio"]))
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
     bad = [m.describe() for m in metrics if m.outcome not in (None, Outcome.PASSED)]
+    need = rows_to_decide_all(metrics)
+    if need is not None:
+        bad.append(f"about {need} requests would decide it")
     if failures:
         top = failures[0]
         bad.append(
@@ -465,6 +489,14 @@ def _result(
     endpoints = [{"method": e["method"], "name": e["name"], **_figures([e], level)} for e in entries]
     details = {"endpoints": endpoints[:50], "failures": failures, "requests": requests, "failed": failed}
     return CheckResult(name, "load", outcome, metrics, rule, "; ".join(bad), details)
+
+
+def share_estimate(k: int, n: int, level: float, what: str = "requests were sent") -> Estimate:
+    """The share ``k / n`` with its Wilson interval (undefined when ``n`` is 0, saying that no ``what``)."""
+    if n == 0:
+        return Estimate(None, method="wilson", n=0, range=(0.0, 1.0), reason=f"no {what}")
+    low, high = (float(v) for v in wilson(k, n, level))
+    return Estimate(k / n, low, high, "wilson", n, range=(0.0, 1.0))
 
 
 def _extract(body: Any, key: str | Callable[[Any], Any] | None) -> Any:
@@ -503,13 +535,16 @@ def check_agreement(
     expected: Sequence[Any],
     *,
     key: str | Callable[[Any], Any] | None = None,
-    min_agreement: float | None = None,
+    min: float | None = None,
+    max: float | None = None,
     atol: float = 1e-9,
     inputs: Sequence[Any] | None = None,
     statuses: Sequence[int] | None = None,
-    name: str = "agreement",
     rule: str = "acceptance",
     confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+    **legacy: Any,
 ) -> CheckResult:
     """Share of a service's responses that agree with the offline model's answers.
 
@@ -522,15 +557,21 @@ def check_agreement(
     key:
         Where the answer sits in a body: a dotted path (``"label"``, ``"predictions.0"``) or a
         function of the parsed body; by default the whole body.
-    min_agreement:
-        Smallest acceptable agreement rate; ``1.0`` (every response agrees) is gated by the
-        point rule.
+    min, max:
+        Bounds on the agreement rate (one figure, ``agreement``); ``min=1.0`` (every response
+        agrees) can only be met by the observed rate and is judged by its value.
     atol:
         Absolute tolerance for numbers.
     inputs, statuses:
         The request payloads and HTTP statuses, shown with mismatches.
-    name, rule, confidence:
-        Name of the check, gate rule and interval level (Wilson).
+    rule, confidence:
+        Gate rule and interval level (Wilson).
+    seed:
+        Accepted for a uniform API; nothing is drawn at random.
+    name:
+        Name of the check (default ``"agreement"``).
+    **legacy:
+        ``min_agreement=`` (now ``min=``) still works for this release with a ``DeprecationWarning``.
 
     Returns
     -------
@@ -539,21 +580,26 @@ def check_agreement(
 
     Examples
     --------
-    >>> r = check_agreement(['{"label": 1}', '{"label": 0}'] * 50, [1, 0] * 50, key="label", min_agreement=0.9)
+    >>> r = check_agreement(['{"label": 1}', '{"label": 0}'] * 50, [1, 0] * 50, key="label", min=0.9)
     >>> r.outcome.value, r.metrics[0].value
     ('passed', 1.0)
     """
+    from ..deprecation import legacy_bounds
+
     rule = validate_rule(rule)
     level = validate_level(confidence)
+    low, high = legacy_bounds(
+        "check_agreement", legacy, {"min_agreement": ("min", "agreement")}, min, max, default="agreement"
+    )
+    requirement = requirements_by_figure(
+        low, high, ["agreement"], rule=rule, confidence=level, default="agreement"
+    )["agreement"]
+    _share(requirement, "min", "agreement")
     n = len(responses)
     if len(expected) != n:
         raise InputError(
             "expected", f"has {len(expected)} entries but responses has {n}", "pass one answer per response"
         )
-    if min_agreement is not None:
-        as_1d([min_agreement], "min_agreement", numeric=True)
-        if not 0 <= min_agreement <= 1:
-            raise InputError("min_agreement", f"must be in [0, 1], got {min_agreement!r}", "pass e.g. 0.99")
     agree = np.zeros(n, dtype=bool)
     answers: list[Any] = [None] * n
     for i, (body, want) in enumerate(zip(responses, expected, strict=True)):
@@ -563,16 +609,9 @@ def check_agreement(
             answers[i] = f"<no answer at {key!r}: {type(exc).__name__}>"
             continue
         agree[i] = _same(answers[i], want, atol)
-    thresholds = thresholds_from(min_agreement, None, "min_agreement")
-    agreement_rule = "point" if min_agreement == 1 else rule
-    if n == 0:
-        metric = MetricValue("agreement", None, 0, thresholds=tuple(thresholds), reason="no responses to compare",
-                             outcome=Outcome.INCONCLUSIVE if thresholds else None)  # fmt: skip
-    else:
-        k = int(agree.sum())
-        lo, hi = (float(v) for v in wilson(k, n, level))
-        metric = MetricValue("agreement", k / n, n, Interval(lo, hi, level, "wilson"), tuple(thresholds),
-                             agreement_rule if thresholds else None, gate(k / n, lo, hi, thresholds, agreement_rule))  # fmt: skip
+    metric = judge(
+        "agreement", share_estimate(int(agree.sum()), n, level, "responses to compare"), requirement
+    )
     bad = np.flatnonzero(~agree)[:MAX_COUNTEREXAMPLES]
     mismatches = [
         {
@@ -585,8 +624,13 @@ def check_agreement(
         }
         for i in bad
     ]
-    outcome = metric.outcome or Outcome.PASSED
+    outcome = worst([metric.outcome] if metric.outcome is not None else [])
     message = "" if outcome is Outcome.PASSED else metric.describe()
+    need = rows_to_decide_all([metric])
+    if need is not None:
+        message += f"; about {need} responses would decide it"
     if mismatches and outcome is not Outcome.PASSED:
         message += f"; first mismatch: got {mismatches[0]['got']!r}, expected {mismatches[0]['expected']!r}"
-    return CheckResult(name, "load", outcome, [metric], rule, message, {"mismatches": mismatches})
+    return CheckResult(
+        name or "agreement", "load", outcome, [metric], rule, message, {"mismatches": mismatches}
+    )
