@@ -25,6 +25,7 @@ from .errors import (
     MissingDependencyError,
     MLTestKitError,
     MLTestKitWarning,
+    PredictError,
     ReportError,
     ServingError,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "InputError",
     "MLTestKitError",
     "MLTestKitWarning",
+    "PredictError",
     "MissingDependencyError",
     "ReportError",
     "ServingError",
