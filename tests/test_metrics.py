@@ -174,7 +174,9 @@ def test_custom_callable_metric():
 
     r = check_metric(hit_rate, [1, 0] * 100, [1, 0] * 90 + [0, 1] * 10, min=0.8)
     assert r.name == "hit_rate" and r.metrics[0].name == "hit_rate"
-    named = check_metric(lambda y, p: float(np.mean(y == p)), [1, 0] * 100, [1, 0] * 100, min=0.8, name="hits")
+    named = check_metric(
+        lambda y, p: float(np.mean(y == p)), [1, 0] * 100, [1, 0] * 100, min=0.8, name="hits"
+    )
     assert named.name == "hits" and named.metrics[0].name == "hits"
     assert r.metrics[0].value == pytest.approx(0.9)
     assert r.metrics[0].ci.method == "bootstrap"

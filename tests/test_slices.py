@@ -314,7 +314,9 @@ def test_bad_metric_and_prediction_inputs():
         check_slices("recal", [0, 1, 0, 1], [0, 1, 0, 1], by=g)
     with pytest.raises(InputError, match=r"^y_pred: has 1 NaN or infinite values \(first at row 2\)"):
         check_slices("accuracy", [0, 1, 0, 1], [0, 1, np.nan, 1], by=g)
-    with pytest.raises(InputError, match=r"^y_pred: accuracy compares class labels and the values are continuous"):
+    with pytest.raises(
+        InputError, match=r"^y_pred: accuracy compares class labels and the values are continuous"
+    ):
         check_slices("accuracy", [0, 1, 0, 1], [0.2, 1, 0, 1], by=g)
     with pytest.raises(InputError, match=r"^y_score: roc_auc needs scores"):
         check_slices("roc_auc", [0, 1, 0, 1], by=g)

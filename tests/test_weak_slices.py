@@ -186,7 +186,7 @@ def test_features_and_max_fraction_are_deprecated_spellings():
 def test_reported_slices_carry_the_registry_estimate():
     from mltestkit import check_metric
 
-    frame, y, pred, weak = _planted(seed=3, n=8000)
+    frame, y, pred, _ = _planted(seed=3, n=8000)
     r = find_weak_slices(y, pred, by=frame, depth=2, name="weak", rule="alarm", confidence=0.9, seed=5)
     top = r.metrics[0]
     mask = np.ones(len(y), bool)

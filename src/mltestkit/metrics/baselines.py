@@ -228,7 +228,9 @@ def check_reproducible(
     if max_spread is not None:
         if max is not None:
             raise InputError("max_spread", "was given together with max=", "pass max= only")
-        warnings.warn("check_reproducible(max_spread=...) is deprecated; use max=", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "check_reproducible(max_spread=...) is deprecated; use max=", DeprecationWarning, stacklevel=2
+        )
         max = max_spread
     if not callable(train):
         raise InputError(
@@ -245,7 +247,9 @@ def check_reproducible(
     first = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     again = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     mismatches = int(np.sum(first != again))
-    metrics = [judge(REPRODUCIBLE_FIGURES[0], Estimate(mismatches, n=len(first)), reqs[REPRODUCIBLE_FIGURES[0]])]
+    metrics = [
+        judge(REPRODUCIBLE_FIGURES[0], Estimate(mismatches, n=len(first)), reqs[REPRODUCIBLE_FIGURES[0]])
+    ]
     details: dict[str, Any] = {
         "seeds": seeds,
         "mismatched_rows": np.flatnonzero(first != again)[:20].tolist(),
@@ -258,7 +262,11 @@ def check_reproducible(
         accuracies.insert(0, float(np.mean(first == y)))
         spread = builtins.max(accuracies) - builtins.min(accuracies)
         metrics.append(
-            judge(REPRODUCIBLE_FIGURES[1], Estimate(spread, n=len(y), range=(0.0, 1.0)), reqs[REPRODUCIBLE_FIGURES[1]])
+            judge(
+                REPRODUCIBLE_FIGURES[1],
+                Estimate(spread, n=len(y), range=(0.0, 1.0)),
+                reqs[REPRODUCIBLE_FIGURES[1]],
+            )
         )
         details["accuracy_by_seed"] = dict(zip(map(str, seeds), accuracies, strict=True))
     message = (

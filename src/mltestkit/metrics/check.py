@@ -89,7 +89,14 @@ def check_metric(
     requirement = Requirement(min, max, rule, confidence)
     m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
     est = compute(
-        m, y_true, y_pred, y_score=y_score, pos_label=pos_label, confidence=confidence, n_boot=n_boot, seed=seed
+        m,
+        y_true,
+        y_pred,
+        y_score=y_score,
+        pos_label=pos_label,
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
     )
     mv = judge(m.name, est, requirement)
     outcome = worst([mv.outcome]) if mv.outcome is not None else Outcome.PASSED

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_rng
 from ..errors import InputError
 from ..stats import intervals as iv
 from ..stats.requirement import Estimate
@@ -55,8 +56,7 @@ def seed_value(seed: Any) -> int:
     """
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError("seed", f"must be a non-negative int, got {seed!r}", "pass e.g. seed=0")
+    as_rng(seed)  # validates
     return int(seed)
 
 
@@ -216,7 +216,13 @@ def row_estimates(
 
 
 def _row_bootstrap(
-    metric: Any, y: np.ndarray, p: np.ndarray, value: float, level: float, n_boot: int, rng: np.random.Generator
+    metric: Any,
+    y: np.ndarray,
+    p: np.ndarray,
+    value: float,
+    level: float,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> tuple[float, float, str]:
     n = len(y)
     if metric.influence is not None and n * n_boot > iv.ROW_BOOTSTRAP_BUDGET:
@@ -340,7 +346,7 @@ def average_precision(y: np.ndarray, s: np.ndarray) -> float:
 
 def r2(y: np.ndarray, p: np.ndarray) -> float:
     sst = np.sum((y - y.mean()) ** 2)
-    if sst == 0:
+    if sst == 0 or np.all(y == y[0]):
         raise ValueError("y_true is constant")
     return float(1 - np.sum((y - p) ** 2) / sst)
 

