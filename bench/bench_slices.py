@@ -70,7 +70,7 @@ def run() -> list[dict]:
         }
     )
 
-    ours_boot = best(lambda: mltestkit.check_fairness(y, pred, sensitive=group, n_boot=1000))
+    ours_boot = best(lambda: mltestkit.check_fairness(y, pred, by=group, n_boot=1000))
     # fairlearn's bootstrap re-runs every metric on every group per replicate; on 100k rows it took
     # over 10 minutes on a shared 2-core machine, so it runs on 10k rows (which favours it)
     ys, ps, gs = _data(10_000, 50, seed=1)
@@ -103,7 +103,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "work": "find_weak_slices: 1M rows x 10 categorical features (5 values each), depth 2, 1,175 slices tested",
-            "ours_s": best(lambda: mltestkit.find_weak_slices(y, pred, features=features), repeat=1),
+            "ours_s": best(lambda: mltestkit.find_weak_slices(y, pred, by=features), repeat=1),
         }
     )
     return rows

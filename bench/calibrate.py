@@ -1,8 +1,8 @@
 """Calibration of the gates: how often each rule passes or fails when the truth is known.
 
 For each metric a data-generating process with a known population value draws many test
-sets; each is measured with :func:`mltestkit.metrics.compute` and gated with
-:func:`mltestkit.stats.requirement.gate`, exactly what :func:`mltestkit.check_metric` does. The
+sets; each is measured with :func:`mltestkit.metrics.compute` and judged with
+:func:`mltestkit.stats.requirement.judge`, exactly what :func:`mltestkit.check_metric` does. The
 figures are:
 
 - coverage: the share of intervals that contain the true value (target 94-96% at 95%);
@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from mltestkit.metrics import compute
+from mltestkit.metrics import METRICS, compute
 from mltestkit.stats.intervals import wilson
-from mltestkit.stats.requirement import gate, thresholds_from
+from mltestkit.stats.requirement import RULES, Estimate, Requirement, judge
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "trust.md"
@@ -51,7 +51,6 @@ START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
 #: Distance, in standard errors, between the true value and the threshold for the power figures.
 SHIFT = 3.3
 SEED = 20261129
-RULES = ("acceptance", "alarm", "point")
 
 
 # ---------------------------------------------------------------- data-generating processes
@@ -166,10 +165,19 @@ def simulate(process: Process, reps: int, *, seed: int = SEED, estimator: Estima
     return np.array([estimator(process, draw(process, rng)) for _ in range(reps)], dtype=float)
 
 
-def outcomes(estimates: np.ndarray, threshold: float, higher_is_better: bool, rule: str) -> np.ndarray:
-    """The gate's outcome (as a string) for each simulated estimate against one threshold."""
-    req = thresholds_from(threshold, None) if higher_is_better else thresholds_from(None, threshold)
-    return np.array([str(gate(v, lo, hi, req, rule)) for v, lo, hi in estimates])
+def outcomes(
+    estimates: np.ndarray, threshold: float, higher_is_better: bool, rule: str, metric: str = "accuracy"
+) -> np.ndarray:
+    """The outcome ``judge`` gives (as a string) each simulated estimate against one threshold."""
+    bound = {"min": threshold} if higher_is_better else {"max": threshold}
+    req = Requirement(**bound, rule=rule)
+    span = METRICS[metric].range
+    return np.array(
+        [
+            str(judge(metric, Estimate(v, lo, hi, "interval", range=span), req).outcome)
+            for v, lo, hi in estimates
+        ]
+    )
 
 
 def figures(process: Process, estimates: np.ndarray) -> dict[str, float]:
@@ -181,7 +189,8 @@ def figures(process: Process, estimates: np.ndarray) -> dict[str, float]:
     low, high = estimates[:, 1], estimates[:, 2]
 
     def rate(threshold: float, rule: str, outcome: str) -> float:
-        return float(np.mean(outcomes(estimates, threshold, process.higher_is_better, rule) == outcome))
+        found = outcomes(estimates, threshold, process.higher_is_better, rule, process.metric)
+        return float(np.mean(found == outcome))
 
     return {
         "coverage": float(np.mean((low <= process.truth) & (process.truth <= high))),

@@ -96,20 +96,48 @@ CASES = {
         "passed",
     ),
     "fairness: None": (
-        lambda: m.check_fairness(Y, Y, sensitive=None, max={"demographic_parity_difference": 0.1}),
-        "sensitive: is None",
+        lambda: m.check_fairness(Y, Y, by=None, max={"demographic_parity_difference": 0.1}),
+        "by: is None",
     ),
     "fairness: unknown disparity": (
-        lambda: m.check_fairness(Y, Y, sensitive=FRAME["g"], max={"demographic_parity": 0.1}),
+        lambda: m.check_fairness(Y, Y, by=FRAME["g"], max={"demographic_parity": 0.1}),
         "max: unknown disparity 'demographic_parity'",
     ),
     "fairness: all one group": (
-        lambda: m.check_fairness(Y, Y, sensitive=np.zeros(100), max={"demographic_parity_difference": 0.1}),
+        lambda: m.check_fairness(Y, Y, by=np.zeros(100), max={"demographic_parity_difference": 0.1}),
         "inconclusive",
     ),
     "weak slices: no columns": (
-        lambda: m.find_weak_slices(Y, Y, features=pd.DataFrame(index=range(100))),
-        "features: has no columns",
+        lambda: m.find_weak_slices(Y, Y, by=pd.DataFrame(index=range(100))),
+        "by: has no columns",
+    ),
+    "metric: no requirement": (lambda: m.check_metric("accuracy", Y, Y), "passed"),
+    "metric: undefined recall": (
+        lambda: m.check_metric("recall", np.zeros(100, int), np.zeros(100, int), min=0.5),
+        "y_true: recall is undefined: no positive rows",
+    ),
+    "slices: undefined interval under alarm": (
+        lambda: m.check_slices(
+            "roc_auc",
+            np.r_[1, np.zeros(59, int)],
+            y_score=np.r_[0.0, np.ones(59)],
+            by=np.zeros(60),
+            min=0.5,
+            rule="alarm",
+        ),
+        "inconclusive",
+    ),
+    "weak slices: bad max": (
+        lambda: m.find_weak_slices(Y, Y, by=FRAME[["g"]], max=1.5),
+        "max: must be a share of the rows in [0, 1]",
+    ),
+    "simple model: bad margin": (
+        lambda: m.check_beats_simple_model(None, FRAME[["a"]], Y, FRAME[["a"]], Y, margin="x"),
+        "margin: must be a number in [0, 1)",
+    ),
+    "reproducible: unknown figure": (
+        lambda: m.check_reproducible(lambda d, s: None, FRAME, FRAME, max={"spread": 0.1}),
+        "max: unknown figure 'spread'",
     ),
     # data
     "schema: missing column": (
@@ -267,7 +295,7 @@ def test_fuzz_slices_and_fairness(y, groups):
     y_arr, g = np.array(y[:n]), pd.Series(groups[:n], dtype=object)
     for run in (
         lambda: m.check_slices("accuracy", y_arr, y_arr[::-1], by=g, min=0.5, min_size=1),
-        lambda: m.check_fairness(y_arr, y_arr[::-1], sensitive=g, max={"demographic_parity_difference": 0.2}),
+        lambda: m.check_fairness(y_arr, y_arr[::-1], by=g, max={"demographic_parity_difference": 0.2}),
     ):
         try:
             result = run()
@@ -290,7 +318,7 @@ def test_a_suite_full_of_bad_tests_ends_without_internal_error(pytester):
             ml.check_slices("accuracy", [0, 1], [0, 1], by=[0], min=0.5)
 
         def test_fairness_key(ml):
-            ml.check_fairness([0, 1], [0, 1], sensitive=["a", "b"], max={"nope": 0.1})
+            ml.check_fairness([0, 1], [0, 1], by=["a", "b"], max={"nope": 0.1})
 
         def test_schema_file(ml):
             ml.check_schema(pd.DataFrame({"a": [1]}), "missing.yaml")

@@ -526,3 +526,19 @@ def test_public_names_resolve():
         assert mltestkit.CHECKS[name][1] == "behavior" and callable(getattr(mltestkit, name))
     with pytest.raises(AttributeError):
         _ = behavior.no_such_name
+
+
+def test_a_raising_predict_is_one_error_class_in_every_check():
+    from mltestkit import check_latency, check_mft
+    from mltestkit.errors import InputError, PredictError
+
+    def broken(x):
+        raise RuntimeError("model not loaded")
+
+    for call in (
+        lambda: check_mft(broken, [[0.0], [1.0]], [0, 1], max=0.1),
+        lambda: check_latency(broken, [[0.0]], max={"p95_ms": 50}, n_calls=5, warmup=0),
+    ):
+        with pytest.raises(PredictError, match="predict: raised RuntimeError: model not loaded") as info:
+            call()
+        assert isinstance(info.value, InputError) and isinstance(info.value.__cause__, RuntimeError)

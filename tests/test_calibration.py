@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from mltestkit import check_metric
-from mltestkit.metrics import compute
+from mltestkit.metrics import METRICS, compute
 from mltestkit.stats.intervals import _bca_mean_ends, percentile_interval, row_bootstrap
-from mltestkit.stats.requirement import gate, thresholds_from
+from mltestkit.stats.requirement import RULES, Estimate, Requirement, judge
 
 REPS = 300
 
@@ -76,12 +76,16 @@ def test_simulation_gates_exactly_as_check_metric_does(name):
         value, low, high = cal.estimate(p, data)
         for threshold in (p.truth - p.se, p.truth, p.truth + p.se):
             bound = {"min": threshold} if p.higher_is_better else {"max": threshold}
-            req = thresholds_from(bound.get("min"), bound.get("max"))
-            for rule in cal.RULES:
+            for rule in RULES:
                 result = check_metric(p.metric, **data, **bound, rule=rule)
                 assert result.metrics[0].value == value
                 assert (result.metrics[0].ci.low, result.metrics[0].ci.high) == (low, high)
-                assert result.outcome == gate(value, low, high, req, rule)
+                est = Estimate(value, low, high, "interval", range=METRICS[p.metric].range)
+                expected = judge(p.metric, est, Requirement(**bound, rule=rule)).outcome
+                assert result.outcome == expected
+                assert cal.outcomes(
+                    np.array([[value, low, high]]), threshold, p.higher_is_better, rule, p.metric
+                )[0] == str(expected)
 
 
 def test_simulation_is_reproducible():

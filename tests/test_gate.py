@@ -1,4 +1,4 @@
-"""The three gate rules, decided by hand and on random data."""
+"""The three rules, decided by ``decide`` (what ``judge`` records) by hand and on random data."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mltestkit.results import Outcome, Threshold
-from mltestkit.stats.requirement import gate, rows_to_decide, thresholds_from
+from mltestkit.stats.requirement import Estimate, Requirement, decide, judge, rows_to_decide
 
 MIN = [Threshold(">=", 0.8)]
 MAX = [Threshold("<=", 0.1)]
+
+
+def outcome_of(value, low, high, thresholds, rule):
+    """The outcome ``judge`` gives an estimate with an interval against ``thresholds``."""
+    return decide(Estimate(value, low, high, "interval"), Requirement.of(thresholds, rule))[0]
 
 
 @pytest.mark.parametrize(
@@ -31,7 +36,7 @@ MAX = [Threshold("<=", 0.1)]
     ],
 )
 def test_min_threshold(value, low, high, rule, expected):
-    assert gate(value, low, high, MIN, rule) is expected
+    assert outcome_of(value, low, high, MIN, rule) is expected
 
 
 @pytest.mark.parametrize(
@@ -45,19 +50,19 @@ def test_min_threshold(value, low, high, rule, expected):
     ],
 )
 def test_max_threshold(value, low, high, rule, expected):
-    assert gate(value, low, high, MAX, rule) is expected
+    assert outcome_of(value, low, high, MAX, rule) is expected
 
 
 def test_both_thresholds_worst_wins():
     both = [Threshold(">=", 0.2), Threshold("<=", 0.5)]
-    assert gate(0.35, 0.3, 0.4, both, "acceptance") is Outcome.PASSED
-    assert gate(0.55, 0.5, 0.6, both, "acceptance") is Outcome.FAILED
+    assert outcome_of(0.35, 0.3, 0.4, both, "acceptance") is Outcome.PASSED
+    assert outcome_of(0.55, 0.5, 0.6, both, "acceptance") is Outcome.FAILED
 
 
 def test_no_threshold_and_undefined_value():
-    assert gate(0.5, 0.4, 0.6, [], "acceptance") is None
-    assert gate(None, None, None, MIN, "acceptance") is Outcome.INCONCLUSIVE
-    assert gate(0.9, math.nan, math.nan, MIN, "acceptance") is Outcome.INCONCLUSIVE
+    assert outcome_of(0.5, 0.4, 0.6, [], "acceptance") is None
+    assert outcome_of(None, None, None, MIN, "acceptance") is Outcome.INCONCLUSIVE
+    assert outcome_of(0.9, math.nan, math.nan, MIN, "acceptance") is Outcome.INCONCLUSIVE
 
 
 @given(
@@ -69,7 +74,7 @@ def test_rules_are_ordered(value, half, threshold):
     """Acceptance never passes what point fails; alarm never fails what point passes."""
     t = [Threshold(">=", threshold)]
     low, high = value - half, value + half
-    acceptance, alarm, point = (gate(value, low, high, t, r) for r in ("acceptance", "alarm", "point"))
+    acceptance, alarm, point = (outcome_of(value, low, high, t, r) for r in ("acceptance", "alarm", "point"))
     if point is Outcome.FAILED:
         assert acceptance is Outcome.FAILED
     if point is Outcome.PASSED:
@@ -84,9 +89,17 @@ def test_rows_to_decide():
     assert rows_to_decide(0.80, 0.76, 0.84, 400, Threshold(">=", 0.80)) is None
 
 
-def test_thresholds_from_validates():
-    assert thresholds_from(0.5, None) == [Threshold(">=", 0.5)]
+def test_requirement_validates():
+    assert Requirement(0.5, None).thresholds == (Threshold(">=", 0.5),)
     with pytest.raises(ValueError, match="min: must be a finite number, got nan"):
-        thresholds_from(float("nan"), None)
+        Requirement(float("nan"), None)
     with pytest.raises(ValueError, match="max: must be a finite number, got '0.3'"):
-        thresholds_from(None, "0.3")
+        Requirement(None, "0.3")
+
+
+def test_judge_records_what_decide_decides():
+    est = Estimate(0.83, 0.79, 0.87, "wilson", 200, range=(0.0, 1.0))
+    for rule in ("acceptance", "alarm", "point"):
+        mv = judge("accuracy", est, Requirement(min=0.8, rule=rule))
+        assert mv.outcome is outcome_of(0.83, 0.79, 0.87, MIN, rule) and mv.rule == rule
+    assert judge("accuracy", est, Requirement()).outcome is None

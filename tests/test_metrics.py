@@ -13,7 +13,7 @@ from sklearn import metrics as skm
 from mltestkit import check_metric
 from mltestkit.errors import InputError
 from mltestkit.metrics import METRICS, compute
-from mltestkit.metrics.registry import ece
+from mltestkit.metrics.estimators import ece
 from mltestkit.results import Outcome
 
 LABEL_REFERENCE = {
@@ -123,6 +123,16 @@ def test_registry_declares_direction_and_interval():
     assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "wilson"
     assert not METRICS["log_loss"].higher_is_better
     assert len(METRICS) == 18
+    for m in METRICS.values():
+        assert m.statistics in ("confusion counts", "sorted scores", "per-row losses", "rows"), m.name
+        assert m.additive == (m.statistics == "confusion counts"), m.name
+        assert m.range is not None and m.range[0] < m.range[1], m.name
+    assert METRICS["r2"].range == (-np.inf, 1.0) and METRICS["rmse"].range == (0.0, np.inf)
+
+
+def test_a_threshold_at_the_edge_of_the_range_is_judged_on_the_value():
+    perfect = check_metric("recall", [1] * 50, [1] * 50, min=1.0)
+    assert perfect.outcome is Outcome.PASSED and perfect.metrics[0].rule == "point"
 
 
 def test_wilson_interval_values():
@@ -163,7 +173,11 @@ def test_custom_callable_metric():
         return float(np.mean(y == p))
 
     r = check_metric(hit_rate, [1, 0] * 100, [1, 0] * 90 + [0, 1] * 10, min=0.8)
-    assert r.name == "hit_rate"
+    assert r.name == "hit_rate" and r.metrics[0].name == "hit_rate"
+    named = check_metric(
+        lambda y, p: float(np.mean(y == p)), [1, 0] * 100, [1, 0] * 100, min=0.8, name="hits"
+    )
+    assert named.name == "hits" and named.metrics[0].name == "hits"
     assert r.metrics[0].value == pytest.approx(0.9)
     assert r.metrics[0].ci.method == "bootstrap"
 
@@ -202,9 +216,13 @@ def test_unknown_metric_suggests_the_closest():
         check_metric("acuracy", [0, 1], [0, 1], min=0.5)
 
 
-def test_missing_threshold_is_an_error():
-    with pytest.raises(InputError, match="min/max: no requirement given for accuracy; pass min= and/or max="):
-        check_metric("accuracy", [0, 1], [0, 1])
+def test_without_a_requirement_the_figure_is_recorded_without_an_outcome():
+    r = check_metric("accuracy", [0, 1, 1, 0] * 25, [0, 1, 0, 0] * 25)
+    (mv,) = r.metrics
+    assert (mv.value, mv.outcome, mv.rule, mv.thresholds) == (0.75, None, None, ())
+    assert mv.ci is not None and mv.ci.method == "wilson"
+    assert r.outcome is Outcome.PASSED and r.rule is None and not r.fails_test
+    assert r.to_dict()["metrics"][0]["outcome"] is None
 
 
 def test_probabilities_outside_unit_interval():

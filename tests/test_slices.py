@@ -15,7 +15,8 @@ from sklearn import metrics as skm
 from mltestkit import check_metric
 from mltestkit.errors import InputError
 from mltestkit.results import CheckResult, Outcome
-from mltestkit.slicing.slices import MISSING, check_slices, grouped_ranks, merge, slice_counts
+from mltestkit.slicing.slices import MISSING, check_slices, merge, slice_counts
+from mltestkit.stats.intervals import grouped_ranks
 
 LABEL_REFERENCE = {
     "accuracy": skm.accuracy_score,
@@ -184,14 +185,33 @@ def test_small_and_undefined_slices_are_reported_not_failed():
     r = check_slices("recall", y, p, by={"g": g}, min=0.9)
     status = {m.slice["g"]: (m.outcome, m.value, m.reason) for m in r.metrics}
     assert status["pos"][0] is Outcome.PASSED
-    assert status["neg"] == (Outcome.SKIPPED, None, "recall is undefined: no positive rows in the slice")
+    # recall rests on the positive rows: none in "neg", five in "tiny"
+    assert status["neg"] == (Outcome.SKIPPED, None, "n < min_size (0 < 30)")
     assert status["tiny"][0] is Outcome.SKIPPED and status["tiny"][2] == "n < min_size (5 < 30)"
     assert r.outcome is Outcome.PASSED
     d = r.to_dict()
     assert d["metrics"][0]["slice"] == {"g": "neg"}
-    assert d["metrics"][0]["value"] is None and d["metrics"][0]["reason"].startswith("recall is undefined")
+    assert d["metrics"][0]["value"] is None
     allsmall = check_slices("recall", y[-5:], p[-5:], by={"g": g[-5:]}, min=0.9)
     assert allsmall.outcome is Outcome.INCONCLUSIVE
+    # judged although undefined (min_size=0): inconclusive under every rule, never failed
+    for rule in ("acceptance", "alarm", "point"):
+        judged = check_slices("recall", y, p, by={"g": g}, min=0.9, min_size=0, rule=rule)
+        neg = next(m for m in judged.metrics if m.slice == {"g": "neg"})
+        assert neg.outcome is Outcome.INCONCLUSIVE and neg.reason == "no positive rows", rule
+
+
+def test_an_undefined_interval_is_never_failed_by_holm():
+    # slice "one" has a single positive row: its AUC is defined, its DeLong interval is not
+    rng = np.random.default_rng(4)
+    g = np.r_[["one"] * 60, ["many"] * 400]
+    y = np.r_[[1] + [0] * 59, rng.integers(0, 2, 400)]
+    s = np.r_[[0.0] + [0.9] * 59, rng.random(400) + y[60:]]
+    r = check_slices("roc_auc", y, y_score=s, by={"g": g}, min=0.9, rule="alarm")
+    one = next(m for m in r.metrics if m.slice == {"g": "one"})
+    assert one.value == 0.0 and one.ci.low is None
+    assert one.outcome is Outcome.INCONCLUSIVE and r.details["holm"]
+    assert next(row for row in r.details["table"] if row["g"] == "one")["p_holm"] is None
 
 
 def test_partitions_merge_exactly():
@@ -267,6 +287,7 @@ def test_alarm_still_finds_a_clearly_bad_slice():
 def test_report_only_without_threshold():
     r = check_slices("accuracy", [1, 0] * 50, [1, 1] * 50, by={"g": ["a", "b"] * 50})
     assert r.outcome is Outcome.PASSED and all(m.outcome is None for m in r.metrics)
+    assert r.rule is None and all(m.rule is None for m in r.metrics)
 
 
 @pytest.mark.parametrize(
@@ -289,13 +310,13 @@ def test_bad_slice_arguments(kwargs, message):
 
 def test_bad_metric_and_prediction_inputs():
     g = {"g": [1, 2, 1, 2]}
-    with pytest.raises(InputError, match=r"^metric: average_precision is not available per slice"):
-        check_slices("average_precision", [0, 1, 0, 1], y_score=[0.1, 0.2, 0.3, 0.4], by=g)
     with pytest.raises(InputError, match=r"^metric: unknown metric 'recal'; did you mean 'recall'\?"):
         check_slices("recal", [0, 1, 0, 1], [0, 1, 0, 1], by=g)
     with pytest.raises(InputError, match=r"^y_pred: has 1 NaN or infinite values \(first at row 2\)"):
         check_slices("accuracy", [0, 1, 0, 1], [0, 1, np.nan, 1], by=g)
-    with pytest.raises(InputError, match=r"^y_pred: holds continuous values where class labels are expected"):
+    with pytest.raises(
+        InputError, match=r"^y_pred: accuracy compares class labels and the values are continuous"
+    ):
         check_slices("accuracy", [0, 1, 0, 1], [0.2, 1, 0, 1], by=g)
     with pytest.raises(InputError, match=r"^y_score: roc_auc needs scores"):
         check_slices("roc_auc", [0, 1, 0, 1], by=g)

@@ -32,7 +32,7 @@ def _planted(seed: int = 0, n: int = 20000):
 
 def test_finds_the_planted_slice_first_and_gates_on_its_size():
     frame, y, pred, weak = _planted()
-    r = find_weak_slices(y, pred, features=frame)
+    r = find_weak_slices(y, pred, by=frame)
     assert r.metrics[0].slice == {"color": "red", "size": "L"}
     assert r.outcome is Outcome.PASSED and r.metrics[0].outcome is None
     top = r.details["slices"][0]
@@ -42,19 +42,22 @@ def test_finds_the_planted_slice_first_and_gates_on_its_size():
     assert top["p_holm"] <= r.details["alpha"]
     # the parent slices that contain it are worse than the rest too, but by less
     assert {"color": "red"} in [m.slice for m in r.metrics]
-    gated = find_weak_slices(y, pred, features=frame, max_fraction=0.05)
+    gated = find_weak_slices(y, pred, by=frame, max=0.05)
     assert gated.outcome is Outcome.FAILED and gated.fails_test
-    assert gated.metrics[0].outcome is Outcome.FAILED
-    big_only = find_weak_slices(y, pred, features=frame, max_fraction=0.5)
+    share = gated.metrics[-1]
+    assert share.name == "weak_slice_fraction" and share.outcome is Outcome.FAILED and share.rule == "point"
+    assert share.value == max(t["fraction"] for t in gated.details["slices"])
+    assert all(m.outcome is None for m in gated.metrics[:-1])
+    big_only = find_weak_slices(y, pred, by=frame, max=0.5)
     assert big_only.outcome is Outcome.PASSED
-    shallow = find_weak_slices(y, pred, features=frame, depth=1)
+    shallow = find_weak_slices(y, pred, by=frame, depth=1)
     assert all(len(m.slice) == 1 for m in shallow.metrics)
 
 
 def test_values_and_pvalues_equal_a_brute_force_groupby():
     frame, y, pred, _ = _planted(seed=1, n=5000)
     frame = frame.drop(columns="price")
-    r = find_weak_slices(y, pred, features=frame, top=1000, min_size=20)
+    r = find_weak_slices(y, pred, by=frame, top=1000, min_size=20)
     correct = y == pred
     rows = []
     for a in frame.columns:
@@ -94,7 +97,7 @@ def test_family_wise_false_discoveries_on_null_data():
     any_found = 0
     for i in range(families):
         pred = (np.random.default_rng([5, i]).random(n) < 0.8).astype(int)
-        r = find_weak_slices(y, pred, features=frame, top=1000)
+        r = find_weak_slices(y, pred, by=frame, top=1000)
         any_found += r.details["significant"] > 0
     assert any_found / families <= 0.05
 
@@ -106,10 +109,10 @@ def test_other_metrics_and_direction():
     y = rng.integers(0, 2, n)
     # more false positives in group z: fpr is worse when it is higher
     pred = np.where((y == 0) & (g == "z") & (rng.random(n) < 0.3), 1, y)
-    r = find_weak_slices(y, pred, features={"g": g}, metric="fpr", depth=1)
+    r = find_weak_slices(y, pred, by={"g": g}, metric="fpr", depth=1)
     assert [m.slice for m in r.metrics] == [{"g": "z"}]
     assert r.details["slices"][0]["gap"] > 0
-    small_gap = find_weak_slices(y, pred, features={"g": g}, metric="fpr", depth=1, min_gap=0.5)
+    small_gap = find_weak_slices(y, pred, by={"g": g}, metric="fpr", depth=1, min_gap=0.5)
     assert small_gap.metrics == []
 
 
@@ -119,9 +122,9 @@ def test_numeric_features_are_binned():
     age = rng.uniform(0, 100, n)
     y = rng.integers(0, 2, n)
     pred = np.where(rng.random(n) < np.where(age >= 75, 0.6, 0.95), y, 1 - y)
-    r = find_weak_slices(y, pred, features={"age": age}, depth=1)
+    r = find_weak_slices(y, pred, by={"age": age}, depth=1)
     assert r.metrics[0].slice["age"].startswith("[") and r.metrics[0].slice["age"].endswith("]")
-    edges = find_weak_slices(y, pred, features={"age": age}, depth=1, bins={"age": [25, 50, 75]})
+    edges = find_weak_slices(y, pred, by={"age": age}, depth=1, bins={"age": [25, 50, 75]})
     assert edges.metrics[0].slice == {"age": ">= 75"}
 
 
@@ -131,15 +134,15 @@ def test_numeric_features_are_binned():
         ({"metric": "f1"}, r"^metric: f1 is not a proportion; use one of accuracy"),
         ({"depth": 4}, r"^depth: must be 1, 2 or 3, got 4"),
         ({"min_size": 0}, r"^min_size: must be an int >= 1"),
-        ({"max_fraction": 0}, r"^max_fraction: must be in \(0, 1\]"),
+        ({"max": 2}, r"^max: must be a share of the rows in \[0, 1\]"),
         ({"min_gap": -1}, r"^min_gap: must be in \[0, 1\)"),
         ({"top": 0}, r"^top: must be an int >= 1"),
-        ({"features": {"a": [1, 2]}}, r"^features: column 'a' has 2 rows but y_true has 4"),
-        ({"features": {}}, r"^features: has no columns"),
+        ({"by": {"a": [1, 2]}}, r"^by: column 'a' has 2 rows but y_true has 4"),
+        ({"by": {}}, r"^by: has no columns"),
     ],
 )
 def test_bad_input(kwargs, message):
-    args = {"features": {"a": ["x", "y", "x", "y"]}, **kwargs}
+    args = {"by": {"a": ["x", "y", "x", "y"]}, **kwargs}
     with pytest.raises(InputError, match=message):
         find_weak_slices([0, 1, 0, 1], [0, 1, 1, 1], **args)
 
@@ -151,7 +154,7 @@ def test_depth_three_finds_a_three_way_interaction():
     y = np.ones(n, dtype=int)
     weak = ((frame.a == "u") & (frame.b == "v") & (frame.c == "u")).to_numpy()
     pred = (rng.random(n) < np.where(weak, 0.7, 0.9)).astype(int)
-    r = find_weak_slices(y, pred, features=frame, depth=3)
+    r = find_weak_slices(y, pred, by=frame, depth=3)
     assert r.metrics[0].slice == {"a": "u", "b": "v", "c": "u"}
     assert r.details["tested"] == 6 + 12 + 8
 
@@ -165,7 +168,30 @@ def test_high_cardinality_features_number_only_present_combinations():
     frame.loc[:99, ["a", "b"]] = ["hot", "spot"]
     y = np.ones(n, dtype=int)
     pred = np.r_[np.zeros(100), (rng.random(n - 100) < 0.95)].astype(int)
-    r = find_weak_slices(y, pred, features=frame, min_size=50)
+    r = find_weak_slices(y, pred, by=frame, min_size=50)
     assert r.details["tested"] == 3  # a=hot, b=spot, and both
     assert r.details["searched"] == frame.a.nunique() + frame.b.nunique() + len(frame.drop_duplicates())
     assert {"a": "hot", "b": "spot"} in [m.slice for m in r.metrics]
+
+
+def test_features_and_max_fraction_are_deprecated_spellings():
+    frame, y, pred, _ = _planted(n=4000)
+    with pytest.deprecated_call(match="use by="), pytest.deprecated_call(match="use max="):
+        old = find_weak_slices(y, pred, features=frame, max_fraction=0.05)
+    assert old == find_weak_slices(y, pred, by=frame, max=0.05)
+    with pytest.deprecated_call(), pytest.raises(InputError, match=r"^features: has no columns"):
+        find_weak_slices(y, pred, features={})
+
+
+def test_reported_slices_carry_the_registry_estimate():
+    from mltestkit import check_metric
+
+    frame, y, pred, _ = _planted(seed=3, n=8000)
+    r = find_weak_slices(y, pred, by=frame, depth=2, name="weak", rule="alarm", confidence=0.9, seed=5)
+    top = r.metrics[0]
+    mask = np.ones(len(y), bool)
+    for column, value in top.slice.items():
+        mask &= (frame[column] == value).to_numpy()
+    ref = check_metric("accuracy", y[mask], pred[mask], confidence=0.9).metrics[0]
+    assert (top.value, top.n, top.ci) == (ref.value, ref.n, ref.ci)
+    assert r.name == "weak" and r.rule is None

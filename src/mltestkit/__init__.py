@@ -25,6 +25,7 @@ from .errors import (
     MissingDependencyError,
     MLTestKitError,
     MLTestKitWarning,
+    PredictError,
     ReportError,
     ServingError,
 )
@@ -41,6 +42,7 @@ class CheckEntry(NamedTuple):
 #: The settings of a pytest session that a check can take as keyword arguments.
 SESSION_SETTINGS = ("rule", "confidence", "seed", "allow_remote")
 _GATED = ("rule", "confidence", "seed")
+_REMOTE = (*_GATED, "allow_remote")
 
 #: Checks the pytest ``ml`` fixture exposes: name -> :class:`CheckEntry`.
 #: ``ml.<name>(...)`` calls ``mltestkit.<name>(...)`` with exactly the session settings named in
@@ -49,24 +51,24 @@ _GATED = ("rule", "confidence", "seed")
 CHECKS: dict[str, CheckEntry] = {
     "check_metric": CheckEntry("mltestkit.metrics", "metric", _GATED),
     "check_beats_simple_model": CheckEntry("mltestkit.metrics.baselines", "metric", _GATED),
-    "check_reproducible": CheckEntry("mltestkit.metrics.baselines", "metric", ()),
+    "check_reproducible": CheckEntry("mltestkit.metrics.baselines", "metric", _GATED),
     "check_slices": CheckEntry("mltestkit.slicing.slices", "slice", _GATED),
     "check_fairness": CheckEntry("mltestkit.slicing.fairness", "fairness", _GATED),
-    "find_weak_slices": CheckEntry("mltestkit.slicing.weak", "slice", ("confidence",)),
-    "check_schema": CheckEntry("mltestkit.data.schema", "data", ()),
-    "check_integrity": CheckEntry("mltestkit.data.integrity", "data", ()),
-    "check_drift": CheckEntry("mltestkit.data.drift", "data", ()),
-    "check_leakage": CheckEntry("mltestkit.data.leakage", "data", ()),
-    "check_mft": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
-    "check_invariance": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
-    "check_directional": CheckEntry("mltestkit.behavior.checks", "behavior", ("rule", "confidence")),
-    "search_invariance": CheckEntry("mltestkit.behavior.search", "behavior", ("seed",)),
-    "check_latency": CheckEntry("mltestkit.serving.latency", "latency", ("rule", "confidence")),
-    "load_test": CheckEntry("mltestkit.serving.load", "load", ("rule", "confidence", "allow_remote")),
-    "check_agreement": CheckEntry("mltestkit.serving.load", "load", ("rule", "confidence")),
-    "check_contract": CheckEntry("mltestkit.serving.contract", "load", ("seed", "allow_remote")),
-    "check_expectations": CheckEntry("mltestkit.data.great_expectations", "data", ()),
-    "check_deepchecks": CheckEntry("mltestkit.data.deepchecks", "data", ()),
+    "find_weak_slices": CheckEntry("mltestkit.slicing.weak", "slice", _GATED),
+    "check_schema": CheckEntry("mltestkit.data.schema", "data", _GATED),
+    "check_integrity": CheckEntry("mltestkit.data.integrity", "data", _GATED),
+    "check_drift": CheckEntry("mltestkit.data.drift", "data", _GATED),
+    "check_leakage": CheckEntry("mltestkit.data.leakage", "data", _GATED),
+    "check_mft": CheckEntry("mltestkit.behavior.checks", "behavior", _GATED),
+    "check_invariance": CheckEntry("mltestkit.behavior.checks", "behavior", _GATED),
+    "check_directional": CheckEntry("mltestkit.behavior.checks", "behavior", _GATED),
+    "search_invariance": CheckEntry("mltestkit.behavior.search", "behavior", _GATED),
+    "check_latency": CheckEntry("mltestkit.serving.latency", "latency", _GATED),
+    "load_test": CheckEntry("mltestkit.serving.load", "load", _REMOTE),
+    "check_agreement": CheckEntry("mltestkit.serving.load", "load", _GATED),
+    "check_contract": CheckEntry("mltestkit.serving.contract", "load", _REMOTE),
+    "check_expectations": CheckEntry("mltestkit.data.great_expectations", "data", _GATED),
+    "check_deepchecks": CheckEntry("mltestkit.data.deepchecks", "data", _GATED),
 }
 
 #: Other public names, imported lazily: name -> module.
@@ -110,6 +112,7 @@ __all__ = [
     "InputError",
     "MLTestKitError",
     "MLTestKitWarning",
+    "PredictError",
     "MissingDependencyError",
     "ReportError",
     "ServingError",

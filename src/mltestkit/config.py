@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .stats.requirement import RULES
 
 PREFIX = "tool.mltestkit"
 
@@ -49,7 +50,6 @@ KEYS: dict[str, str] = {
 GROUPS = ("slice", "fairness", "drift", "latency", "behavior", "weak_slices", "baseline", "reproducible")
 BOUND_KEYS = ("min", "max")
 EXTRA_KEYS = ("min_size", "margin", "tolerance", "max_failure_rate", "min_pass_rate")
-RULES = ("acceptance", "alarm", "point")
 
 
 @dataclass(frozen=True)

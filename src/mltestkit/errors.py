@@ -33,6 +33,19 @@ class InputError(MLTestKitError, ValueError):
         super().__init__(f"{argument}: {problem}; {fix}")
 
 
+class PredictError(InputError):
+    """The model's ``predict`` (or the function standing for it) raised inside a check.
+
+    Every check that calls a model raises this one class, so the ``ml`` fixture records the same
+    ERROR record whichever check it was; the original exception is its ``__cause__``.
+    """
+
+    def __init__(self, exc: BaseException, where: str = "") -> None:
+        super().__init__(
+            "predict", f"raised {type(exc).__name__}: {exc}{where}", "fix the model or the inputs"
+        )
+
+
 class ConfigError(MLTestKitError):
     """A configuration value (command-line option, ini key, ``[tool.mltestkit]``) is wrong."""
 

@@ -169,11 +169,9 @@ class SuiteData:
 
 
 def _metric_arguments(name: str, bounds: dict[str, float]) -> Callable[[SuiteData], Arguments]:
-    from .metrics import METRICS, SCORES
-
     def build(d: SuiteData) -> Arguments:
         kwargs: dict[str, Any] = {**bounds, "pos_label": d.cfg.pos_label, "name": name}
-        if METRICS[name].input == SCORES:
+        if _needs_scores(name):
             return (name, d.y_test), {**kwargs, "y_score": d.scores}
         return (name, d.y_test, d.predictions), kwargs
 
@@ -299,6 +297,7 @@ def _slice_arguments(metric: str, spec: dict[str, float]) -> Callable[[SuiteData
 
 
 def _needs_scores(metric: str) -> bool:
+    """Whether the registry's entry for ``metric`` reads scores (``y_score``) rather than labels."""
     from .metrics import METRICS, SCORES
 
     return METRICS[metric].input == SCORES
@@ -315,7 +314,7 @@ def _fairness_arguments(
         maxima = {k: v["max"] for k, v in spec.items() if "max" in v}
         minima = {k: v["min"] for k, v in spec.items() if "min" in v}
         kwargs: dict[str, Any] = {
-            "sensitive": d.columns(columns, "sensitive"),
+            "by": d.columns(columns, "sensitive"),
             "max": maxima or None,
             "min": minima or None,
             "pos_label": d.cfg.pos_label,
@@ -356,9 +355,9 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
 def _weak_slice_arguments(spec: dict[str, Any]) -> Callable[[SuiteData], Arguments]:
     def build(d: SuiteData) -> Arguments:
         columns = sorted({c for s in d.cfg.slices for c in ([s] if isinstance(s, str) else s)})
-        kwargs: dict[str, Any] = {"features": d.columns(columns, "slices"), "metric": "accuracy", "depth": 2}
+        kwargs: dict[str, Any] = {"by": d.columns(columns, "slices"), "metric": "accuracy", "depth": 2}
         if "max" in spec:
-            kwargs["max_fraction"] = spec["max"]
+            kwargs["max"] = spec["max"]
         if "min_size" in spec:
             kwargs["min_size"] = int(spec["min_size"])
         return (d.y_test, d.predictions), kwargs
@@ -383,6 +382,6 @@ def _latency_arguments(limits: dict[str, float | None]) -> Callable[[SuiteData],
 def _reproducible_arguments(spread: float | None) -> Callable[[SuiteData], Arguments]:
     def build(d: SuiteData) -> Arguments:
         train = import_object(str(d.cfg.train_function), "train_function")
-        return (train, d.train, d.X_test, d.y_test), {"seeds": list(d.cfg.seeds), "max_spread": spread}
+        return (train, d.train, d.X_test, d.y_test), {"seeds": list(d.cfg.seeds), "max": spread}
 
     return build

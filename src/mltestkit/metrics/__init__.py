@@ -1,34 +1,38 @@
-"""Metrics: the registry (one entry per metric: statistics, value, interval, direction), the
-estimators that compute a metric's value and interval, and the simple-model baselines."""
+"""Metrics: the registry (one entry per metric), the grouped estimators, check_metric and the baselines."""
 
+from .check import check_metric
+from .estimators import CONFUSION, LOSSES, ROWS, SORTED_SCORES, GroupEstimates, confusion_estimates
 from .registry import (
+    CUSTOM,
     LABELS,
     METRICS,
     PROPORTIONS,
     REGRESSION,
     SCORES,
     Metric,
-    check_metric,
     compute,
-    confusion_matrix,
-    count_metric,
+    estimate,
     get_metric,
-    proportion_counts,
-    row_losses,
+    share,
 )
 
 __all__ = [
+    "CONFUSION",
+    "CUSTOM",
     "LABELS",
+    "LOSSES",
     "METRICS",
     "PROPORTIONS",
     "REGRESSION",
+    "ROWS",
     "SCORES",
+    "SORTED_SCORES",
+    "GroupEstimates",
     "Metric",
     "check_metric",
     "compute",
-    "confusion_matrix",
-    "count_metric",
+    "confusion_estimates",
+    "estimate",
     "get_metric",
-    "proportion_counts",
-    "row_losses",
+    "share",
 ]

@@ -20,15 +20,17 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import builtins
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .._validate import as_1d, same_length
 from ..errors import InputError
-from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold
-from ..stats.requirement import gate, validate_level, validate_rule
+from ..results import CheckResult, Outcome, worst
+from ..stats.requirement import Estimate, Requirement, judge, requirements_by_figure, rows_to_decide_all
 
 
 def _simple_models(seed: int) -> dict[str, Any]:
@@ -79,22 +81,46 @@ def check_beats_simple_model(
     rule: str = "acceptance",
     confidence: float = 0.95,
     seed: int = 0,
-    name: str = "beats_simple_model",
+    name: str | None = None,
 ) -> CheckResult:
     """Check that no simpler model trained on the same data is more accurate than ``model``.
 
     Simple models (a majority-class predictor and a one-split decision tree, or ``simple``) are
     fitted on ``X_train, y_train``; the best of them on the test rows is compared with ``model``
     on the same rows. The accuracy difference ``model - simple`` gets Tango's paired score
-    interval from the discordant rows, and the requirement ``difference >= -margin`` goes through
-    the gate ``rule``.
+    interval from the discordant rows, and the requirement ``difference >= -margin`` is judged
+    under ``rule`` (the non-inferiority ``margin`` is in accuracy units).
+
+    Parameters
+    ----------
+    model:
+        A fitted classifier with ``predict``.
+    X_train, y_train, X_test, y_test:
+        The rows the simple models are fitted on, and the test rows all models are scored on.
+    margin:
+        How much less accurate than the best simple model ``model`` may be.
+    simple:
+        Name -> unfitted estimator, instead of the default simple models.
+    rule, confidence:
+        Rule and interval level of the judgment.
+    seed:
+        The decision tree's ``random_state``.
+    name:
+        Name of the check in the report (default ``"beats_simple_model"``).
+
+    Returns
+    -------
+    CheckResult
+        Kind ``"metric"``, one figure ``accuracy_difference_vs_<simple model>``.
     """
     from sklearn.base import clone
 
     from ..stats.paired import tango_interval
 
-    rule = validate_rule(rule)
-    level = validate_level(confidence)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        raise InputError("margin", f"must be a number in [0, 1), got {margin!r}", "pass e.g. margin=0.01")
+    requirement = Requirement(min=-float(margin), rule=rule, confidence=confidence)
+    level = requirement.confidence
     y_tr = as_1d(y_train, "y_train")
     y_te = as_1d(y_test, "y_test")
     same_length(y_tr, "y_train", np.empty(len(X_train)), "X_train")
@@ -114,36 +140,37 @@ def check_beats_simple_model(
     b, c = int(np.sum(right & ~other)), int(np.sum(~right & other))
     diff = (b - c) / n
     low, high = tango_interval(c, b, n, level)  # interval of (b - c) / n
-    threshold = Threshold(">=", -float(margin))
-    outcome = gate(diff, low, high, [threshold], rule)
-    assert outcome is not None
-    metric = MetricValue(
-        name=f"accuracy_difference_vs_{best}",
-        value=diff,
-        n=n,
-        ci=Interval(low, high, level, "tango-paired"),
-        thresholds=(threshold,),
-        rule=rule,
-        outcome=outcome,
+    mv = judge(
+        f"accuracy_difference_vs_{best}",
+        Estimate(diff, low, high, "tango-paired", n, range=(-1.0, 1.0)),
+        requirement,
     )
+    assert mv.outcome is not None
     message = (
         f"model accuracy {right.mean():.4g} vs {best} {scores[best]:.4g} on the same {n} rows: "
-        f"difference {diff:+.4g} [{low:+.4g}, {high:+.4g}], required >= {-margin:g}"
+        f"difference {diff:+.4g} [{low:+.4g}, {high:+.4g}], required >= {-margin:g}: {mv.outcome.value}"
     )
+    details: dict[str, Any] = {
+        "simple_model": best,
+        "simple_scores": scores,
+        "model_accuracy": float(right.mean()),
+        "discordant": [b, c],
+    }
+    if mv.outcome is Outcome.INCONCLUSIVE:
+        details["rows_to_decide"] = rows_to_decide_all([mv])
     return CheckResult(
-        name=name,
+        name=name or "beats_simple_model",
         kind="metric",
-        outcome=outcome,
-        metrics=[metric],
-        rule=rule,
+        outcome=worst([mv.outcome]),
+        metrics=[mv],
+        rule=requirement.rule,
         message=message,
-        details={
-            "simple_model": best,
-            "simple_scores": scores,
-            "model_accuracy": float(right.mean()),
-            "discordant": [b, c],
-        },
+        details=details,
     )
+
+
+#: The figures of :func:`check_reproducible`.
+REPRODUCIBLE_FIGURES = ("prediction_mismatches_same_seed", "accuracy_spread_across_seeds")
 
 
 def check_reproducible(
@@ -153,25 +180,67 @@ def check_reproducible(
     y_test: Any = None,
     *,
     seeds: Sequence[int] = (0, 1, 2),
+    max: float | Mapping[str, float] | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
     max_spread: float | None = None,
-    name: str = "reproducible",
 ) -> CheckResult:
     """Train twice with the same seed (predictions must be identical), then once per seed.
 
-    ``train(data, seed)`` returns a fitted model. With ``y_test``, the accuracy of each seed's
-    model is reported and its spread (max - min) can be bounded with ``max_spread``.
+    Parameters
+    ----------
+    train:
+        ``train(data, seed)`` returns a fitted model.
+    data, X_test, y_test:
+        What ``train`` receives, the rows to predict and (optionally) their labels.
+    seeds:
+        The first seed is trained twice; with ``y_test``, the accuracy of each seed's model is
+        reported.
+    max:
+        A bound on ``accuracy_spread_across_seeds`` (max - min accuracy over the seeds), or a dict
+        over :data:`REPRODUCIBLE_FIGURES`; ``prediction_mismatches_same_seed`` is required to be
+        0 unless the dict says otherwise. Both are exact figures, judged on their value.
+    rule, confidence:
+        Recorded with the requirements (exact figures are decided on their value).
+    seed:
+        Accepted for a uniform API (``seeds`` are the seeds given to ``train``).
+    name:
+        Name of the check in the report (default ``"reproducible"``).
+    max_spread:
+        Deprecated spelling of ``max=`` (warns).
 
+    Returns
+    -------
+    CheckResult
+        Kind ``"metric"``, with one or two figures.
+
+    Examples
+    --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> fit = lambda d, seed: RandomForestClassifier(n_estimators=10, random_state=seed).fit(*d)
-    >>> check_reproducible(fit, (X, y), X, y, seeds=[0, 1]).outcome.value
+    >>> check_reproducible(fit, (X, y), X, y, seeds=[0, 1], max=0.1).outcome.value
     'passed'
     """
+    if max_spread is not None:
+        if max is not None:
+            raise InputError("max_spread", "was given together with max=", "pass max= only")
+        warnings.warn(
+            "check_reproducible(max_spread=...) is deprecated; use max=", DeprecationWarning, stacklevel=2
+        )
+        max = max_spread
     if not callable(train):
         raise InputError(
             "train", f"must be a callable train(data, seed), got {type(train).__name__}", "pass a function"
         )
+    reqs = requirements_by_figure(
+        None, max, REPRODUCIBLE_FIGURES, rule=rule, confidence=confidence, default=REPRODUCIBLE_FIGURES[1]
+    )
+    if not reqs[REPRODUCIBLE_FIGURES[0]].gated:
+        reqs[REPRODUCIBLE_FIGURES[0]] = Requirement(max=0, rule=rule, confidence=confidence)
     seeds = list(seeds)
     if len(seeds) < 1:
         raise InputError("seeds", "is empty", "pass at least one seed, e.g. seeds=[0, 1, 2]")
@@ -179,14 +248,7 @@ def check_reproducible(
     again = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     mismatches = int(np.sum(first != again))
     metrics = [
-        MetricValue(
-            name="prediction_mismatches_same_seed",
-            value=float(mismatches),
-            n=len(first),
-            thresholds=(Threshold("<=", 0.0),),
-            rule="point",
-            outcome=Outcome.PASSED if mismatches == 0 else Outcome.FAILED,
-        )
+        judge(REPRODUCIBLE_FIGURES[0], Estimate(mismatches, n=len(first)), reqs[REPRODUCIBLE_FIGURES[0]])
     ]
     details: dict[str, Any] = {
         "seeds": seeds,
@@ -198,32 +260,26 @@ def check_reproducible(
             float(np.mean(_predict(train(data, s), X_test, "train(data, seed)") == y)) for s in seeds[1:]
         ]
         accuracies.insert(0, float(np.mean(first == y)))
-        spread = max(accuracies) - min(accuracies)
-        thresholds = (Threshold("<=", float(max_spread)),) if max_spread is not None else ()
-        outcome = gate(spread, spread, spread, thresholds, "point")
+        spread = builtins.max(accuracies) - builtins.min(accuracies)
         metrics.append(
-            MetricValue(
-                name="accuracy_spread_across_seeds",
-                value=spread,
-                n=len(y),
-                thresholds=thresholds,
-                rule="point",
-                outcome=outcome,
+            judge(
+                REPRODUCIBLE_FIGURES[1],
+                Estimate(spread, n=len(y), range=(0.0, 1.0)),
+                reqs[REPRODUCIBLE_FIGURES[1]],
             )
         )
         details["accuracy_by_seed"] = dict(zip(map(str, seeds), accuracies, strict=True))
-    outcome = Outcome.FAILED if any(m.outcome is Outcome.FAILED for m in metrics) else Outcome.PASSED
     message = (
         "same seed, same predictions"
         if mismatches == 0
         else f"same seed, {mismatches} of {len(first)} predictions differ"
     )
     return CheckResult(
-        name=name,
+        name=name or "reproducible",
         kind="metric",
-        outcome=outcome,
+        outcome=worst([m.outcome for m in metrics if m.outcome is not None]),
         metrics=metrics,
-        rule="point",
+        rule=rule,
         message=message,
         details=details,
     )

@@ -1,371 +1,556 @@
-"""Metrics by name, each with the interval that suits it, and :func:`check_metric`.
+"""The metric registry: one entry per metric, and :func:`estimate`, the grouped estimator.
 
-Count-based classification metrics are computed from a confusion matrix built in one
-``np.bincount`` pass; proportions get a Wilson interval, the other count-based metrics an
-exact bootstrap over the confusion cells (its cost does not grow with the rows). ROC AUC
-gets a DeLong interval; metrics that are means of per-row losses a row bootstrap (a normal
-interval on very large inputs); the rest a row bootstrap.
+An entry (:class:`Metric`) says everything mltestkit needs to measure a metric anywhere: which
+rows it reads (``input``), which sufficient statistics it needs from them (``statistics``:
+confusion counts, sorted scores, per-row losses, rows), its value from those statistics
+(``value``, and ``counts`` for a proportion), its interval method, its direction, its range, and
+whether it adds across partitions. :func:`estimate` validates the inputs once and returns the
+value and interval of every group of rows; :func:`~mltestkit.metrics.check_metric`,
+:func:`~mltestkit.check_slices`, :func:`~mltestkit.check_fairness`,
+:func:`~mltestkit.find_weak_slices`, the baseline comparison and the zero-code suite all read it.
+
+Adding a metric is one entry in :data:`METRICS`; for example the negative predictive value,
+a proportion over the predicted negatives::
+
+    share(
+        "npv",
+        lambda cm, pos: (_cells(cm, pos, TN), _cells(cm, pos, TN, FN)),
+        "share of predicted negatives that are negative",
+        "no predicted negatives",
+    ),
+
+``share`` builds a proportion's entry (Wilson interval, range (0, 1), additive); the other
+families take a :class:`Metric` with their own ``value`` (``statistics="per-row losses"`` and
+``value=lambda y, p: ...`` per-row losses give a mean loss with a BCa interval, and so on).
 
 Examples
 --------
 >>> import numpy as np
->>> from mltestkit import check_metric
->>> rng = np.random.default_rng(0)
->>> y = rng.integers(0, 2, 2000)
->>> pred = np.where(rng.random(2000) < 0.9, y, 1 - y)
->>> result = check_metric("accuracy", y, pred, min=0.85)
->>> result.outcome.value, result.metrics[0].ci.method
-('passed', 'wilson')
+>>> groups = np.array([0, 0, 0, 1, 1, 1])
+>>> est = estimate("accuracy", [1, 0, 1, 1, 0, 0], [1, 0, 0, 1, 0, 0], groups=groups, size=2)
+>>> est.value.tolist(), est[1].method
+([0.6666666666666666, 1.0], 'wilson')
 """
 
 from __future__ import annotations
 
-import builtins
 import difflib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._validate import (
-    as_1d,
-    as_rng,
-    encode_labels,
-    positive_index,
-    probabilities,
-    same_length,
-    validate_n_boot,
-)
+from .._validate import as_1d, encode_labels, positive_index, probabilities, same_length, validate_n_boot
 from ..errors import InputError
-from ..results import CheckResult, Interval, MetricValue, Outcome
-from ..stats import intervals as iv
-from ..stats.requirement import gate, rows_to_decide, thresholds_from, validate_level, validate_rule
+from ..stats.requirement import Estimate, validate_level
+from . import estimators as es
+from .estimators import CONFUSION, LOSSES, ROWS, SORTED_SCORES, GroupEstimates, binary_cells, ratio
 
 #: How a metric reads its inputs.
-LABELS, SCORES, REGRESSION = "labels", "scores", "regression"
+LABELS, SCORES, REGRESSION, CUSTOM = "labels", "scores", "regression", "custom"
+
+#: The range of a share, and of a non-negative figure.
+SHARE: tuple[float, float] = (0.0, 1.0)
+NON_NEGATIVE: tuple[float, float] = (0.0, math.inf)
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A named metric: what it reads, which direction is better, how its interval is made."""
+    """One registered metric.
+
+    Attributes
+    ----------
+    name, description:
+        What it is called and what it measures.
+    input:
+        ``labels`` (``y_pred`` are class labels), ``scores`` (``y_score``), ``regression``
+        (numeric ``y_pred``) or ``custom`` (a user's callable).
+    statistics:
+        The sufficient statistics it reads: ``confusion counts``, ``sorted scores``,
+        ``per-row losses`` or ``rows``.
+    interval:
+        ``wilson`` (proportions, on their own denominator), ``cells`` (bootstrap over confusion
+        cells), ``delong``, ``mean`` (BCa bootstrap of the mean loss, normal on large inputs) or
+        ``bootstrap`` (rows).
+    higher_is_better, range:
+        Its direction and the values it can take (``range`` goes to
+        :class:`~mltestkit.stats.requirement.Estimate`, so that a threshold at its edge is
+        judged on the value).
+    additive:
+        Whether its value and interval come from statistics that add across partitions of the
+        data (confusion counts: :func:`~mltestkit.slicing.slice_counts` on each part, then
+        :func:`~mltestkit.slicing.merge`, gives exactly the figures of the whole).
+    value:
+        The value from the statistics: ``value(cm, pos)`` for confusion counts of shape
+        ``(..., K, K)``; per-row losses ``value(y, p)`` for ``per-row losses``; a float
+        ``value(y, p)`` for ``rows`` (raising ``ValueError`` where undefined).
+    counts:
+        A proportion's ``(successes, trials)`` from confusion counts.
+    finish:
+        Applied to a mean loss and its interval ends (``sqrt`` for RMSE).
+    batch, influence:
+        For a row bootstrap: the statistic of many resamples at once ``batch(y, p, idx)``, and
+        per-row influence values for the normal interval on large inputs.
+    undefined:
+        Why the value can be undefined.
+    one_class:
+        Whether it scores one class (needs ``pos_label`` beyond 0/1 labels).
+    probabilities:
+        Whether scores must lie in [0, 1].
+    """
 
     name: str
     input: str
+    statistics: str
+    interval: str
     higher_is_better: bool
-    interval: str  # wilson | cells | delong | mean | bootstrap
+    range: tuple[float, float] | None
+    additive: bool
     description: str
+    value: Callable[..., Any]
+    counts: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
+    finish: Callable[[float], float] | None = None
+    batch: Callable[..., np.ndarray] | None = None
+    influence: Callable[..., np.ndarray] | None = None
+    undefined: str = "no rows"
+    one_class: bool = False
+    probabilities: bool = False
 
 
-def _binary_cells(cm: np.ndarray, pos: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """tp, fp, fn, tn from confusion matrices of shape (..., K, K), one-vs-rest for class ``pos``."""
-    total = cm.sum(axis=(-2, -1))
-    if pos < 0:
-        zero = np.zeros_like(total)
-        return zero, zero, zero, total
-    tp = cm[..., pos, pos]
-    fn = cm[..., pos, :].sum(axis=-1) - tp
-    fp = cm[..., :, pos].sum(axis=-1) - tp
-    tn = total - tp - fn - fp
-    return tp, fp, fn, tn
+def share(
+    name: str,
+    counts: Callable[..., tuple[np.ndarray, np.ndarray]],
+    description: str,
+    undefined: str,
+    *,
+    higher_is_better: bool = True,
+    one_class: bool = True,
+) -> Metric:
+    """The entry of a proportion ``successes / trials`` of confusion counts (Wilson interval)."""
+    return Metric(
+        name,
+        LABELS,
+        CONFUSION,
+        "wilson",
+        higher_is_better,
+        SHARE,
+        True,
+        description,
+        value=lambda cm, pos: ratio(*counts(cm, pos)),
+        counts=counts,
+        undefined=undefined,
+        one_class=one_class,
+    )
 
 
-def proportion_counts(name: str, cm: np.ndarray, pos: int) -> tuple[np.ndarray, np.ndarray]:
-    """(successes, trials) of a proportion metric from confusion matrices of shape (..., K, K)."""
-    if name == "accuracy":
-        return np.trace(cm, axis1=-2, axis2=-1), cm.sum(axis=(-2, -1))
-    tp, fp, fn, tn = _binary_cells(cm, pos)
-    table = {
-        "precision": (tp, tp + fp),
-        "recall": (tp, tp + fn),
-        "specificity": (tn, tn + fp),
-        "fpr": (fp, fp + tn),
-        "fnr": (fn, fn + tp),
-        "selection_rate": (tp + fp, tp + fp + fn + tn),
-    }
-    return table[name]
+def _total(cm: np.ndarray) -> np.ndarray:
+    return np.asarray(cm.sum(axis=(-2, -1)))
 
 
-def count_metric(name: str, cm: np.ndarray, pos: int) -> np.ndarray:
-    """Value of a count-based metric from confusion matrices of shape (..., K, K); NaN if undefined."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if name in PROPORTIONS:
-            k, n = proportion_counts(name, cm, pos)
-            return np.where(n > 0, k / np.maximum(n, 1), np.nan)
-        if name == "f1":
-            tp, fp, fn, _ = _binary_cells(cm, pos)
-            d = 2 * tp + fp + fn
-            return np.where(d > 0, 2 * tp / np.maximum(d, 1), np.nan)
-        if name == "balanced_accuracy":
-            rows = cm.sum(axis=-1)
-            diag = np.diagonal(cm, axis1=-2, axis2=-1)
-            present = rows > 0
-            recall = np.where(present, diag / np.maximum(rows, 1), 0.0)
-            k = present.sum(axis=-1)
-            return np.where(k > 0, recall.sum(axis=-1) / np.maximum(k, 1), np.nan)
-    raise KeyError(name)
+def _cells(cm: np.ndarray, pos: int, *which: int) -> np.ndarray:
+    cells = binary_cells(cm, pos)
+    return np.asarray(sum(cells[i] for i in which))
 
 
-PROPORTIONS = ("accuracy", "precision", "recall", "specificity", "fpr", "fnr", "selection_rate")
-_BINARY = {"precision", "recall", "specificity", "fpr", "fnr", "selection_rate", "f1"}
+TP, FP, FN, TN = range(4)
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("accuracy", LABELS, True, "wilson", "share of rows predicted correctly"),
-        Metric("balanced_accuracy", LABELS, True, "cells", "mean recall over the classes present in y_true"),
-        Metric("precision", LABELS, True, "wilson", "share of predicted positives that are positive"),
-        Metric("recall", LABELS, True, "wilson", "share of positives predicted positive (TPR)"),
-        Metric("specificity", LABELS, True, "wilson", "share of negatives predicted negative (TNR)"),
-        Metric("fpr", LABELS, False, "wilson", "share of negatives predicted positive"),
-        Metric("fnr", LABELS, False, "wilson", "share of positives predicted negative"),
-        Metric("selection_rate", LABELS, True, "wilson", "share of rows predicted positive"),
-        Metric("f1", LABELS, True, "cells", "harmonic mean of precision and recall"),
-        Metric("roc_auc", SCORES, True, "delong", "area under the ROC curve"),
-        Metric("average_precision", SCORES, True, "bootstrap", "area under the precision-recall curve"),
-        Metric("log_loss", SCORES, False, "mean", "mean negative log-likelihood of the true label"),
-        Metric("brier", SCORES, False, "mean", "mean squared error of the probability"),
-        Metric("ece", SCORES, False, "bootstrap", "expected calibration error, 10 equal-width bins"),
-        Metric("mae", REGRESSION, False, "mean", "mean absolute error"),
-        Metric("rmse", REGRESSION, False, "mean", "root mean squared error"),
-        Metric("mape", REGRESSION, False, "mean", "mean absolute percentage error (as a fraction)"),
-        Metric("r2", REGRESSION, True, "bootstrap", "coefficient of determination"),
+        share(
+            "accuracy",
+            lambda cm, pos: (np.trace(cm, axis1=-2, axis2=-1), _total(cm)),
+            "share of rows predicted correctly",
+            "no rows",
+            one_class=False,
+        ),
+        Metric(
+            "balanced_accuracy",
+            LABELS,
+            CONFUSION,
+            "cells",
+            True,
+            SHARE,
+            True,
+            "mean recall over the classes present in y_true",
+            value=es.balanced_accuracy,
+        ),
+        share(
+            "precision",
+            lambda cm, pos: (_cells(cm, pos, TP), _cells(cm, pos, TP, FP)),
+            "share of predicted positives that are positive",
+            "no predicted positives",
+        ),
+        share(
+            "recall",
+            lambda cm, pos: (_cells(cm, pos, TP), _cells(cm, pos, TP, FN)),
+            "share of positives predicted positive (TPR)",
+            "no positive rows",
+        ),
+        share(
+            "specificity",
+            lambda cm, pos: (_cells(cm, pos, TN), _cells(cm, pos, TN, FP)),
+            "share of negatives predicted negative (TNR)",
+            "no negative rows",
+        ),
+        share(
+            "fpr",
+            lambda cm, pos: (_cells(cm, pos, FP), _cells(cm, pos, FP, TN)),
+            "share of negatives predicted positive",
+            "no negative rows",
+            higher_is_better=False,
+        ),
+        share(
+            "fnr",
+            lambda cm, pos: (_cells(cm, pos, FN), _cells(cm, pos, FN, TP)),
+            "share of positives predicted negative",
+            "no positive rows",
+            higher_is_better=False,
+        ),
+        share(
+            "selection_rate",
+            lambda cm, pos: (_cells(cm, pos, TP, FP), _total(cm)),
+            "share of rows predicted positive",
+            "no rows",
+        ),
+        Metric(
+            "f1",
+            LABELS,
+            CONFUSION,
+            "cells",
+            True,
+            SHARE,
+            True,
+            "harmonic mean of precision and recall",
+            value=es.f1,
+            undefined="no positive rows and no predicted positives",
+            one_class=True,
+        ),
+        Metric(
+            "roc_auc",
+            SCORES,
+            SORTED_SCORES,
+            "delong",
+            True,
+            SHARE,
+            False,
+            "area under the ROC curve",
+            value=es.roc_auc,
+            undefined="y_true has a single class",
+            one_class=True,
+        ),
+        Metric(
+            "average_precision",
+            SCORES,
+            ROWS,
+            "bootstrap",
+            True,
+            SHARE,
+            False,
+            "area under the precision-recall curve",
+            value=es.average_precision,
+            undefined="y_true has no positive rows",
+            one_class=True,
+        ),
+        Metric(
+            "log_loss",
+            SCORES,
+            LOSSES,
+            "mean",
+            False,
+            NON_NEGATIVE,
+            False,
+            "mean negative log-likelihood of the true label",
+            value=es.log_loss_rows,
+            one_class=True,
+            probabilities=True,
+        ),
+        Metric(
+            "brier",
+            SCORES,
+            LOSSES,
+            "mean",
+            False,
+            SHARE,
+            False,
+            "mean squared error of the probability",
+            value=es.squared_error,
+            one_class=True,
+            probabilities=True,
+        ),
+        Metric(
+            "ece",
+            SCORES,
+            ROWS,
+            "bootstrap",
+            False,
+            SHARE,
+            False,
+            "expected calibration error, 10 equal-width bins",
+            value=es.ece,
+            one_class=True,
+            probabilities=True,
+        ),
+        Metric(
+            "mae",
+            REGRESSION,
+            LOSSES,
+            "mean",
+            False,
+            NON_NEGATIVE,
+            False,
+            "mean absolute error",
+            es.absolute_error,
+        ),
+        Metric(
+            "rmse",
+            REGRESSION,
+            LOSSES,
+            "mean",
+            False,
+            NON_NEGATIVE,
+            False,
+            "root mean squared error",
+            es.squared_error,
+            finish=math.sqrt,
+        ),
+        Metric(
+            "mape",
+            REGRESSION,
+            LOSSES,
+            "mean",
+            False,
+            NON_NEGATIVE,
+            False,
+            "mean absolute percentage error (as a fraction)",
+            es.percentage_error,
+        ),
+        Metric(
+            "r2",
+            REGRESSION,
+            ROWS,
+            "bootstrap",
+            True,
+            (-math.inf, 1.0),
+            False,
+            "coefficient of determination",
+            es.r2,
+            batch=es.r2_replicates,
+            influence=es.r2_influence,
+            undefined="y_true is constant",
+        ),
     ]
 }
 
+#: The proportions: Wilson intervals, exact per-row outcomes, usable by fairness and weak slices.
+PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "wilson")
 
-def get_metric(name: str) -> Metric:
-    """The registered metric called ``name``, or an error suggesting the closest name."""
-    if not isinstance(name, str):
+
+def get_metric(metric: Any, name: str | None = None) -> Metric:
+    """The registered metric called ``metric``, an entry for a callable, or an error suggesting a name.
+
+    A callable ``f(y_true, y_pred) -> float`` gets an entry of its own (row bootstrap), called
+    ``name`` or the function's ``__name__``.
+
+    >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
+    ('wilson', 'mine')
+    """
+    if isinstance(metric, Metric):
+        return metric
+    if callable(metric) and not isinstance(metric, str):
+        label = name or getattr(metric, "__name__", "custom")
+        return Metric(
+            str(label),
+            CUSTOM,
+            ROWS,
+            "bootstrap",
+            True,
+            None,
+            False,
+            "a user's metric",
+            es.custom_value(metric),
+        )
+    if not isinstance(metric, str):
         raise InputError(
-            "metric", f"must be a name or a callable, got {type(name).__name__}", "pass e.g. 'accuracy'"
+            "metric", f"must be a name or a callable, got {type(metric).__name__}", "pass e.g. 'accuracy'"
         )
     try:
-        return METRICS[name]
+        return METRICS[metric]
     except KeyError:
-        close = difflib.get_close_matches(name, METRICS, n=1)
+        close = difflib.get_close_matches(metric, METRICS, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(METRICS)}"
-        raise InputError("metric", f"unknown metric {name!r}", hint) from None
+        raise InputError("metric", f"unknown metric {metric!r}", hint) from None
 
 
-def confusion_matrix(true_codes: np.ndarray, pred_codes: np.ndarray, k: int) -> np.ndarray:
-    """K x K confusion counts (rows: true class, columns: predicted class) in one bincount."""
-    return np.bincount(true_codes * k + pred_codes, minlength=k * k).reshape(k, k)
-
-
-# ---------------------------------------------------------------- per-row losses and statistics
-
-
-def _eps() -> float:
-    return float(np.finfo(np.float64).eps)
-
-
-def row_losses(name: str, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Per-row losses whose mean is the metric (log_loss, brier, mae, mape; squared error for rmse)."""
-    if name == "log_loss":
-        q = np.clip(p, _eps(), 1 - _eps())
-        return -(y * np.log(q) + (1 - y) * np.log(1 - q))
-    if name == "brier":
-        return (p - y) ** 2
-    if name == "mae":
-        return np.abs(p - y)
-    if name == "mape":
-        return np.abs(p - y) / np.maximum(np.abs(y), _eps())
-    if name == "rmse":
-        return (p - y) ** 2
-    raise KeyError(name)
-
-
-def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error: sum over equal-width bins of |bin share| x |mean(y) - mean(p)|."""
-    b = np.minimum((p * bins).astype(np.int64), bins - 1)
-    sy = np.bincount(b, weights=y, minlength=bins)
-    sp = np.bincount(b, weights=p, minlength=bins)
-    return float(np.abs(sy - sp).sum() / len(y))
-
-
-def average_precision(y: np.ndarray, s: np.ndarray) -> float:
-    """Average precision as scikit-learn defines it (step-wise, no interpolation)."""
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted, y_sorted = s[order], y[order]
-    distinct = np.r_[np.flatnonzero(np.diff(s_sorted)), len(s) - 1]
-    tps = np.cumsum(y_sorted)[distinct]
-    fps = (distinct + 1) - tps
-    total_pos = tps[-1]
-    if total_pos == 0:
-        raise ValueError("no positive rows")
-    precision = tps / (tps + fps)
-    recall = tps / total_pos
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
-
-
-def r2(y: np.ndarray, p: np.ndarray) -> float:
-    sst = np.sum((y - y.mean()) ** 2)
-    if sst == 0:
-        raise ValueError("y_true is constant")
-    return float(1 - np.sum((y - p) ** 2) / sst)
-
-
-# ---------------------------------------------------------------- computing one metric
+def positive_class(metric: Metric | str, classes: np.ndarray, pos_label: Any) -> int:
+    """The index of the class a one-class metric scores (0 for a metric over every class)."""
+    m = get_metric(metric) if isinstance(metric, str) else metric
+    if not m.one_class:
+        return 0
+    if len(classes) > 2 and pos_label is None:
+        raise InputError(
+            "pos_label",
+            f"{m.name} is defined for one class at a time and the labels have {len(classes)} classes",
+            "pass pos_label=<the class to score>",
+        )
+    return positive_index(classes, pos_label, m.name)
 
 
 @dataclass(frozen=True)
-class Estimate:
-    value: float
-    low: float
-    high: float
-    method: str
-    n: int
+class Prepared:
+    """Validated rows of one metric: label codes (``labels``) or float arrays (the others)."""
+
+    metric: Metric
+    y: np.ndarray
+    p: np.ndarray
+    k: int = 1
+    pos: int = 0
 
 
-def _undefined(metric: str, why: str, fix: str, argument: str = "y_true") -> InputError:
-    return InputError(argument, f"{metric} is undefined: {why}", fix)
-
-
-def estimate_labels(
-    name: str,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    pos_label: Any,
-    level: float,
-    n_boot: int,
-    rng: np.random.Generator,
-) -> Estimate:
-    metric = METRICS[name]
-    classes, t, p = encode_labels(y_true, y_pred)
-    assert p is not None
-    k = len(classes)
-    if name in _BINARY and pos_label is None and k > 2:
-        raise InputError(
-            "pos_label",
-            f"{name} is defined for one class at a time and the labels have {k} classes",
-            "pass pos_label=<the class to score>",
-        )
-    pos = positive_index(classes, pos_label, name) if name in _BINARY else 0
-    cm = confusion_matrix(t, p, k)
-    value = float(count_metric(name, cm, pos))
-    if np.isnan(value):
-        raise _undefined(
-            name,
-            "its denominator is zero on this data (e.g. no positive rows)",
-            "check the labels and pos_label",
-        )
-    n = int(cm.sum())
-    if metric.interval == "wilson":
-        succ, trials = proportion_counts(name, cm, pos)
-        wl, wh = iv.wilson(succ, trials, level)
-        return Estimate(value, float(wl), float(wh), "wilson", int(trials))
-    reps = iv.cell_bootstrap(cm, lambda d: count_metric(name, d, pos), n_boot=n_boot, rng=rng)
-    low, high = iv.percentile_interval(reps, level)
-    method = "bootstrap-cells"
-    if not np.isfinite(low) or high - low <= 0:
-        # degenerate bootstrap (e.g. a perfect score): fall back to Wilson on the value as a share of n
-        lw, hw = iv.wilson(round(value * n), n, level)
-        low, high, method = float(lw), float(hw), "wilson-fallback"
-    return Estimate(value, low, high, method, n)
-
-
-def estimate_scores(
-    name: str,
-    y_true: np.ndarray,
-    y_score: np.ndarray,
-    pos_label: Any,
-    level: float,
-    n_boot: int,
-    rng: np.random.Generator,
-) -> Estimate:
-    classes, t, _ = encode_labels(y_true, None)
-    if len(classes) > 2 and pos_label is None:
-        raise InputError(
-            "pos_label", f"{name} scores one class and y_true has {len(classes)} classes", "pass pos_label="
-        )
-    pos = positive_index(classes, pos_label, name)
-    y = t == pos if pos >= 0 else np.zeros(len(t), dtype=bool)
-    n = len(y)
-    if name in ("log_loss", "brier", "ece"):
-        y_score = probabilities(y_score, "y_score")
-    if name == "roc_auc":
-        if y.all() or not y.any():
-            raise _undefined(name, "y_true has a single class", "evaluate on data with both classes")
-        value, var = iv.delong_auc(y, y_score.astype(float))
-        low, high = iv.logit_normal_interval(value, var, level)
-        return Estimate(value, low, high, "delong", n)
-    yf = y.astype(float)
-    if name in ("log_loss", "brier"):
-        losses = row_losses(name, yf, y_score)
-        low, high, method = iv.mean_interval(losses, level=level, n_boot=n_boot, rng=rng)
-        return Estimate(float(losses.mean()), low, high, method, n)
-    fn: Callable[[np.ndarray, np.ndarray], float] = average_precision if name == "average_precision" else ece
-    if name == "average_precision" and not y.any():
-        raise _undefined(name, "y_true has no positive rows", "evaluate on data with positives")
-    value = fn(yf, y_score)
-    reps = iv.row_bootstrap_each(lambda idx: fn(yf[idx], y_score[idx]), n, n_boot=n_boot, rng=rng)
-    low, high = iv.percentile_interval(reps, level)
-    return Estimate(value, low, high, "bootstrap", n)
-
-
-def estimate_regression(
-    name: str, y_true: np.ndarray, y_pred: np.ndarray, level: float, n_boot: int, rng: np.random.Generator
-) -> Estimate:
-    y, p = y_true.astype(float), y_pred.astype(float)
-    n = len(y)
-    if name in ("mae", "mape", "rmse"):
-        losses = row_losses(name, y, p)
-        low, high, method = iv.mean_interval(losses, level=level, n_boot=n_boot, rng=rng)
-        mean = float(losses.mean())
-        if name == "rmse":
-            return Estimate(
-                float(np.sqrt(mean)), float(np.sqrt(max(low, 0))), float(np.sqrt(max(high, 0))), method, n
+def prepare(
+    metric: Metric, y_true: Any, y_pred: Any = None, y_score: Any = None, pos_label: Any = None
+) -> Prepared:
+    """Validate the rows ``metric`` reads; every error names the argument."""
+    yt = as_1d(y_true, "y_true")
+    if metric.input == CUSTOM:
+        yp = as_1d(y_pred if y_pred is not None else y_score, "y_pred", allow_nan=True)
+        same_length(yt, "y_true", yp, "y_pred")
+        return Prepared(metric, yt, yp)
+    if metric.input == SCORES:
+        if y_score is None and y_pred is None:
+            raise InputError(
+                "y_score",
+                f"{metric.name} needs scores and none were given",
+                "pass y_score=model.predict_proba(X)[:, 1]",
             )
-        return Estimate(mean, low, high, method, n)
-    # r2
-    if n < 2 or np.all(y == y[0]):
-        raise _undefined(name, "y_true is constant", "evaluate on data where the target varies")
-    value = r2(y, p)
-    if n * n_boot > iv.ROW_BOOTSTRAP_BUDGET:
-        e2 = (y - p) ** 2
-        mse, var = e2.mean(), y.var()
-        influence = -(e2 - mse) / var + mse * ((y - y.mean()) ** 2 - var) / var**2
-        se = float(influence.std(ddof=1) / np.sqrt(n))
-        z = iv.z_value(level)
-        return Estimate(value, value - z * se, value + z * se, "normal", n)
-
-    def stat(idx: np.ndarray) -> np.ndarray:
-        yy, pp = y[idx], p[idx]
-        sst = ((yy - yy.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(sst > 0, 1 - ((yy - pp) ** 2).sum(axis=1) / sst, np.nan)
-
-    reps = iv.row_bootstrap(stat, n, n_boot=n_boot, rng=rng)
-    low, high = iv.percentile_interval(reps, level)
-    return Estimate(value, low, high, "bootstrap", n)
-
-
-def estimate_custom(
-    fn: Callable[..., Any],
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    level: float,
-    n_boot: int,
-    rng: np.random.Generator,
-) -> Estimate:
-    def call(a: np.ndarray, b: np.ndarray) -> float:
-        return float(fn(a, b))
-
-    try:
-        value = call(y_true, y_pred)
-    except Exception as exc:
+        ys = as_1d(y_score if y_score is not None else y_pred, "y_score", numeric=True)
+        same_length(yt, "y_true", ys, "y_score")
+        if metric.probabilities:
+            ys = probabilities(ys, "y_score")
+        classes, t, _ = encode_labels(yt, None)
+        pos = positive_class(metric, classes, pos_label)
+        y = (t == pos).astype(float) if pos >= 0 else np.zeros(len(t))
+        return Prepared(metric, y, ys.astype(float))
+    if y_pred is None:
         raise InputError(
-            "metric", f"the callable raised {type(exc).__name__}: {exc}", "fix the metric function"
-        ) from exc
-    n = len(y_true)
-    reps = iv.row_bootstrap_each(lambda idx: call(y_true[idx], y_pred[idx]), n, n_boot=n_boot, rng=rng)
-    low, high = iv.percentile_interval(reps, level)
-    return Estimate(value, low, high, "bootstrap", n)
+            "y_pred",
+            f"{metric.name} needs predictions and none were given"
+            + (" (y_score was given)" if y_score is not None else ""),
+            "pass y_pred=model.predict(X)",
+        )
+    yp = as_1d(y_pred, "y_pred", numeric=metric.input == REGRESSION)
+    same_length(yt, "y_true", yp, "y_pred")
+    if metric.input == REGRESSION:
+        return Prepared(metric, as_1d(yt, "y_true", numeric=True).astype(float), yp.astype(float))
+    if yp.dtype.kind == "f" and np.any(yp != np.round(yp)):
+        raise InputError(
+            "y_pred",
+            f"{metric.name} compares class labels and the values are continuous",
+            "pass class labels (model.predict) or use a score metric such as roc_auc with y_score=",
+        )
+    classes, t, p = encode_labels(yt, yp)
+    assert p is not None
+    return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label))
+
+
+def estimate_prepared(
+    rows: Prepared, codes: np.ndarray | None, size: int, *, level: float, n_boot: int, seed: int
+) -> GroupEstimates:
+    """The figures of every group of prepared rows (``codes=None``: one group of all rows)."""
+    m = rows.metric
+    codes = np.zeros(len(rows.y), np.int64) if codes is None else codes
+    # values near the float limits overflow to inf: the figure is then reported as not finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        if m.statistics == CONFUSION:
+            cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k)
+            return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed)
+        return es.row_estimates(m, rows.y, rows.p, codes, size, level=level, n_boot=n_boot, seed=seed)
+
+
+def value_of(rows: Prepared) -> float | None:
+    """The value on all the prepared rows, without an interval."""
+    m = rows.metric
+    with np.errstate(over="ignore", invalid="ignore"):
+        if m.statistics == CONFUSION:
+            cm = es.confusion_counts(np.zeros(len(rows.y), np.int64), 1, rows.y, rows.p, rows.k)
+            return es.finite(m.value(cm, rows.pos)[0])
+        return es.point_value(m, rows.y, rows.p)
+
+
+def estimate(
+    metric: str | Callable[..., Any] | Metric,
+    y_true: Any,
+    y_pred: Any = None,
+    *,
+    y_score: Any = None,
+    groups: Any = None,
+    size: int | None = None,
+    pos_label: Any = None,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+    name: str | None = None,
+) -> GroupEstimates:
+    """The value and confidence interval of a metric for every group of rows.
+
+    Parameters
+    ----------
+    metric:
+        A registered name (see :data:`METRICS`), an entry (:class:`Metric`) or a callable
+        ``f(y_true, y_pred) -> float``.
+    y_true, y_pred, y_score:
+        The rows, as for :func:`~mltestkit.metrics.check_metric`.
+    groups, size:
+        The group of each row as integer codes ``0 .. size - 1`` (``size`` defaults to the
+        largest code + 1; groups without rows are undefined). ``None``: all rows are one group.
+    pos_label:
+        The positive class of a one-class metric when the labels are not 0/1.
+    confidence, n_boot, seed:
+        Interval level; bootstrap replicates; the seed every group's bootstrap starts from (a
+        Generator gives one seed).
+    name:
+        The name of a callable metric.
+
+    Returns
+    -------
+    GroupEstimates
+        Arrays of length ``size``; ``est[g]`` is group ``g``'s
+        :class:`~mltestkit.stats.requirement.Estimate`. Group ``g``'s figures equal
+        ``estimate(metric, <its rows>, seed=seed)[0]``.
+
+    Examples
+    --------
+    >>> est = estimate("rmse", [1.0, 2.0, 3.0, 4.0] * 25, [1.5, 2.0, 3.0, 4.0] * 25, groups=[0, 0, 1, 1] * 25)
+    >>> [round(float(v), 3) for v in est.value], est.method
+    ([0.354, 0.0], ('bootstrap-bca', 'bootstrap-bca'))
+    """
+    level = validate_level(confidence)
+    n_boot = validate_n_boot(n_boot)
+    seed_int = es.seed_value(seed)
+    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label)
+    codes = None
+    if groups is not None:
+        codes = as_1d(groups, "groups", numeric=True)
+        same_length(np.empty(len(rows.y)), "y_true", codes, "groups")
+        if np.any(codes < 0) or np.any(codes != np.round(codes)):
+            raise InputError(
+                "groups", "must hold integer codes >= 0", "pass e.g. pandas.factorize(column)[0]"
+            )
+        codes = codes.astype(np.int64)
+        largest = int(codes.max()) + 1
+        if size is None:
+            size = largest
+        elif isinstance(size, bool) or not isinstance(size, int) or size < largest:
+            raise InputError(
+                "size", f"must be an int above every code ({largest - 1}), got {size!r}", "omit it"
+            )
+    return estimate_prepared(rows, codes, size or 1, level=level, n_boot=n_boot, seed=seed_int)
 
 
 def compute(
-    metric: str | Callable[..., Any],
+    metric: str | Callable[..., Any] | Metric,
     y_true: Any,
     y_pred: Any = None,
     *,
@@ -374,133 +559,19 @@ def compute(
     confidence: float = 0.95,
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
+    name: str | None = None,
 ) -> Estimate:
-    """Value and confidence interval of a metric, without any gate.
+    """Value and confidence interval of a metric on all rows, without any requirement.
+
+    An undefined value (e.g. recall without positive rows) is an error naming ``y_true``.
 
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
     (0.667, 'wilson', 3)
     """
-    level = validate_level(confidence)
-    n_boot = validate_n_boot(n_boot)
-    rng = as_rng(seed)
-    # values near the float limits overflow to inf: the figure is then reported as not finite
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _compute(metric, y_true, y_pred, y_score, pos_label, level, n_boot, rng)
-
-
-def _compute(
-    metric: str | Callable[..., Any],
-    y_true: Any,
-    y_pred: Any,
-    y_score: Any,
-    pos_label: Any,
-    level: float,
-    n_boot: int,
-    rng: np.random.Generator,
-) -> Estimate:
-    yt = as_1d(y_true, "y_true")
-    if callable(metric) and not isinstance(metric, str):
-        yp = as_1d(y_pred if y_pred is not None else y_score, "y_pred", allow_nan=True)
-        same_length(yt, "y_true", yp, "y_pred")
-        return estimate_custom(metric, yt, yp, level, n_boot, rng)
-    m = get_metric(metric)
-    if m.input == SCORES:
-        if y_score is None and y_pred is None:
-            raise InputError(
-                "y_score",
-                f"{m.name} needs scores and none were given",
-                "pass y_score=model.predict_proba(X)[:, 1]",
-            )
-        ys = as_1d(y_score if y_score is not None else y_pred, "y_score", numeric=True)
-        same_length(yt, "y_true", ys, "y_score")
-        return estimate_scores(m.name, yt, ys, pos_label, level, n_boot, rng)
-    if y_pred is None:
-        raise InputError(
-            "y_pred",
-            f"{m.name} needs predictions and none were given"
-            + (" (y_score was given)" if y_score is not None else ""),
-            "pass y_pred=model.predict(X)",
-        )
-    yp = as_1d(y_pred, "y_pred", numeric=m.input == REGRESSION)
-    same_length(yt, "y_true", yp, "y_pred")
-    if m.input == REGRESSION:
-        yt = as_1d(yt, "y_true", numeric=True)
-        return estimate_regression(m.name, yt, yp, level, n_boot, rng)
-    if yp.dtype.kind == "f" and np.any(yp != np.round(yp)):
-        raise InputError(
-            "y_pred",
-            f"{m.name} compares class labels and the values are continuous",
-            "pass class labels (model.predict) or use a score metric such as roc_auc with y_score=",
-        )
-    return estimate_labels(m.name, yt, yp, pos_label, level, n_boot, rng)
-
-
-def check_metric(
-    metric: str | Callable[..., Any],
-    y_true: Any,
-    y_pred: Any = None,
-    *,
-    y_score: Any = None,
-    min: float | None = None,
-    max: float | None = None,
-    rule: str = "acceptance",
-    confidence: float = 0.95,
-    pos_label: Any = None,
-    n_boot: int = 1000,
-    seed: int | np.random.Generator = 0,
-    name: str | None = None,
-    keep_rows: bool = False,
-) -> CheckResult:
-    """Measure a metric with a confidence interval and gate it against ``min`` and/or ``max``.
-
-    Parameters
-    ----------
-    metric:
-        A registered name (see :data:`METRICS`) or a callable ``f(y_true, y_pred) -> float``.
-    y_true, y_pred:
-        True and predicted labels (or values, for regression metrics).
-    y_score:
-        Scores or probabilities of the positive class, for ``roc_auc``, ``average_precision``,
-        ``log_loss``, ``brier`` and ``ece``.
-    min, max:
-        The requirement; at least one is needed.
-    rule:
-        ``"acceptance"`` (default), ``"alarm"`` or ``"point"``; see :mod:`mltestkit.stats.requirement`.
-    confidence:
-        Two-sided level of the interval; the gate uses its one-sided end.
-    pos_label:
-        The positive class for one-class metrics when the labels are not 0/1.
-    n_boot, seed:
-        Bootstrap replicates and seed, where the metric uses a bootstrap.
-    name:
-        A name for the check in the report (defaults to the metric's).
-    keep_rows:
-        Keep the per-row outcomes of a proportion metric (packed bits in ``details["rows"]``),
-        so that a baseline comparison on the same rows can use a paired test.
-
-    Returns
-    -------
-    CheckResult
-        Of kind ``"metric"``, with one :class:`~mltestkit.results.MetricValue`.
-
-    Examples
-    --------
-    >>> r = check_metric("rmse", [1.0, 2.0, 3.0, 4.0] * 50, [1.1, 1.9, 3.2, 3.9] * 50, max=0.5)
-    >>> r.outcome.value, round(r.metrics[0].value, 3)
-    ('passed', 0.132)
-    """
-    rule = validate_rule(rule)
-    thresholds = thresholds_from(min, max)
-    metric_name = (
-        getattr(metric, "__name__", "custom") if callable(metric) and not isinstance(metric, str) else metric
-    )
-    if not thresholds:
-        raise InputError(
-            "min/max", f"no requirement given for {metric_name}", "pass min= and/or max=, e.g. min=0.8"
-        )
-    est = compute(
-        metric,
+    m = get_metric(metric, name)
+    est = estimate(
+        m,
         y_true,
         y_pred,
         y_score=y_score,
@@ -508,60 +579,10 @@ def check_metric(
         confidence=confidence,
         n_boot=n_boot,
         seed=seed,
-    )
-    outcome = gate(est.value, est.low, est.high, thresholds, rule)
-    assert outcome is not None
-    ci = Interval(est.low, est.high, float(confidence), est.method)
-    mv = MetricValue(
-        name=str(metric_name),
-        value=est.value,
-        n=est.n,
-        ci=ci,
-        thresholds=tuple(thresholds),
-        rule=rule,
-        outcome=outcome,
-    )
-    message = _explain(mv, outcome, est, thresholds[0] if len(thresholds) == 1 else None)
-    details: dict[str, Any] = {}
-    if outcome is Outcome.INCONCLUSIVE:
-        needed = [rows_to_decide(est.value, est.low, est.high, est.n, t) for t in thresholds]
-        details["rows_to_decide"] = builtins.max((x for x in needed if x is not None), default=None)
-    if keep_rows:
-        details["rows"] = _row_record(str(metric_name), y_true, y_pred, pos_label)
-    return CheckResult(
-        name=name or str(metric_name),
-        kind="metric",
-        outcome=outcome,
-        metrics=[mv],
-        rule=rule,
-        message=message,
-        details=details,
-    )
-
-
-def _row_record(name: str, y_true: Any, y_pred: Any, pos_label: Any) -> dict[str, Any]:
-    from ..stats.paired import row_record
-
-    yt, yp = as_1d(y_true, "y_true"), as_1d(y_pred, "y_pred")
-    classes, t, p = encode_labels(yt, yp)
-    assert p is not None
-    pos = positive_index(classes, pos_label, name) if name in _BINARY else 0
-    return row_record(name, yt, pos, t, p)
-
-
-def _explain(mv: MetricValue, outcome: Outcome, est: Estimate, t: Any) -> str:
-    head = mv.describe()
-    if outcome is Outcome.PASSED:
-        return head
-    if outcome is Outcome.FAILED:
-        if mv.rule == "alarm":
-            return f"{head}\nthe whole {mv.ci.level if mv.ci else ''} interval is on the wrong side of the threshold."
-        return f"{head}\nthe estimate misses the threshold."
-    text = f"{head}\nthe interval straddles the threshold, so the data cannot tell whether the requirement holds."
-    if t is not None:
-        need = rows_to_decide(est.value, est.low, est.high, est.n, t)
-        if need is not None:
-            text += f" About {need} rows (now {est.n}) would decide it if the estimate held."
-    if mv.rule == "alarm":
-        text += " Under the alarm rule this passes with a warning."
-    return text
+    )[0]
+    if est.value is None and est.reason is not None:
+        fix = (
+            "check the labels and pos_label" if m.input == LABELS else "evaluate on rows where it is defined"
+        )
+        raise InputError("y_true", f"{m.name} is undefined: {est.reason}", fix)
+    return est

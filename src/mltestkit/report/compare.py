@@ -47,20 +47,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError, ReportError
-from ..results import Outcome, Threshold, json_number
+from ..metrics import METRICS
+from ..results import Outcome, fails_test, json_number
+from ..slicing.slices import format_key
 from ..stats.paired import interval_difference, paired_difference, read_rows
-from ..stats.requirement import gate, validate_level, validate_rule
+from ..stats.requirement import Estimate, Requirement, decide, validate_level, validate_rule
 
 #: Default non-inferiority margin, in the metric's own units.
 DEFAULT_MARGIN = 0.01
 
 OUTCOMES = ("better", "same", "non-inferior", "worse", "inconclusive")
+#: The judgment behind each comparison outcome (``better``/``same``/``non-inferior`` passed).
+_AS_OUTCOME = {"worse": Outcome.FAILED, "inconclusive": Outcome.INCONCLUSIVE}
 
 
 def higher_is_better(metric: Mapping[str, Any]) -> bool:
-    """The registered direction of a metric, else the direction of its threshold (``<=``: lower)."""
-    from ..metrics import METRICS
-
+    """The registry's direction of a metric, else the direction of its threshold (``<=``: lower)."""
     if metric["name"] in METRICS:
         return METRICS[metric["name"]].higher_is_better
     ops = {t["op"] for t in metric.get("threshold") or []}
@@ -76,7 +78,7 @@ def classify(diff: Mapping[str, Any], margin: float, rule: str) -> str:
     'worse'
     """
     value, low, high = diff["difference"], diff["low"], diff["high"]
-    outcome = gate(value, low, high, [Threshold(">=", -margin)], rule)
+    outcome, _ = decide(Estimate(value, low, high, "difference"), Requirement(min=-margin, rule=rule))
     if outcome is Outcome.FAILED:
         return "worse"
     if outcome is not Outcome.PASSED:
@@ -91,9 +93,7 @@ def classify(diff: Mapping[str, Any], margin: float, rule: str) -> str:
 
 
 def _slice_text(s: Any) -> str:
-    if not s:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in sorted(s.items()))
+    return format_key(dict(sorted(s.items()))) if s else ""
 
 
 def _figures(report: Mapping[str, Any]) -> dict[tuple[str, str, str, str, int], tuple[dict, dict]]:
@@ -226,9 +226,7 @@ def compare_reports(
                 "outcome": outcome,
             }
         )
-    regressions = sum(
-        r["outcome"] == "worse" or (r["outcome"] == "inconclusive" and rule == "acceptance") for r in rows
-    )
+    regressions = sum(fails_test(_AS_OUTCOME.get(r["outcome"]), rule) for r in rows)
     counts = {o: sum(r["outcome"] == o for r in rows) for o in OUTCOMES}
     name = lambda k: f"{k[0]} :: {k[1]} :: {k[2]}" + (f" [{k[3]}]" if k[3] else "")  # noqa: E731
     b_git = (baseline.get("provenance") or {}).get("git") or {}

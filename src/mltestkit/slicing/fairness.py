@@ -1,9 +1,10 @@
-"""Group fairness: per-group rates and disparities between groups, with seeded bootstrap intervals
-and gates: :func:`check_fairness`.
+"""Group fairness: per-group rates and disparities between groups, with seeded bootstrap intervals,
+judged against the requirements: :func:`check_fairness`.
 
-Groups are the combinations of the sensitive columns present in the data (intersectional when
-there are several columns, as in fairlearn). Every figure is a function of the per-group confusion
-counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slicing.slices`; the interval of
+Groups are the combinations of the group columns (``by=``) present in the data (intersectional
+when there are several columns, as in fairlearn). Every figure is a function of the per-group
+confusion counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slicing.slices`;
+the group rates are the registry's proportions with their own estimator; the interval of
 each disparity comes from a multinomial bootstrap over all group x cell counts, which is the row
 bootstrap in distribution and costs nothing per row.
 
@@ -22,7 +23,7 @@ Examples
 >>> sex = rng.choice(["F", "M"], 4000)
 >>> y = rng.integers(0, 2, 4000)
 >>> pred = np.where(rng.random(4000) < 0.85, y, 1 - y)
->>> r = check_fairness(y, pred, sensitive={"sex": sex}, max={"equalized_odds_difference": 0.1})
+>>> r = check_fairness(y, pred, by={"sex": sex}, max={"equalized_odds_difference": 0.1})
 >>> r.outcome.value, r.metrics[2].name, round(r.metrics[2].value, 3)
 ('passed', 'equalized_odds_difference', 0.002)
 """
@@ -32,19 +33,29 @@ from __future__ import annotations
 import builtins
 import difflib
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, as_rng, encode_labels, positive_index, same_length, validate_n_boot
+from .._validate import as_1d, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
-from ..metrics import proportion_counts
-from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..metrics import METRICS, confusion_estimates
+from ..metrics.estimators import confusion_counts, finite, seed_value
+from ..metrics.registry import SHARE
+from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
-from ..stats.requirement import gate, validate_level, validate_rule
-from .slices import TABLE_ROWS, Key, slice_columns, slicings
+from ..stats.requirement import (
+    Estimate,
+    Requirement,
+    judge,
+    rows_to_decide_all,
+    validate_level,
+    validate_rule,
+)
+from .slices import TABLE_ROWS, Key, format_key, slice_columns, slicings
 
 #: Per-group rates: name -> the proportion metric of :mod:`mltestkit.metrics` that computes it.
 GROUP_METRICS = {
@@ -144,19 +155,25 @@ def _disparity(d: Disparity, rates: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def _rates(cm: np.ndarray) -> dict[str, np.ndarray]:
     """Group rates from binary confusion counts of shape (..., G, 2, 2) (class 1 positive)."""
-    out = {}
     with np.errstate(invalid="ignore", divide="ignore"):
-        for name, metric in GROUP_METRICS.items():
-            k, n = proportion_counts(metric, cm, 1)
-            out[name] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-    return out
+        return {name: METRICS[metric].value(cm, 1) for name, metric in GROUP_METRICS.items()}
+
+
+def group_columns(by: Any, sensitive: Any) -> tuple[Any, str]:
+    """The group columns and the argument that gave them (``sensitive=`` is the old spelling of ``by=``)."""
+    if sensitive is None:
+        return by, "by"
+    if by is not None:
+        raise InputError("sensitive", "was given together with by=", "pass the group columns as by= only")
+    warnings.warn("check_fairness(sensitive=...) is deprecated; use by=", DeprecationWarning, stacklevel=3)
+    return sensitive, "sensitive"
 
 
 def check_fairness(
     y_true: Any,
     y_pred: Any,
     *,
-    sensitive: Any,
+    by: Any = None,
     max: Mapping[str, float] | None = None,
     min: Mapping[str, float] | None = None,
     pos_label: Any = None,
@@ -166,49 +183,55 @@ def check_fairness(
     confidence: float = 0.95,
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
-    name: str = "fairness",
+    name: str | None = None,
+    sensitive: Any = None,
 ) -> CheckResult:
-    """Per-group rates and disparities between groups, with bootstrap intervals, gated.
+    """Per-group rates and disparities between groups, with intervals, judged against the requirements.
 
     Parameters
     ----------
     y_true, y_pred:
         True and predicted labels; binary, or any labels with ``pos_label`` (then one-vs-rest).
-    sensitive:
-        The sensitive columns (DataFrame, dict of named arrays, Series or one array). Groups are
-        the combinations of their values present in the data; missing values form ``"(missing)"``,
-        numeric columns are binned as in :func:`~mltestkit.slicing.slices.check_slices` (``bins=``).
+    by:
+        The group (sensitive) columns: DataFrame, dict of named arrays, Series or one array.
+        Groups are the combinations of their values present in the data; missing values form
+        ``"(missing)"``, numeric columns are binned as in :func:`~mltestkit.slicing.slices.check_slices`
+        (``bins=``).
     max, min:
         Bounds on disparities (see :data:`DISPARITIES` and the module docs for the key names).
-        Without any, the four-fifths rule ``demographic_parity_ratio >= 0.8`` is gated.
+        Without any, the four-fifths rule ``demographic_parity_ratio >= 0.8`` is required.
     pos_label:
         The favourable (positive) label when the labels are not 0/1.
     min_size:
         Groups with fewer rows are reported but left out of the disparities.
     rule, confidence, n_boot, seed:
-        Gate rule, interval level, bootstrap replicates and seed.
+        Rule, interval level, bootstrap replicates and seed of the disparities' bootstrap.
     name:
-        Name of the check in the report.
+        Name of the check in the report (default ``"fairness"``).
+    sensitive:
+        Deprecated spelling of ``by=`` (warns).
 
     Returns
     -------
     CheckResult
-        Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, gated when
-        required), then the six rates of every group (``slice`` = the group, Wilson intervals,
-        not gated). ``details``: the group table (at most 500 rows; every group is in
-        ``metrics``), each disparity with its lowest and highest group, and the four-fifths rule.
+        Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, judged when
+        required), then the six rates of every group (``slice`` = the group, the registry's
+        estimator: Wilson intervals, recorded without a requirement). ``details``: the group
+        table (at most 500 rows; every group is in ``metrics``), each disparity with its
+        lowest and highest group, the four-fifths rule and, when inconclusive, ``rows_to_decide``.
 
     Examples
     --------
-    >>> r = check_fairness([1, 0, 1, 0] * 50, [1, 0, 0, 0] * 50, sensitive={"g": ["a", "a", "b", "b"] * 50},
+    >>> r = check_fairness([1, 0, 1, 0] * 50, [1, 0, 0, 0] * 50, by={"g": ["a", "a", "b", "b"] * 50},
     ...                    max={"demographic_parity_difference": 0.9})
     >>> r.details["disparities"]["demographic_parity_difference"]["value"]
     0.5
     """
-    rule = validate_rule(rule)
+    columns_given, argument = group_columns(by, sensitive)
     level = validate_level(confidence)
+    validate_rule(rule)
     n_boot = validate_n_boot(n_boot)
-    rng = as_rng(seed)
+    seed_int = seed_value(seed)
     required = requirements(max, min)
     if not required:
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
@@ -227,12 +250,12 @@ def check_fairness(
         )
     pos = positive_index(classes, pos_label, "fairness")
     try:
-        (sl,) = slicings(sensitive, len(yt), bins=bins, combos=[tuple(slice_columns(sensitive, len(yt)))])
+        columns = slice_columns(columns_given, len(yt))
+        (sl,) = slicings(columns, len(yt), bins=bins, combos=[tuple(columns)])
     except InputError as exc:
-        raise InputError("sensitive", exc.problem, exc.fix) from None
+        raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
     size = len(sl.keys)
-    binary = (sl.codes * 2 + (t == pos)) * 2 + (p == pos)
-    cm = np.bincount(binary, minlength=size * 4).reshape(size, 2, 2)
+    cm = confusion_counts(sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2)
     rows = cm.sum(axis=(1, 2))
     used = rows >= builtins.max(min_size, 1)
     if used.sum() < 2:
@@ -245,10 +268,10 @@ def check_fairness(
     else:
         reason = "fewer than two groups where the rates are defined"
 
-    rates = _rates(cm)
-    masked = {k: np.where(used, v, np.nan) for k, v in rates.items()}
+    masked = {k: np.where(used, v, np.nan) for k, v in _rates(cm).items()}
     flat = np.where(used[:, None, None], cm, 0).reshape(-1)
     total = int(flat.sum())
+    rng = np.random.default_rng(seed_int)
     draws = (
         rng.multinomial(total, flat / total, size=n_boot).reshape(n_boot, size, 2, 2)
         if total > 0
@@ -261,85 +284,68 @@ def check_fairness(
     for dname, th in required:
         by_name.setdefault(dname, []).append(th)
     disparities: dict[str, Any] = {}
-    outcomes = []
     for d in DISPARITIES.values():
-        value = _finite(_disparity(d, masked))
+        value = finite(_disparity(d, masked))
         low, high = iv.percentile_interval(_disparity(d, boot), level)
-        thresholds = by_name.get(d.name, [])
-        outcome = gate(value, low, high, thresholds, rule)
-        if outcome is not None:
-            outcomes.append(outcome)
+        est = Estimate(
+            value,
+            finite(low) if value is not None else None,
+            finite(high) if value is not None else None,
+            "bootstrap-cells",
+            int(rows[used].sum()),
+            range=SHARE,
+            reason=None if value is not None else reason,
+        )
+        mv = judge(d.name, est, Requirement.of(by_name.get(d.name, []), rule, level))
+        values.append(mv)
         rate = d.rates[0] if len(d.rates) == 1 else _worst_rate(d, masked)
         lowest, highest = _extremes(masked[rate], sl.keys)
-        values.append(
-            MetricValue(
-                name=d.name,
-                value=value,
-                n=int(rows[used].sum()),
-                ci=Interval(_finite(low), _finite(high), level, "bootstrap-cells")
-                if value is not None
-                else None,
-                thresholds=tuple(thresholds),
-                rule=rule if thresholds else None,
-                outcome=outcome,
-                reason=None if value is not None else reason,
-            )
-        )
         disparities[d.name] = {
             "value": value,
-            "low": _finite(low) if value is not None else None,
-            "high": _finite(high) if value is not None else None,
+            "low": est.low,
+            "high": est.high,
             "rate": rate,
             "lowest_group": lowest,
             "highest_group": highest,
-            "outcome": outcome.value if outcome else None,
+            "outcome": mv.outcome.value if mv.outcome else None,
         }
-    trials = {r: proportion_counts(metric, cm, 1) for r, metric in GROUP_METRICS.items()}
-    bounds = {r: iv.wilson(k, n, level) for r, (k, n) in trials.items()}
+    report_only = Requirement(rule=rule, confidence=level)
+    rates = {
+        r: confusion_estimates(METRICS[metric], cm, 1, level=level, n_boot=n_boot, seed=seed_int)
+        for r, metric in GROUP_METRICS.items()
+    }
     table = []
     for g, key in enumerate(sl.keys):
         row: dict[str, Any] = {**dict(key), "rows": int(rows[g])}
-        for rname in GROUP_METRICS:
-            v = _finite(rates[rname][g])
-            lo, hi = float(bounds[rname][0][g]), float(bounds[rname][1][g])
-            values.append(
-                MetricValue(
-                    name=rname,
-                    value=v,
-                    n=int(trials[rname][1][g]),
-                    ci=Interval(lo, hi, level, "wilson") if v is not None else None,
-                    slice=dict(key),
-                    reason=None if v is not None else "its denominator is zero in this group",
-                )
-            )
-            row[rname] = v
+        for rname, est_g in rates.items():
+            mv = judge(rname, est_g[g], report_only, slice=dict(key))
+            values.append(mv)
+            row[rname] = mv.value
         table.append(row)
 
     ratio = disparities["demographic_parity_ratio"]["value"]
     four_fifths = {"ratio": ratio, "holds": None if ratio is None else bool(ratio >= FOUR_FIFTHS)}
-    outcome = worst(outcomes)
-    columns = list(dict(sl.keys[0]).keys()) if sl.keys else []
+    outcome = worst([v.outcome for v in values if v.outcome is not None])
+    names = list(dict(sl.keys[0]).keys()) if sl.keys else []
+    details: dict[str, Any] = {
+        "by": names,
+        "groups": table[:TABLE_ROWS],
+        **({"groups_truncated": len(table)} if len(table) > TABLE_ROWS else {}),
+        "disparities": disparities,
+        "four_fifths": four_fifths,
+        "min_size": min_size,
+    }
+    if outcome is Outcome.INCONCLUSIVE:
+        details["rows_to_decide"] = rows_to_decide_all(values)
     return CheckResult(
-        name=name,
+        name=name or "fairness",
         kind="fairness",
         outcome=outcome,
         metrics=values,
         rule=rule,
-        message=_message(values, outcome, disparities, size, columns),
-        details={
-            "sensitive": columns,
-            "groups": table[:TABLE_ROWS],
-            **({"groups_truncated": len(table)} if len(table) > TABLE_ROWS else {}),
-            "disparities": disparities,
-            "four_fifths": four_fifths,
-            "min_size": min_size,
-        },
+        message=_message(values, outcome, disparities, size, names),
+        details=details,
     )
-
-
-def _finite(x: Any) -> float | None:
-    f = float(x)
-    return f if math.isfinite(f) else None
 
 
 def _worst_rate(d: Disparity, rates: Mapping[str, np.ndarray]) -> str:
@@ -373,7 +379,6 @@ def _message(
         text += f"\n  {v.describe()}"
         info = disparities[v.name]
         if info["lowest_group"] is not None and v.value is not None:
-            lo = ", ".join(f"{k}={x}" for k, x in info["lowest_group"].items())
-            hi = ", ".join(f"{k}={x}" for k, x in info["highest_group"].items())
+            lo, hi = format_key(info["lowest_group"]), format_key(info["highest_group"])
             text += f" ({info['rate']} lowest for {lo}, highest for {hi})"
     return text

@@ -1,12 +1,12 @@
-"""Metrics per slice of the data, with intervals and gates: :func:`check_slices`.
+"""Metrics per slice of the data, with intervals, judged per slice: :func:`check_slices`.
 
-The engine factorizes the slice columns (categorical values as they are, numeric columns in
-bins, missing values as their own group ``"(missing)"``), combines slice, true-label and
-predicted-label codes into one integer and counts them with a single ``np.bincount``. Every
-count-based metric and its interval come from those per-slice confusion counts, which add
-across partitions of the data: :func:`slice_counts` on each part and :func:`merge` give exactly
-the counts of the whole. Score metrics (``roc_auc``, ``log_loss``, ``brier``, ``mae``, ``mape``,
-``rmse``) are computed per slice by sorting and grouped sums, without a loop over rows.
+The group engine factorizes the slice columns (categorical values as they are, numeric columns
+in bins, missing values as their own group ``"(missing)"``) into one integer code per row and
+slicing. The figures of every slice then come from the metric's own estimator
+(:func:`mltestkit.metrics.estimate`, given the group codes): the same value, interval and
+random stream as :func:`~mltestkit.check_metric` on the slice's rows alone with the same seed.
+Count-based metrics read per-slice confusion counts, which add across partitions of the data:
+:func:`slice_counts` on each part and :func:`merge` give exactly the counts of the whole.
 
 Examples
 --------
@@ -33,22 +33,15 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, as_rng, encode_labels, positive_index, same_length, validate_n_boot
+from .._validate import as_1d, encode_labels, same_length, validate_n_boot
 from ..errors import InputError
-from ..metrics import (
-    LABELS,
-    METRICS,
-    PROPORTIONS,
-    SCORES,
-    count_metric,
-    get_metric,
-    proportion_counts,
-    row_losses,
-)
-from ..results import CheckResult, Interval, MetricValue, Outcome, Threshold, worst
+from ..metrics import CONFUSION, METRICS, GroupEstimates, confusion_estimates, get_metric
+from ..metrics.estimators import confusion_counts, seed_value
+from ..metrics.registry import Prepared, estimate_prepared, positive_class, prepare, value_of
+from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
 from ..stats.multiplicity import holm
-from ..stats.requirement import gate, thresholds_from, validate_level, validate_rule
+from ..stats.requirement import Requirement, judge, rows_to_decide_all
 
 #: Label of the group of rows whose slice value is missing.
 MISSING = "(missing)"
@@ -58,20 +51,18 @@ MAX_LEVELS = 10
 DEFAULT_BINS = 4
 #: Rows of the slice table kept in ``details`` (all slices are in ``metrics``).
 TABLE_ROWS = 500
-#: Score metrics computed per slice, and how.
-SCORE_METRICS = ("roc_auc", "log_loss", "brier", "mae", "mape", "rmse")
-_BINARY = {"precision", "recall", "specificity", "fpr", "fnr", "selection_rate", "f1"}
-_UNDEFINED = {
-    "precision": "no predicted positives in the slice",
-    "recall": "no positive rows in the slice",
-    "fnr": "no positive rows in the slice",
-    "specificity": "no negative rows in the slice",
-    "fpr": "no negative rows in the slice",
-    "f1": "no positive rows and no predicted positives in the slice",
-    "roc_auc": "the slice has a single class",
-}
 
 Key = tuple[tuple[str, Any], ...]
+
+
+def format_key(key: Mapping[str, Any] | Key | None) -> str:
+    """``"sex=F, age=[30, 50)"``: a slice's key as text.
+
+    >>> format_key({"sex": "F", "age": "< 30"})
+    'sex=F, age=< 30'
+    """
+    items = key.items() if isinstance(key, Mapping) else (key or ())
+    return ", ".join(f"{c}={v}" for c, v in items)
 
 
 # ---------------------------------------------------------------- slice keys
@@ -277,10 +268,6 @@ class SliceCounts:
         return np.asarray(self.counts.sum(axis=(1, 2)))
 
 
-def confusion_by_slice(codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    return np.bincount((codes * k + t) * k + p, minlength=size * k * k).reshape(size, k, k)
-
-
 def slice_counts(
     y_true: Any, y_pred: Any, *, by: Any, bins: Any = None, depth: int = 1, combos: Any = None
 ) -> SliceCounts:
@@ -304,7 +291,7 @@ def slice_counts(
     keys: list[Key] = []
     parts = []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
-        parts.append(confusion_by_slice(sl.codes, len(sl.keys), t, p, k))
+        parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k))
         keys.extend(sl.keys)
     return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
 
@@ -335,143 +322,48 @@ def merge(*parts: SliceCounts) -> SliceCounts:
     return SliceCounts(tuple(keys), classes, out)
 
 
-# ---------------------------------------------------------------- per-slice estimates
+# ---------------------------------------------------------------- judging slices
 
 
-@dataclass
-class SliceEstimates:
-    """Values, intervals and one-sided p-value inputs of one metric for every slice (arrays of length S)."""
+def one_sided_p(est: GroupEstimates, t: Threshold, level: float) -> np.ndarray:
+    """p-value per slice of "the requirement holds" (small when the slice is surely on the wrong side).
 
-    value: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    n: np.ndarray  # observations the figure rests on
-    method: str
-    successes: np.ndarray | None = None  # for proportions: exact binomial p-values
-
-
-def count_estimates(
-    name: str, cm: np.ndarray, pos: int, level: float, n_boot: int, rng: np.random.Generator
-) -> SliceEstimates:
-    """A count-based metric with its interval for confusion counts of shape (S, K, K)."""
-    value = count_metric(name, cm, pos)
-    if name in PROPORTIONS:
-        k, trials = proportion_counts(name, cm, pos)
-        low, high = iv.wilson(k, trials, level)
-        return SliceEstimates(value, low, high, np.asarray(trials), "wilson", np.asarray(k))
-    s, kk = cm.shape[0], cm.shape[1] * cm.shape[2]
-    flat = cm.reshape(s, kk)
-    rows = flat.sum(axis=1)
+    Exact binomial for a proportion, else normal from the interval's half-width; NaN where the
+    value or the interval is undefined (such a slice can never be failed by the correction).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
-        probs = np.where(rows[:, None] > 0, flat / np.maximum(rows, 1)[:, None], 1.0 / kk)
-    draws = rng.multinomial(rows, probs, size=(n_boot, s)).reshape(n_boot, *cm.shape)
-    reps = count_metric(name, draws, pos)
-    low, high = _percentiles(reps, level)
-    degenerate = ~np.isfinite(low) | (high - low <= 0)
-    if degenerate.any():  # e.g. a perfect slice: Wilson on the value as a share of the rows
-        wl, wh = iv.wilson(np.round(np.nan_to_num(value) * rows), rows, level)
-        low, high = np.where(degenerate, wl, low), np.where(degenerate, wh, high)
-    return SliceEstimates(value, low, high, rows, "bootstrap-cells")
-
-
-def _percentiles(reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column percentile interval of replicates (B, S), ignoring undefined replicates."""
-    alpha = 1 - level
-    ordered = np.sort(reps, axis=0)  # NaN last
-    m = np.isfinite(ordered).sum(axis=0)
-    out = []
-    for q in (alpha / 2, 1 - alpha / 2):
-        pos = q * np.maximum(m - 1, 0)
-        lo, frac = np.floor(pos).astype(np.int64), pos - np.floor(pos)
-        hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
-        a = np.take_along_axis(ordered, lo[None, :], axis=0)[0]
-        b = np.take_along_axis(ordered, hi[None, :], axis=0)[0]
-        out.append(np.where(m > 0, a + frac * (b - a), np.nan))
-    return out[0], out[1]
-
-
-def grouped_ranks(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based, ties share their mean rank) of ``values`` within each group."""
-    n = values.size
-    if n == 0:
-        return np.zeros(0)
-    order = np.lexsort((values, groups))
-    g, v = groups[order], values[order]
-    new_group = np.r_[True, g[1:] != g[:-1]]
-    starts = np.flatnonzero(new_group)
-    position = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
-    block = np.cumsum(new_group | np.r_[True, v[1:] != v[:-1]]) - 1
-    mean_rank = np.bincount(block, weights=position) / np.bincount(block)
-    ranks = np.empty(n)
-    ranks[order] = mean_rank[block]
-    return ranks
-
-
-def _grouped_mean_var(
-    codes: np.ndarray, size: int, x: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cnt = np.bincount(codes, minlength=size).astype(float)
-    s1 = np.bincount(codes, weights=x, minlength=size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / cnt
-        s2 = np.bincount(codes, weights=(x - mean[codes]) ** 2, minlength=size)
-        var = s2 / (cnt - 1)
-    return cnt, mean, var
-
-
-def score_estimates(
-    name: str, codes: np.ndarray, size: int, y: np.ndarray, score: np.ndarray, level: float
-) -> SliceEstimates:
-    """A score metric per slice: DeLong for ``roc_auc``, a normal interval for mean losses."""
-    z = iv.z_value(level)
-    if name == "roc_auc":
-        pos_rows = codes[y]
-        neg_rows = codes[~y]
-        m = np.bincount(pos_rows, minlength=size).astype(float)
-        k = np.bincount(neg_rows, minlength=size).astype(float)
-        ranks = grouped_ranks(codes, score)
-        v10 = (ranks[y] - grouped_ranks(pos_rows, score[y])) / np.maximum(k[pos_rows], 1)
-        v01 = 1.0 - (ranks[~y] - grouped_ranks(neg_rows, score[~y])) / np.maximum(m[neg_rows], 1)
-        _, auc, var10 = _grouped_mean_var(pos_rows, size, v10)
-        _, _, var01 = _grouped_mean_var(neg_rows, size, v01)
-        defined = (m > 0) & (k > 0)
-        auc = np.where(defined, auc, np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.sqrt(var10 / m + var01 / k)
-            v = np.clip(auc, 1e-12, 1 - 1e-12)
-            logit, se_logit = np.log(v / (1 - v)), se / (v * (1 - v))
-            low = 1 / (1 + np.exp(-(logit - z * se_logit)))
-            high = 1 / (1 + np.exp(-(logit + z * se_logit)))
-        return SliceEstimates(auc, low, high, m + k, "delong")
-    losses = row_losses(name, y.astype(float) if y.dtype == bool else y, score)
-    cnt, mean, var = _grouped_mean_var(codes, size, losses)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(var / cnt)
-    low, high = mean - z * se, mean + z * se
-    if name == "rmse":
-        mean, low, high = np.sqrt(mean), np.sqrt(np.maximum(low, 0)), np.sqrt(np.maximum(high, 0))
-    return SliceEstimates(mean, low, high, cnt, "normal")
-
-
-def one_sided_p(est: SliceEstimates, t: Threshold, level: float) -> np.ndarray:
-    """p-value per slice of "the requirement holds" (small when the slice is surely on the wrong side)."""
-    if est.successes is not None:
-        k, n = est.successes, est.n
-        if t.op == ">=":
-            return np.asarray(stats.binom.cdf(k, n, t.value))
-        return np.asarray(stats.binom.sf(k - 1, n, t.value))
-    se = (est.high - est.low) / (2 * iv.z_value(level))
-    with np.errstate(invalid="ignore", divide="ignore"):
+        if est.successes is not None:
+            k, n = est.successes, est.n
+            p = stats.binom.cdf(k, n, t.value) if t.op == ">=" else stats.binom.sf(k - 1, n, t.value)
+            return np.where((n > 0) & np.isfinite(est.value), p, np.nan)
+        se = (est.high - est.low) / (2 * iv.z_value(level))
         zs = (est.value - t.value) / se
-    zs = np.where(se > 0, zs, np.where(est.value == t.value, 0.0, np.sign(est.value - t.value) * np.inf))
-    return np.asarray(stats.norm.cdf(zs) if t.op == ">=" else stats.norm.sf(zs))
+        zs = np.where(se > 0, zs, np.where(est.value == t.value, 0.0, np.sign(est.value - t.value) * np.inf))
+        p = stats.norm.cdf(zs) if t.op == ">=" else stats.norm.sf(zs)
+        defined = np.isfinite(est.value) & np.isfinite(est.low) & np.isfinite(est.high)
+        return np.where(defined, p, np.nan)
+
+
+def skip(mv: MetricValue, reason: str) -> MetricValue:
+    """A judged figure set aside: ``skipped`` with ``reason`` (too few rows to judge it)."""
+    return replace(mv, outcome=Outcome.SKIPPED, reason=reason)
+
+
+def holm_filter(
+    values: list[MetricValue], pvalues: Sequence[float], alpha: float
+) -> list[tuple[MetricValue, float]]:
+    """Holm's correction over judged figures: a failure stands only if its adjusted p-value is at most
+    ``alpha``; otherwise it becomes inconclusive. Undefined p-values (NaN) never fail."""
+    adjusted = holm(np.asarray(pvalues, dtype=float))
+    out = []
+    for mv, pa in zip(values, adjusted, strict=True):
+        if mv.outcome is Outcome.FAILED and not pa <= alpha:
+            mv = replace(mv, outcome=Outcome.INCONCLUSIVE)
+        out.append((mv, float(pa)))
+    return out
 
 
 # ---------------------------------------------------------------- the check
-
-
-def _fmt_key(key: Key) -> str:
-    return ", ".join(f"{c}={v}" for c, v in key)
 
 
 def check_slices(
@@ -495,27 +387,27 @@ def check_slices(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
 ) -> CheckResult:
-    """Measure metrics on every slice of the data, with intervals, and gate each slice.
+    """Measure metrics on every slice of the data, with intervals, and judge each slice.
 
     Parameters
     ----------
     metric:
-        A metric name (or a list of names): the count-based ones of :data:`~mltestkit.metrics.METRICS`
-        or one of :data:`SCORE_METRICS`.
+        A metric name of :data:`~mltestkit.metrics.METRICS`, or a list of names.
     y_true, y_pred:
-        True and predicted labels (or values for ``mae``, ``mape``, ``rmse``).
+        True and predicted labels (or values for regression metrics).
     by:
         The slice columns: a DataFrame, a dict of named arrays, a Series or one array.
         Categorical values are used as they are; numeric columns with more than
         :data:`MAX_LEVELS` distinct values are binned; missing values form the group ``"(missing)"``.
     y_score:
-        Positive-class scores for ``roc_auc``, ``log_loss`` and ``brier``.
+        Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...).
     counts:
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
     min_size:
-        Slices with fewer rows are reported as ``skipped`` ("n < min_size"), neither passed nor failed.
+        Slices whose figure rests on fewer observations (``n``: a proportion's denominator,
+        else the slice's rows) are reported as ``skipped`` ("n < min_size"), not judged.
     bins:
         For numeric slice columns: a number of quantile bins, a list of edges, or a dict
         column -> either of those.
@@ -526,10 +418,13 @@ def check_slices(
         The positive class for one-class metrics when labels are not 0/1.
     rule:
         ``acceptance`` judges each slice's own one-sided bound. ``alarm`` fails a slice only when
-        it is significantly on the wrong side after Holm's correction across all gated slices,
-        which keeps the chance of any false alarm at ``(1 - confidence) / 2``. ``point`` compares estimates.
+        its interval is wholly on the wrong side and it stays significant after Holm's correction
+        across all judged slices, which keeps the chance of any false alarm at
+        ``(1 - confidence) / 2``; a slice whose value or interval is undefined is inconclusive.
+        ``point`` compares estimates.
     confidence, n_boot, seed:
-        Interval level; bootstrap replicates and seed for ``f1`` and ``balanced_accuracy``.
+        Interval level; bootstrap replicates and seed (each slice's bootstrap starts from the
+        seed alone, as :func:`~mltestkit.check_metric` on the slice's rows would).
     name:
         Name of the check in the report.
 
@@ -538,7 +433,8 @@ def check_slices(
     CheckResult
         Kind ``"slice"``, one :class:`~mltestkit.results.MetricValue` per slice and metric (with
         ``slice={column: value}``); ``details`` holds the table, the overall values, the worst
-        slice with its gap to the overall value, and whether Holm's correction was applied.
+        slice with its gap to the overall value, whether Holm's correction was applied and, when
+        inconclusive, ``rows_to_decide``. Without a requirement the outcome is ``passed``.
 
     Examples
     --------
@@ -549,26 +445,18 @@ def check_slices(
     >>> [m.slice for m in r.metrics][2:]
     [{'age': '< 40'}, {'age': '[40, 60)'}, {'age': '>= 60'}]
     """
-    rule = validate_rule(rule)
-    level = validate_level(confidence)
+    requirement = Requirement(min, max, rule, confidence)
+    level = requirement.confidence
     n_boot = validate_n_boot(n_boot)
-    rng = as_rng(seed)
-    thresholds = thresholds_from(min, max)
+    seed_int = seed_value(seed)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
     names = [metric] if isinstance(metric, str) else list(metric)
     if not names:
         raise InputError("metric", "is an empty list", "pass a metric name such as 'accuracy'")
     metrics = [get_metric(m) for m in names]
-    for m in metrics:
-        if m.input != LABELS and m.name not in SCORE_METRICS:
-            raise InputError(
-                "metric",
-                f"{m.name} is not available per slice",
-                f"use a count-based metric or one of {', '.join(SCORE_METRICS)}",
-            )
 
-    rows: list[tuple[Key, str, SliceEstimates, int, np.ndarray]] = []  # per slicing and metric
+    blocks: list[tuple[list[Key], GroupEstimates, np.ndarray]] = []
     overall: dict[str, float | None] = {}
     if counts is not None:
         if not isinstance(counts, SliceCounts):
@@ -577,111 +465,73 @@ def check_slices(
             )
         if y_true is not None or y_pred is not None or by is not None:
             raise InputError("counts", "was given together with y_true/y_pred/by", "pass one or the other")
-        bad = [m.name for m in metrics if m.input != LABELS]
+        bad = [m.name for m in metrics if m.statistics != CONFUSION]
         if bad:
             raise InputError(
                 "metric", f"{bad[0]} needs row-level scores, not counts", "pass y_true and y_score"
             )
         classes = np.asarray(counts.classes, dtype=object)
-        groups = _runs(counts)
-        total = groups[0][1].sum(axis=0)
+        runs = _runs(counts)
+        for m in metrics:
+            pos = positive_class(m, classes, pos_label)
+            overall[m.name] = _value(m.value(runs[0][1].sum(axis=0), pos))
+            for keys, cm in runs:
+                est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int)
+                blocks.append((keys, est, cm.sum(axis=(1, 2))))
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
-        needs_labels = any(m.input == LABELS for m in metrics)
-        classes, t, p = _labels(yt, y_pred, y_score, needs_labels, metrics)
-        k = len(classes)
-        groups = []
-        for sl in slicing_list:
-            groups.append((sl.keys, confusion_by_slice(sl.codes, len(sl.keys), t, t if p is None else p, k)))
-        total = groups[0][1].sum(axis=0)
+        for m in metrics:
+            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label)
+            overall[m.name] = value_of(rows)
+            for sl in slicing_list:
+                est = estimate_prepared(
+                    rows, sl.codes, len(sl.keys), level=level, n_boot=n_boot, seed=seed_int
+                )
+                blocks.append((sl.keys, est, np.bincount(sl.codes, minlength=len(sl.keys))))
 
-    for m in metrics:
-        pos = _pos(m.name, classes, pos_label) if (m.name in _BINARY or m.input == SCORES) else 0
-        if m.input == LABELS:
-            overall[m.name] = _finite(count_metric(m.name, total, pos))
-        else:
-            y_row, s_row = _score_inputs(m.name, yt, y_pred, y_score, classes, t, pos)
-            whole = score_estimates(m.name, np.zeros(len(yt), np.int64), 1, y_row, s_row, level)
-            overall[m.name] = _finite(whole.value[0])
-        for index, (keys, cm) in enumerate(groups):
-            sizes = cm.sum(axis=(1, 2))
-            if m.input == LABELS:
-                est = count_estimates(m.name, cm, pos, level, n_boot, rng)
-            else:
-                est = score_estimates(m.name, slicing_list[index].codes, len(keys), y_row, s_row, level)
-            rows.extend((key, m.name, est, i, sizes) for i, key in enumerate(keys))
-
-    # gate every slice
     values: list[MetricValue] = []
-    outcomes: list[Outcome | None] = []
     table: list[dict[str, Any]] = []
-    gated: list[int] = []
-    for key, mname, est, i, sizes in rows:
-        size = int(sizes[i])
-        v = _finite(est.value[i])
-        lo, hi = _finite(est.low[i]), _finite(est.high[i])
-        reason = None
-        outcome: Outcome | None
-        if size < min_size:
-            outcome, reason = Outcome.SKIPPED, f"n < min_size ({size} < {min_size})"
-        elif v is None:
-            outcome, reason = (
-                Outcome.SKIPPED,
-                f"{mname} is undefined: {_UNDEFINED.get(mname, 'zero denominator')}",
+    gated: list[tuple[int, float]] = []  # (figure index, one-sided p-value)
+    for keys, est, sizes in blocks:
+        pvals = [one_sided_p(est, t, level) for t in requirement.thresholds]
+        for i, key in enumerate(keys):
+            e = est[i]
+            mv = judge(est.metric, e, requirement, slice=dict(key))
+            if (e.n or 0) < min_size:
+                mv = skip(mv, f"n < min_size ({e.n} < {min_size})")
+            elif mv.outcome is not None:
+                p = builtins.min((float(pv[i]) for pv in pvals), default=math.nan)
+                gated.append((len(values), builtins.min(p * len(pvals), 1.0)))
+            values.append(mv)
+            table.append(
+                {
+                    **dict(key),
+                    "metric": est.metric,
+                    "rows": int(sizes[i]),
+                    "n": e.n,
+                    "value": mv.value,
+                    "low": mv.ci.low if mv.ci else None,
+                    "high": mv.ci.high if mv.ci else None,
+                    "outcome": mv.outcome.value if mv.outcome else None,
+                }
             )
-        else:
-            outcome = gate(v, lo, hi, thresholds, rule)
-            if outcome is not None:
-                gated.append(len(values))
-        values.append(
-            MetricValue(
-                name=mname,
-                value=v,
-                n=int(est.n[i]),
-                ci=Interval(lo, hi, level, est.method) if v is not None else None,
-                thresholds=tuple(thresholds),
-                rule=rule if thresholds else None,
-                outcome=outcome,
-                slice=dict(key),
-                reason=reason,
-            )
-        )
-        outcomes.append(outcome)
-        table.append(
-            {
-                **dict(key),
-                "metric": mname,
-                "rows": size,
-                "n": int(est.n[i]),
-                "value": v,
-                "low": lo,
-                "high": hi,
-                "outcome": outcome.value if outcome else None,
-            }
-        )
 
-    use_holm = rule == "alarm" and len(gated) > 1
+    use_holm = requirement.rule == "alarm" and len(gated) > 1
     if use_holm:
         alpha = (1 - level) / 2
-        pvals = []
-        for j in gated:
-            key, mname, est, i, _ = rows[j]
-            pvals.append(builtins.min(float(one_sided_p(est, th, level)[i]) for th in thresholds))
-        adjusted = holm(np.minimum(np.asarray(pvals) * len(thresholds), 1.0))
-        for j, pa in zip(gated, adjusted, strict=True):
-            surely = values[j].outcome is Outcome.PASSED
-            new = Outcome.FAILED if pa <= alpha else (Outcome.PASSED if surely else Outcome.INCONCLUSIVE)
-            values[j] = replace(values[j], outcome=new)
-            outcomes[j] = new
-            table[j]["outcome"] = new.value
-            table[j]["p_holm"] = float(pa)
+        judged = holm_filter([values[j] for j, _ in gated], [p for _, p in gated], alpha)
+        for (j, _), (mv, pa) in zip(gated, judged, strict=True):
+            values[j] = mv
+            table[j]["outcome"] = mv.outcome.value if mv.outcome else None
+            table[j]["p_holm"] = pa if math.isfinite(pa) else None
 
-    outcome = worst([o for o in outcomes if o is not None]) if thresholds else Outcome.PASSED
+    outcome = (
+        worst([v.outcome for v in values if v.outcome is not None]) if requirement.gated else Outcome.PASSED
+    )
     if outcome is Outcome.SKIPPED:
         outcome = Outcome.INCONCLUSIVE  # no slice was large enough to judge
     worst_rows = _worst(values, overall)
-    message = _message(names, values, outcome, worst_rows, use_holm)
     details: dict[str, Any] = {
         "overall": overall,
         "worst": worst_rows,
@@ -690,21 +540,23 @@ def check_slices(
         "slices": len(table) // len(names),
         "table": table[:TABLE_ROWS],
     }
+    if outcome is Outcome.INCONCLUSIVE:
+        details["rows_to_decide"] = rows_to_decide_all(values)
     if len(table) > TABLE_ROWS:
         details["table_truncated"] = len(table)
     return CheckResult(
-        name=name or ",".join(names),
+        name=name or ",".join(m.name for m in metrics),
         kind="slice",
         outcome=outcome,
         metrics=values,
-        rule=rule,
-        message=message,
+        rule=requirement.rule if requirement.gated else None,
+        message=_message([m.name for m in metrics], values, outcome, worst_rows, use_holm),
         details=details,
     )
 
 
-def _finite(x: Any) -> float | None:
-    f = float(x)
+def _value(x: Any) -> float | None:
+    f = float(np.asarray(x).reshape(-1)[0])
     return f if math.isfinite(f) else None
 
 
@@ -717,54 +569,6 @@ def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray]]:
     return [(list(counts.keys[a:b]), counts.counts[a:b]) for a, b in itertools.pairwise(starts)]
 
 
-def _labels(
-    yt: np.ndarray, y_pred: Any, y_score: Any, needs_labels: bool, metrics: list[Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    if needs_labels:
-        if y_pred is None:
-            raise InputError("y_pred", "is needed for count-based metrics", "pass y_pred=model.predict(X)")
-        yp = as_1d(y_pred, "y_pred")
-        same_length(yt, "y_true", yp, "y_pred")
-        if yp.dtype.kind == "f" and np.any(yp != np.round(yp)):
-            raise InputError(
-                "y_pred", "holds continuous values where class labels are expected", "pass model.predict(X)"
-            )
-        classes, t, p = encode_labels(yt, yp)
-        return classes, t, p
-    if all(m.input != SCORES for m in metrics):  # regression only: one dummy class
-        return np.zeros(1), np.zeros(len(yt), np.int64), None
-    classes, t, _ = encode_labels(yt, None)
-    return classes, t, None
-
-
-def _pos(name: str, classes: np.ndarray, pos_label: Any) -> int:
-    if len(classes) > 2 and pos_label is None:
-        raise InputError(
-            "pos_label",
-            f"{name} scores one class and the labels have {len(classes)} classes",
-            "pass pos_label=<the class to score>",
-        )
-    return positive_index(classes, pos_label, name)
-
-
-def _score_inputs(
-    name: str, yt: np.ndarray, y_pred: Any, y_score: Any, classes: np.ndarray, t: np.ndarray, pos: int
-) -> tuple[np.ndarray, np.ndarray]:
-    if METRICS[name].input == SCORES:
-        if y_score is None:
-            raise InputError("y_score", f"{name} needs scores", "pass y_score=model.predict_proba(X)[:, 1]")
-        s = as_1d(y_score, "y_score", numeric=True)
-        same_length(yt, "y_true", s, "y_score")
-        if name != "roc_auc" and (s.min() < 0 or s.max() > 1):
-            raise InputError(
-                "y_score", "holds values outside [0, 1]", "pass probabilities of the positive class"
-            )
-        return (t == pos), s.astype(float)
-    yp = as_1d(y_pred, "y_pred", numeric=True)
-    same_length(yt, "y_true", yp, "y_pred")
-    return as_1d(yt, "y_true", numeric=True).astype(float), yp.astype(float)
-
-
 def _worst(values: list[MetricValue], overall: Mapping[str, float | None]) -> dict[str, Any] | None:
     """The worst judged slice per metric (the first metric's is returned) and its gap to overall."""
     judged = [v for v in values if v.value is not None and v.outcome is not Outcome.SKIPPED]
@@ -772,7 +576,7 @@ def _worst(values: list[MetricValue], overall: Mapping[str, float | None]) -> di
         return None
     first = judged[0].name
     same = [v for v in judged if v.name == first]
-    better_high = METRICS[first].higher_is_better
+    better_high = METRICS[first].higher_is_better if first in METRICS else True
     w = (builtins.min if better_high else builtins.max)(same, key=lambda v: v.value or 0.0)
     ref = overall.get(first)
     return {
@@ -796,7 +600,7 @@ def _message(
         f"{c} {k}" for k, c in counts.items()
     )
     if w is not None:
-        text += f"; worst slice {_fmt_key(tuple(w['slice'].items()))}: {w['metric']} = {w['value']:.4g}"
+        text += f"; worst slice {format_key(w['slice'])}: {w['metric']} = {w['value']:.4g}"
         if w["overall"] is not None:
             text += f" (overall {w['overall']:.4g}, gap {w['gap']:+.4g})"
     if holm_used:

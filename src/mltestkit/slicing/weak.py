@@ -20,7 +20,7 @@ Examples
 >>> y = rng.integers(0, 2, 6000)
 >>> accurate = rng.random(6000) < np.where((color == "red") & (size == "L"), 0.6, 0.9)
 >>> pred = np.where(accurate, y, 1 - y)
->>> r = find_weak_slices(y, pred, features={"color": color, "size": size})
+>>> r = find_weak_slices(y, pred, by={"color": color, "size": size})
 >>> r.metrics[0].slice
 {'color': 'red', 'size': 'L'}
 """
@@ -28,18 +28,20 @@ Examples
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, encode_labels, positive_index, same_length
+from .._validate import as_1d, encode_labels, same_length
 from ..errors import InputError
-from ..metrics import METRICS, PROPORTIONS, get_metric, proportion_counts
-from ..results import CheckResult, Interval, MetricValue, Outcome
-from ..stats import intervals as iv
+from ..metrics import PROPORTIONS, confusion_estimates, get_metric
+from ..metrics.estimators import confusion_counts, seed_value
+from ..metrics.registry import positive_class
+from ..results import CheckResult, worst
 from ..stats.multiplicity import holm
-from ..stats.requirement import validate_level
+from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
 from .slices import coded_columns, combined_codes, combined_keys
 
 #: Significant slices listed in the result (all are counted in ``details``).
@@ -50,17 +52,21 @@ def find_weak_slices(
     y_true: Any,
     y_pred: Any,
     *,
-    features: Any,
+    by: Any = None,
     metric: str = "accuracy",
     depth: int = 2,
     min_size: int = 30,
     bins: Any = None,
     min_gap: float = 0.0,
-    max_fraction: float | None = None,
+    max: float | None = None,
     pos_label: Any = None,
+    rule: str = "acceptance",
     confidence: float = 0.95,
+    seed: int | np.random.Generator = 0,
     top: int = TOP,
     name: str | None = None,
+    features: Any = None,
+    max_fraction: float | None = None,
 ) -> CheckResult:
     """Search conjunctions of feature predicates for slices where a metric is significantly worse.
 
@@ -68,7 +74,7 @@ def find_weak_slices(
     ----------
     y_true, y_pred:
         True and predicted labels.
-    features:
+    by:
         The columns to search (DataFrame or dict of named arrays). Categorical values are used as
         they are; numeric columns with many values are cut in quantile bins (``bins=``, as in
         :func:`~mltestkit.slicing.slices.check_slices`); missing values form ``"(missing)"``.
@@ -80,26 +86,51 @@ def find_weak_slices(
         Slices with fewer rows are not tested.
     min_gap:
         Only slices whose metric is worse than the rest by at least this much are reported.
-    max_fraction:
-        The gate: fail when a significant weak slice holds at least this share of the rows.
-        Without it, the slices are only reported and the check passes.
+    max:
+        The requirement on ``weak_slice_fraction``, the largest share of the rows held by one
+        significantly weak slice (an exact figure, judged on its value): ``max=0.05`` fails when a
+        significantly weak slice holds more than 5% of the rows. Without it, the slices are only
+        reported and the check passes.
     pos_label:
         The positive class for one-class metrics when the labels are not 0/1.
+    rule:
+        Recorded with the requirement; the figure it judges is exact, so it is decided on its value.
     confidence:
-        Significance level ``(1 - confidence) / 2`` (one-sided, family-wise over all tested slices).
+        Significance level ``(1 - confidence) / 2`` (one-sided, family-wise over all tested
+        slices) and the level of each slice's interval.
+    seed:
+        Accepted for a uniform API (the search draws no random numbers).
     top:
         How many of the ranked significant slices become ``metrics`` of the result.
     name:
         Name of the check in the report.
+    features, max_fraction:
+        Deprecated spellings of ``by=`` and ``max=`` (they warn).
 
     Returns
     -------
     CheckResult
-        Kind ``"slice"``; ``metrics`` are the top significant slices (value, Wilson interval,
-        ``slice`` keys); ``details`` holds their table with the rest's value, the gap, p-values
-        before and after Holm's correction, and how many slices were tested.
+        Kind ``"slice"``; ``metrics`` are the top significant slices (the metric's value and Wilson
+        interval from the registry's estimator, ``slice`` keys, recorded without a requirement),
+        then ``weak_slice_fraction`` when ``max`` is given; ``details`` holds their table with the
+        rest's value, the gap, p-values before and after Holm's correction, and how many slices
+        were tested.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.ones(400, dtype=int)
+    >>> pred = np.r_[np.zeros(40), np.ones(360)].astype(int)
+    >>> group = np.r_[["a"] * 100, ["b"] * 300]
+    >>> r = find_weak_slices(y, pred, by={"g": group}, depth=1, max=0.1)
+    >>> r.metrics[0].slice, r.metrics[-1].name, r.outcome.value
+    ({'g': 'a'}, 'weak_slice_fraction', 'failed')
     """
+    by = _renamed(by, features, "by", "features")
+    max = _renamed(max, max_fraction, "max", "max_fraction")
     level = validate_level(confidence)
+    validate_rule(rule)
+    seed_value(seed)
     m = get_metric(metric)
     if m.name not in PROPORTIONS:
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
@@ -107,38 +138,33 @@ def find_weak_slices(
         raise InputError("depth", f"must be 1, 2 or 3, got {depth!r}", "pass e.g. depth=2")
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
         raise InputError("min_size", f"must be an int >= 1, got {min_size!r}", "pass e.g. min_size=30")
-    if max_fraction is not None and not (isinstance(max_fraction, (int, float)) and 0 < max_fraction <= 1):
-        raise InputError(
-            "max_fraction", f"must be in (0, 1], got {max_fraction!r}", "pass e.g. max_fraction=0.05"
-        )
+    if max is not None and not (
+        isinstance(max, (int, float)) and not isinstance(max, bool) and 0 <= max <= 1
+    ):
+        raise InputError("max", f"must be a share of the rows in [0, 1], got {max!r}", "pass e.g. max=0.05")
     if not (isinstance(min_gap, (int, float)) and 0 <= min_gap < 1):
         raise InputError("min_gap", f"must be in [0, 1), got {min_gap!r}", "pass e.g. min_gap=0.05")
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError("top", f"must be an int >= 1, got {top!r}", "pass e.g. top=20")
+    requirement = Requirement(max=max, rule=rule, confidence=level)
     yt = as_1d(y_true, "y_true")
     yp = as_1d(y_pred, "y_pred")
     same_length(yt, "y_true", yp, "y_pred")
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
-    if m.name != "accuracy" and len(classes) > 2 and pos_label is None:
-        raise InputError(
-            "pos_label",
-            f"{m.name} scores one class and the labels have {len(classes)} classes",
-            "pass pos_label=",
-        )
-    pos = positive_index(classes, pos_label, m.name) if m.name != "accuracy" else 0
+    pos = positive_class(m, classes, pos_label)
     n = len(yt)
     try:
-        coded = coded_columns(features, n, bins=bins)
+        coded = coded_columns(by, n, bins=bins)
     except InputError as exc:
-        raise InputError("features" if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
+        argument = "features" if features is not None else "by"
+        raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
 
     # every conjunction of up to `depth` features: one bincount of (slice, true, predicted) codes;
     # slices under min_size are dropped, and with them every refinement of theirs
     k = len(classes)
-    cell = t * k + p
     keys: list[Any] = []
-    successes, trials, rows = [], [], []
+    kept, rows = [], []
     searched = 0
     combos = [c for d in range(1, depth + 1) for c in itertools.combinations(coded, d)]
     for combo in combos:
@@ -147,20 +173,17 @@ def find_weak_slices(
         if levels * k * k > 4 * n + 1024:  # many empty combinations: number the present ones
             present, combined = np.unique(combined, return_inverse=True)
             levels = present.size
-        cm = np.bincount(combined.reshape(-1) * (k * k) + cell, minlength=levels * k * k).reshape(
-            levels, k, k
-        )
+        cm = confusion_counts(combined.reshape(-1), levels, t, p, k)
         size = cm.sum(axis=(1, 2))
         searched += int(np.count_nonzero(size))
         keep = np.flatnonzero(size >= min_size)
-        s, tr = proportion_counts(m.name, cm[keep], pos)
-        successes.append(s)
-        trials.append(tr)
+        kept.append(cm[keep])
         rows.append(size[keep])
         keys.extend(combined_keys(coded, combo, keep if present is None else present[keep]))
-    total_s, total_t = proportion_counts(m.name, np.bincount(cell, minlength=k * k).reshape(k, k), pos)
-    s_arr = np.concatenate(successes).astype(float) if successes else np.zeros(0)
-    t_arr = np.concatenate(trials).astype(float) if trials else np.zeros(0)
+    assert m.counts is not None
+    cms = np.concatenate(kept) if kept else np.zeros((0, k, k), np.int64)
+    s_arr, t_arr = (np.asarray(x, dtype=float) for x in m.counts(cms, pos))
+    total_s, total_t = m.counts(confusion_counts(np.zeros(n, np.int64), 1, t, p, k)[0], pos)
     r_arr = np.concatenate(rows) if rows else np.zeros(0, np.int64)
 
     # slice vs the rest of the rows: one-sided Fisher exact test of "worse on the slice"
@@ -183,54 +206,52 @@ def find_weak_slices(
 
     order = np.flatnonzero(significant)
     order = order[np.lexsort((-r_arr[order], gap[order]))]  # the largest gap first, then larger slices
-    low, high = iv.wilson(s_arr[order], t_arr[order], level)
-    flagged = (r_arr[order] / n >= max_fraction) if max_fraction is not None else np.zeros(order.size, bool)
+    est = confusion_estimates(m, cms[order[:top]], pos, level=level, n_boot=1000, seed=0)
+    fraction = r_arr[order] / n
+    flagged = fraction > max if max is not None else np.zeros(order.size, bool)
+    report_only = Requirement(rule=rule, confidence=level)
     values = []
     table = []
-    for j, i in enumerate(order):
-        outcome = (Outcome.FAILED if flagged[j] else Outcome.PASSED) if max_fraction is not None else None
-        mv = MetricValue(
-            name=m.name,
-            value=float(value[i]),
-            n=int(t_arr[i]),
-            ci=Interval(float(low[j]), float(high[j]), level, "wilson"),
-            outcome=outcome,
-            slice=dict(keys[i]),
+    for j, i in enumerate(order[:top]):
+        mv = judge(m.name, est[j], report_only, slice=dict(keys[i]))
+        values.append(mv)
+        table.append(
+            {
+                "slice": dict(keys[i]),
+                "depth": len(keys[i]),
+                "rows": int(r_arr[i]),
+                "fraction": float(fraction[j]),
+                "n": mv.n,
+                "value": mv.value,
+                "low": mv.ci.low if mv.ci else None,
+                "high": mv.ci.high if mv.ci else None,
+                "rest": float(rest[i]),
+                "gap": float(value[i] - rest[i]),
+                "excess": float(-gap[i] * t_arr[i]),
+                "p": float(pvalues[i]),
+                "p_holm": float(adjusted[i]),
+                "flagged": bool(flagged[j]),
+            }
         )
-        if j < top:
-            values.append(mv)
-            table.append(
-                {
-                    "slice": dict(keys[i]),
-                    "depth": len(keys[i]),
-                    "rows": int(r_arr[i]),
-                    "fraction": float(r_arr[i] / n),
-                    "n": int(t_arr[i]),
-                    "value": float(value[i]),
-                    "low": float(low[j]),
-                    "high": float(high[j]),
-                    "rest": float(rest[i]),
-                    "gap": float(value[i] - rest[i]),
-                    "excess": float(-gap[i] * t_arr[i]),
-                    "p": float(pvalues[i]),
-                    "p_holm": float(adjusted[i]),
-                    "flagged": bool(flagged[j]),
-                }
-            )
-    outcome = Outcome.FAILED if flagged.any() else Outcome.PASSED
+    if requirement.gated:
+        largest = int(np.argmax(r_arr[order])) if order.size else None
+        share = Estimate(float(fraction[largest]) if largest is not None else 0.0, n=n, range=(0.0, 1.0))
+        where = dict(keys[order[largest]]) if largest is not None else None
+        values.append(judge("weak_slice_fraction", share, requirement, slice=where))
+    outcome = worst([v.outcome for v in values if v.outcome is not None])
     overall = float(total_s / total_t) if total_t > 0 else None
     message = f"{int(significant.sum())} significantly weak slices of {int(testable.sum())} tested"
     message += f" (depth <= {depth}, min_size {min_size}, Holm at {alpha:g}); {m.name} overall"
     message += f" {overall:.4g}" if overall is not None else " undefined"
-    if max_fraction is not None:
-        message += f"; {int(flagged.sum())} hold at least {max_fraction:g} of the rows"
+    if max is not None:
+        message += f"; {int(flagged.sum())} hold more than {max:g} of the rows"
     message += "".join(f"\n  {v.describe()}" for v in values[:5])
     return CheckResult(
         name=name or f"weak slices ({m.name})",
         kind="slice",
         outcome=outcome,
         metrics=values,
-        rule=None,
+        rule=requirement.rule if requirement.gated else None,
         message=message,
         details={
             "metric": m.name,
@@ -242,11 +263,23 @@ def find_weak_slices(
             "alpha": alpha,
             "min_size": min_size,
             "depth": depth,
-            "max_fraction": max_fraction,
+            "max": max,
             "slices": table,
-            "features": list(coded),
-            "higher_is_better": METRICS[m.name].higher_is_better,
+            "by": list(coded),
+            "higher_is_better": m.higher_is_better,
             "rows": n,
             "searched": searched,
         },
     )
+
+
+def _renamed(new: Any, old: Any, new_name: str, old_name: str) -> Any:
+    """The value of an argument that had another name; the old name warns."""
+    if old is None:
+        return new
+    if new is not None:
+        raise InputError(old_name, f"was given together with {new_name}=", f"pass {new_name}= only")
+    warnings.warn(
+        f"find_weak_slices({old_name}=...) is deprecated; use {new_name}=", DeprecationWarning, stacklevel=3
+    )
+    return old

@@ -181,33 +181,82 @@ def row_bootstrap_each(
     return out
 
 
-def delong_auc(y_true: np.ndarray, y_score: np.ndarray) -> tuple[float, float]:
-    """ROC AUC and the DeLong estimate of its variance, in O(n log n).
+def grouped_ranks(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share their mean rank) of ``values`` within each group.
 
-    ``y_true`` is boolean (positive class), ``y_score`` the score. Ties count one half.
+    >>> grouped_ranks(np.array([0, 1, 0, 0]), np.array([3.0, 1.0, 1.0, 3.0])).tolist()
+    [2.5, 1.0, 1.0, 2.5]
     """
-    pos = y_score[y_true]
-    neg = y_score[~y_true]
-    m, k = pos.size, neg.size
-    ranks_all = stats.rankdata(np.concatenate([pos, neg]))
-    ranks_pos = stats.rankdata(pos)
-    ranks_neg = stats.rankdata(neg)
+    n = values.size
+    if n == 0:
+        return np.zeros(0)
+    order = np.lexsort((values, groups))
+    g, v = groups[order], values[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    starts = np.flatnonzero(new_group)
+    position = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
+    block = np.cumsum(new_group | np.r_[True, v[1:] != v[:-1]]) - 1
+    mean_rank = np.bincount(block, weights=position) / np.bincount(block)
+    ranks = np.empty(n)
+    ranks[order] = mean_rank[block]
+    return ranks
+
+
+def _grouped_mean_var(codes: np.ndarray, size: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cnt = np.bincount(codes, minlength=size).astype(float)
+    s1 = np.bincount(codes, weights=x, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / cnt
+        s2 = np.bincount(codes, weights=(x - mean[codes]) ** 2, minlength=size)
+        var = s2 / (cnt - 1)
+    return mean, var
+
+
+def delong_auc(
+    y_true: np.ndarray, y_score: np.ndarray, codes: np.ndarray | None = None, size: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC and the DeLong estimate of its variance per group, in O(n log n).
+
+    ``y_true`` is boolean (positive class), ``y_score`` the score, ``codes`` the group of each
+    row (0..size-1; all rows in group 0 when ``None``). Ties count one half. The AUC is NaN for
+    a group without both classes, the variance NaN for a group with fewer than two of either.
+    A group's figures depend on its own rows only, in their order.
+
+    >>> auc, var = delong_auc(np.array([True, False, True, False]), np.array([0.9, 0.1, 0.4, 0.5]))
+    >>> float(auc[0]), round(float(var[0]), 4)
+    (0.75, 0.125)
+    """
+    y = np.asarray(y_true, dtype=bool)
+    score = np.asarray(y_score, dtype=float)
+    codes = np.zeros(y.size, np.int64) if codes is None else np.asarray(codes, dtype=np.int64)
+    pos_rows, neg_rows = codes[y], codes[~y]
+    m = np.bincount(pos_rows, minlength=size).astype(float)
+    k = np.bincount(neg_rows, minlength=size).astype(float)
+    ranks = grouped_ranks(codes, score)
     # placement values: share of the other class below each score (ties count 1/2)
-    v10 = (ranks_all[:m] - ranks_pos) / k
-    v01 = 1.0 - (ranks_all[m:] - ranks_neg) / m
-    auc = float(v10.mean())
-    var = float(v10.var(ddof=1) / m + v01.var(ddof=1) / k) if m > 1 and k > 1 else float("nan")
-    return auc, var
+    v10 = (ranks[y] - grouped_ranks(pos_rows, score[y])) / np.maximum(k[pos_rows], 1)
+    v01 = 1.0 - (ranks[~y] - grouped_ranks(neg_rows, score[~y])) / np.maximum(m[neg_rows], 1)
+    auc, var10 = _grouped_mean_var(pos_rows, size, v10)
+    _, var01 = _grouped_mean_var(neg_rows, size, v01)
+    defined = (m > 0) & (k > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where((m > 1) & (k > 1), var10 / m + var01 / k, np.nan)
+    return np.where(defined, auc, np.nan), var
 
 
-def logit_normal_interval(value: float, var: float, level: float) -> tuple[float, float]:
-    """Normal interval on the logit scale, mapped back: stays inside [0, 1] near the edges."""
+def logit_normal_interval(value: ArrayLike, var: ArrayLike, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Normal interval on the logit scale, mapped back: stays inside [0, 1] near the edges.
+
+    Vectorized; NaN where the value or the variance is undefined.
+    """
     z = z_value(level)
-    if not np.isfinite(var):
-        return float("nan"), float("nan")
+    value = np.asarray(value, dtype=float)
+    var = np.asarray(var, dtype=float)
     eps = 1e-12
-    v = min(max(value, eps), 1 - eps)
-    lv = np.log(v / (1 - v))
-    se = np.sqrt(var) / (v * (1 - v))
-    lo, hi = special.expit(lv - z * se), special.expit(lv + z * se)
-    return float(lo), float(hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.clip(value, eps, 1 - eps)
+        lv = np.log(v / (1 - v))
+        se = np.sqrt(var) / (v * (1 - v))
+        lo, hi = special.expit(lv - z * se), special.expit(lv + z * se)
+    bad = ~np.isfinite(var) | ~np.isfinite(value)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
