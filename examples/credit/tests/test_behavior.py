@@ -16,7 +16,7 @@ def test_longer_loans_never_look_safer(ml, model, test_set):
         perturb.scale("duration", 1.5),
         expect="not_increase",
         output=1,
-        max_failure_rate=0.02,
+        max=0.02,
     )
 
 
@@ -28,7 +28,7 @@ def test_a_few_euros_change_nothing(ml, model, test_set):
         perturb.shift("credit_amount", 5),
         output=1,
         tolerance=0.01,
-        max_failure_rate=0.02,
+        max=0.02,
     )
 
 
@@ -46,4 +46,4 @@ def test_obvious_applicants(ml, model):
             "purpose": ["radio/TV", "education"],
         }
     )
-    ml.check_mft(model.predict, applicants, expected=[1, 0], min_pass_rate=1.0, rule="point")
+    ml.check_mft(model.predict, applicants, expected=[1, 0], min=1.0)

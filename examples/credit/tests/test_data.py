@@ -18,7 +18,7 @@ def test_training_data_are_clean(ml, train_frame):
 @pytest.mark.ml_data
 def test_no_drift_and_no_leakage(ml, train_frame, test_frame):
     with ml.soft():
-        ml.check_drift(train_frame, test_frame, max_psi=0.2)
+        ml.check_drift(train_frame, test_frame, max={"psi": 0.2})
         ml.check_leakage(train_frame, test_frame, label="target")
 
 

@@ -5,7 +5,7 @@ import pytest
 
 @pytest.mark.ml_perf
 def test_fast_enough_offline(ml, model, test_set):
-    ml.check_latency(model.predict, test_set.X.iloc[:64], p95_ms=100, batch_sizes=[1, 32], n_calls=200)
+    ml.check_latency(model.predict, test_set.X.iloc[:64], max={"p95_ms": 100}, batch_sizes=[1, 32], n_calls=200)
 
 
 @pytest.fixture
@@ -22,11 +22,10 @@ def test_service_under_load(ml, ml_server, model, test_set, payloads):
         payloads=payloads,
         users=5,
         duration="3s",
-        p95_ms=1000,
-        max_fail_ratio=0.0,
+        max={"p95_ms": 1000, "fail_ratio": 0.0},
+        min={"agreement": 1.0},
         expected=expected,
         key="label",
-        min_agreement=1.0,
     )
 
 

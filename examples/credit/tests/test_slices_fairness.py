@@ -21,7 +21,7 @@ def test_fair_enough_by_sex(ml, model, test_set):
     ml.check_fairness(
         test_set.y,
         model.predict(test_set.X),
-        sensitive=test_set.frame[["sex"]],
+        by=test_set.frame[["sex"]],
         max={"demographic_parity_difference": 0.25, "equalized_odds_difference": 0.30},
         rule="alarm",
     )
@@ -29,7 +29,5 @@ def test_fair_enough_by_sex(ml, model, test_set):
 
 @pytest.mark.ml_slice
 def test_weak_slices_are_reported(ml, model, test_set):
-    features = test_set.frame[["sex", "age_group", "housing", "purpose"]]
-    ml.find_weak_slices(
-        test_set.y, model.predict(test_set.X), features=features, depth=2, min_size=30, max_fraction=0.10
-    )
+    columns = test_set.frame[["sex", "age_group", "housing", "purpose"]]
+    ml.find_weak_slices(test_set.y, model.predict(test_set.X), by=columns, depth=2, min_size=30, max=0.10)

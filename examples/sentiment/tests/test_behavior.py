@@ -28,7 +28,7 @@ def test_obvious_cases(ml, model):
     cases = template(
         "The {thing} was {adj}.", thing=["movie", "meal", "hotel"], adj={"great": 1, "terrible": 0}
     )
-    ml.check_mft(model.predict, cases.inputs, expected=cases.labels, min_pass_rate=1.0, rule="point")
+    ml.check_mft(model.predict, cases.inputs, expected=cases.labels, min=1.0)
 
 
 @pytest.mark.ml_behavior
@@ -39,18 +39,18 @@ def test_names_do_not_matter(ml, model, reviews):
         perturb.swap_names(seed=1),
         output=1,
         tolerance=0.1,
-        max_failure_rate=0.05,
+        max=0.05,
     )
 
 
 @pytest.mark.ml_behavior
 def test_lower_case_changes_nothing(ml, model, reviews):
-    ml.check_invariance(model.predict, reviews, perturb.case("lower"), max_failure_rate=0.05)
+    ml.check_invariance(model.predict, reviews, perturb.case("lower"), max=0.05)
 
 
 @pytest.mark.ml_behavior
 def test_a_typo_rarely_flips_the_label(ml, model, reviews):
-    ml.check_invariance(model.predict, reviews, perturb.typos(seed=0), max_failure_rate=0.25)
+    ml.check_invariance(model.predict, reviews, perturb.typos(seed=0), max=0.25)
 
 
 @pytest.mark.ml_behavior
@@ -66,5 +66,5 @@ def test_negation_lowers_positive_reviews(ml, model):
         perturb.negate(),
         expect="decrease",
         output=1,
-        max_failure_rate=0.35,
+        max=0.35,
     )
