@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mltestkit import CHECKS
 from mltestkit.report import read_report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -24,8 +25,13 @@ def _copy(name: str, tmp_path: Path) -> Path:
     return root
 
 
+def _path(root: Path) -> str:
+    """The example's sources first, then the path this test runs with (the mltestkit under test)."""
+    return os.pathsep.join(filter(None, [str(root / "src"), os.environ.get("PYTHONPATH")]))
+
+
 def _pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    env = {**os.environ, "PYTHONPATH": _path(root)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=root,
@@ -36,10 +42,56 @@ def _pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _deprecations(output: str) -> list[tuple[str, str]]:
+    """``(test id, message)`` of every deprecated check spelling in a pytest run's warnings summary."""
+    found: list[tuple[str, str]] = []
+    tests: list[str] = []
+    after_tests = False
+    summary = output.partition("warnings summary")[2].partition("-- Docs:")[0]
+    for line in summary.splitlines()[1:]:
+        if line and not line[0].isspace():
+            tests = [*tests, line.strip()] if not after_tests else [line.strip()]
+            after_tests = False
+            continue
+        after_tests = True
+        _, marker, message = line.partition("DeprecationWarning: ")
+        if marker and message.startswith(tuple(CHECKS)):
+            found += [(test, message) for test in tests]
+    return found
+
+
+SUMMARY = """
+=============================== warnings summary ===============================
+tests/test_a.py::test_one
+tests/test_a.py::test_two
+  /x/checks.py:432: DeprecationWarning: check_mft: min_pass_rate=1.0 is deprecated; use min=1.0
+    setup = _Setup(
+
+pyproject.toml::data[drift]
+  /x/drift.py:275: DeprecationWarning: check_drift: max_psi=0.2 is deprecated; use max={'psi': 0.2}
+    requirements = data_requirements(
+
+tests/test_b.py::test_three
+  /y/other.py:1: DeprecationWarning: pkg_resources is deprecated as an API
+
+-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html
+"""
+
+
+def test_deprecations_are_read_from_the_warnings_summary():
+    assert _deprecations(SUMMARY) == [
+        ("tests/test_a.py::test_one", "check_mft: min_pass_rate=1.0 is deprecated; use min=1.0"),
+        ("tests/test_a.py::test_two", "check_mft: min_pass_rate=1.0 is deprecated; use min=1.0"),
+        ("pyproject.toml::data[drift]", "check_drift: max_psi=0.2 is deprecated; use max={'psi': 0.2}"),
+    ]
+    assert _deprecations("== 3 passed in 1.0s ==") == []
+
+
 def test_sentiment_example(tmp_path):
     root = _copy("sentiment", tmp_path)
     run = _pytest(root, "--ml", "--ml-report", "reports/ml-report.json")
     assert run.returncode == 0, run.stdout[-3000:]
+    assert _deprecations(run.stdout) == []
     report = read_report(root / "reports" / "ml-report.json")
     assert report["summary"]["checks"] == 5 and report["summary"]["passed"] == 5
     assert {c["kind"] for c in report["checks"]} == {"behavior"}
@@ -71,6 +123,7 @@ def test_credit_example_end_to_end(tmp_path):
         "reports/ml-report.html",
     )
     assert run.returncode == 0, run.stdout[-5000:]
+    assert [d for d in _deprecations(run.stdout) if d[0].startswith("tests/")] == []
     report = read_report(root / "reports" / "ml-report.json")
     kinds = {c["kind"] for c in report["checks"]}
     assert kinds >= {"metric", "slice", "fairness", "data", "behavior", "latency", "load"}
