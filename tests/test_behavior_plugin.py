@@ -23,21 +23,20 @@ def biased(f):
 
 @pytest.mark.ml_behavior
 def test_inv_passes(ml):
-    ml.check_invariance(fair, FRAME, SWAP, max_failure_rate=0.01)
+    ml.check_invariance(fair, FRAME, SWAP, max=0.01)
 
 @pytest.mark.ml_behavior
 def test_inv_fails(ml):
-    ml.check_invariance(biased, FRAME, SWAP, max_failure_rate=0.01)
+    ml.check_invariance(biased, FRAME, SWAP, max=0.01)
 
 @pytest.mark.ml_behavior
-def test_dir_point(ml):
-    ml.check_directional(lambda f: f["x"].to_numpy(), FRAME, perturb.shift("x", 1), expect="increase",
-                         max_failure_rate=0.0, rule="point")
+def test_dir_edge(ml):
+    ml.check_directional(lambda f: f["x"].to_numpy(), FRAME, perturb.shift("x", 1), expect="increase", max=0)
 
 @pytest.mark.ml_behavior
 def test_mft(ml):
     ml.check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I hate it"] * 200,
-                 expected=[1, 0] * 200, min_pass_rate=0.95)
+                 expected=[1, 0] * 200, min=0.95)
 
 @pytest.mark.ml_behavior
 def test_search(ml):
@@ -52,7 +51,7 @@ def _check(report: dict, test: str) -> dict:
 
 def test_behavior_checks_run_through_the_ml_fixture_serially_and_with_xdist(pytester):
     pytester.makepyfile(TESTS)
-    args = ("-p", "no:cacheprovider", "--ml", "--ml-seed", "3")
+    args = ("-p", "no:cacheprovider", "--ml", "--ml-seed", "3", "-W", "error::DeprecationWarning")
     result = pytester.runpytest(*args, "--ml-report", "r.json")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(["*CheckFailure: behavior check 'invariance: swap(g)': failed*"])
@@ -63,6 +62,8 @@ def test_behavior_checks_run_through_the_ml_fixture_serially_and_with_xdist(pyte
     assert inv["details"]["failures"] == 251 and len(inv["details"]["counterexamples"]) == 20
     assert inv["details"]["counterexamples"][0]["input"]["g"] == "a"
     assert _check(report, "test_inv_passes")["rule"] == "acceptance"
+    edge = _check(report, "test_dir_edge")
+    assert (edge["outcome"], edge["metrics"][0]["rule"], edge["metrics"][0]["value"]) == ("passed", "point", 0.0)
     search = _check(report, "test_search")
     assert search["outcome"] == "failed" and search["details"]["perturbation"]["name"] == "swap(g)"
     assert search["details"]["counterexample"]["input"] == {"x": 0.0, "g": "a"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import warnings
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,5 @@ def test_module_examples(name):
 
 def test_docs_page_examples():
     page = Path(__file__).resolve().parents[1] / "docs" / "data-validation.md"
-    with warnings.catch_warnings():  # the page may still show spellings deprecated in this release
-        warnings.filterwarnings("ignore", "check_.* is deprecated and will be removed", DeprecationWarning)
-        result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 5 and result.failed == 0

@@ -23,8 +23,8 @@ def test_clean(ml, tmp_path):
     infer_schema(TRAIN).save(tmp_path / "schema.yaml")
     ml.check_schema(TEST, tmp_path / "schema.yaml")
     ml.check_integrity(TRAIN, label="y")
-    ml.check_drift(TRAIN, TEST, max_psi=0.2, alpha=0.01)
-    ml.check_leakage(TRAIN, TEST, label="y", max_feature_score=None)
+    ml.check_drift(TRAIN, TEST, max={"psi": 0.2}, min={"p_value": 0.01})
+    ml.check_leakage(TRAIN, TEST, label="y", max={"feature_score": None})
 
 @pytest.mark.ml_data
 def test_shifted(ml):
@@ -35,7 +35,8 @@ def test_shifted(ml):
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_data_checks_in_the_report(pytester, workers):
     pytester.makepyfile(DATA_TESTS)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--ml", "--ml-report", "r.json", *workers)
+    args = ("-p", "no:cacheprovider", "--ml", "--ml-report", "r.json", "-W", "error::DeprecationWarning")
+    result = pytester.runpytest(*args, *workers)
     result.assert_outcomes(passed=1, failed=1)
     report = read_report(pytester.path / "r.json")  # validates against the JSON Schema
     checks = {(c["test"].split("::")[-1], c["name"]): c for c in report["checks"]}
