@@ -63,7 +63,8 @@ def test_behavior_checks_run_through_the_ml_fixture_serially_and_with_xdist(pyte
     assert inv["details"]["counterexamples"][0]["input"]["g"] == "a"
     assert _check(report, "test_inv_passes")["rule"] == "acceptance"
     edge = _check(report, "test_dir_edge")
-    assert (edge["outcome"], edge["metrics"][0]["rule"], edge["metrics"][0]["value"]) == ("passed", "point", 0.0)
+    figure = edge["metrics"][0]
+    assert (edge["outcome"], figure["rule"], figure["value"]) == ("passed", "point", 0.0)
     search = _check(report, "test_search")
     assert search["outcome"] == "failed" and search["details"]["perturbation"]["name"] == "swap(g)"
     assert search["details"]["counterexample"]["input"] == {"x": 0.0, "g": "a"}

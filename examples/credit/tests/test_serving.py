@@ -5,7 +5,9 @@ import pytest
 
 @pytest.mark.ml_perf
 def test_fast_enough_offline(ml, model, test_set):
-    ml.check_latency(model.predict, test_set.X.iloc[:64], max={"p95_ms": 100}, batch_sizes=[1, 32], n_calls=200)
+    ml.check_latency(
+        model.predict, test_set.X.iloc[:64], max={"p95_ms": 100}, batch_sizes=[1, 32], n_calls=200
+    )
 
 
 @pytest.fixture
