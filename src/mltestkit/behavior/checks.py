@@ -39,6 +39,8 @@ from ..stats.requirement import (
 from .adapters import as_predict
 from .templates import Cases
 
+__all__ = ["check_directional", "check_invariance", "check_mft"]
+
 #: Most counterexamples kept in a result.
 MAX_COUNTEREXAMPLES = 20
 _TEXT_CAP = 300
