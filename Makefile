@@ -50,7 +50,7 @@ browser:
 		|| echo "chromium could not be installed: the HTML browser tests will skip"
 
 docs: $(BIN)/.installed
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 test: lint typecheck browser unit docs wheel-smoke
 

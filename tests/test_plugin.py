@@ -173,26 +173,27 @@ def test_name(ml):
     ml.check_metric("acuracy", [0, 1], [0, 1], min=0.5)
 
 @pytest.mark.ml_metric
-def test_no_threshold(ml):
-    ml.check_metric("accuracy", [0, 1], [0, 1])
+def test_no_threshold_records_the_figure(ml):
+    r = ml.check_metric("accuracy", [0, 1] * 20, [0, 1] * 20)
+    assert r.metrics[0].value == 1.0 and r.metrics[0].outcome is None
 
 def test_no_such_check(ml):
     ml.check_everything()
 """
     )
     result = run(pytester, "--ml", "--ml-report", "r.json")
-    result.assert_outcomes(failed=4)
+    result.assert_outcomes(failed=3, passed=1)
     out = result.stdout.str()
     assert "INTERNALERROR" not in out
     for text in (
         "InputError: y_pred: has 2 rows but y_true has 3; pass arrays of the same length",
         "InputError: metric: unknown metric 'acuracy'; did you mean 'accuracy'?",
-        "InputError: min/max: no requirement given for accuracy; pass min= and/or max=",
         "AttributeError: 'ml' has no check 'check_everything'; the checks are:",
     ):
         assert text in out
     report = read_report(pytester.path / "r.json")
-    assert [c["outcome"] for c in report["checks"]] == ["error", "error", "error"]
+    assert [c["outcome"] for c in report["checks"]] == ["error", "error", "passed"]
+    assert report["checks"][2]["metrics"][0]["outcome"] is None and not report["checks"][2]["fails_test"]
 
 
 @pytest.mark.parametrize(

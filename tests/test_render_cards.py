@@ -238,7 +238,7 @@ def test_cards_from_real_slice_fairness_and_data_checks(tmp_path: Path) -> None:
     pred = np.where(rng.random(n) < 0.85, y, 1 - y)
     results = [
         check_slices("accuracy", y, pred, by=frame, min=0.8, depth=2),
-        check_fairness(y, pred, sensitive=frame["sex"], max={"demographic_parity_difference": 0.1}),
+        check_fairness(y, pred, by=frame["sex"], max={"demographic_parity_difference": 0.1}),
         check_schema(frame, infer_schema(frame)),
         check_drift(income, income + 8.0),
     ]

@@ -204,7 +204,7 @@ def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
                 "data[drift]",
                 "check_drift",
                 "ml_data",
-                lambda d: ((d.train, d.test), {"columns": list(d.X_train.columns), "max_psi": psi}),
+                lambda d: ((d.train, d.test), {"columns": list(d.X_train.columns), "max": {"psi": psi}}),
             )
         )
         out.append(
@@ -341,7 +341,7 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
         mapping = dict(zip(values, values[1:] + values[:1], strict=True))
         kwargs: dict[str, Any] = {
             "tolerance": spec.get("tolerance", 0.05),
-            "max_failure_rate": spec.get("max_failure_rate", 0.05),
+            "max": spec.get("max", spec.get("max_failure_rate", 0.05)),
             "output": 1,
             "name": f"invariance[{column}]",
         }
@@ -367,11 +367,9 @@ def _weak_slice_arguments(spec: dict[str, Any]) -> Callable[[SuiteData], Argumen
 
 def _latency_arguments(limits: dict[str, float | None]) -> Callable[[SuiteData], Arguments]:
     def build(d: SuiteData) -> Arguments:
-        kwargs: dict[str, Any] = {
-            k: v for k, v in limits.items() if k in ("p50_ms", "p95_ms", "p99_ms") and v is not None
-        }
+        bounds = {k: v for k, v in limits.items() if k in ("p50_ms", "p95_ms", "p99_ms") and v is not None}
         return (d.model.predict, d.X_test), {
-            **kwargs,
+            "max": bounds or None,
             "batch_sizes": list(d.cfg.latency_batch_sizes),
             "n_calls": 200,
         }

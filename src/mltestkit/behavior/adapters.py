@@ -9,19 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, MLTestKitError, PredictError, require
+from ..errors import InputError, MLTestKitError, require
 from ..results import to_jsonable
 
 Predict = Callable[[Any], Any]
-
-
-def predict_error(exc: BaseException, where: str = "") -> PredictError:
-    """The error every check raises when the model's ``predict`` raised ``exc`` (``where`` says on what).
-
-    >>> print(predict_error(ValueError("bad row"), " on a batch of 1 rows"))
-    predict: raised ValueError: bad row on a batch of 1 rows; fix the model or the inputs
-    """
-    return PredictError(exc, where)
 
 
 def as_predict(model: Any, *, method: str = "auto") -> Predict:

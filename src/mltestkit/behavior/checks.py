@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
 from ..stats.intervals import wilson
 from ..stats.requirement import (
@@ -36,8 +36,10 @@ from ..stats.requirement import (
     validate_level,
     validate_rule,
 )
-from .adapters import as_predict, predict_error
+from .adapters import as_predict
 from .templates import Cases
+
+__all__ = ["check_directional", "check_invariance", "check_mft"]
 
 #: Most counterexamples kept in a result.
 MAX_COUNTEREXAMPLES = 20
@@ -129,7 +131,7 @@ def _predict(predict: Callable[[Any], Any], inputs: Any, stage: str, rows: np.nd
     except Exception as exc:
         where = _failing_batch(predict, inputs)[:5]
         sample = [_render_row(inputs, int(i)) for i in where]
-        raise predict_error(
+        raise PredictError(
             exc,
             f" on the {stage} inputs; it fails on a batch of {len(where)} row(s) at "
             f"{rows[where].tolist()}: {sample[0]!r}",
@@ -281,13 +283,13 @@ class _Setup:
 # --------------------------------------------------------------------------- perturbation checks
 
 
-def _perturbed(
+def perturbed_inputs(
     predict: Any, inputs: Any, perturbation: Any, output: int | None, need_one: bool, vacuous_ok: bool = False
 ) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """The perturbed inputs, the rows the perturbation changed and the outputs before and after on them.
 
     Raises :func:`vacuous` when it changed no row (unless ``vacuous_ok``), and the error of
-    :func:`~mltestkit.behavior.adapters.predict_error` when ``predict`` raises.
+    :class:`~mltestkit.errors.PredictError` when ``predict`` raises.
     """
     from .perturb import as_perturbation, changed_rows, require_same_length
 
@@ -315,7 +317,7 @@ def _perturbed(
     return p, after, rows, y0, y1, details
 
 
-def _counterexamples(
+def counterexample_rows(
     inputs: Any, after: Any, rows: np.ndarray, y0: np.ndarray, y1: np.ndarray, severity: np.ndarray
 ):
     def build(order: np.ndarray) -> list[dict[str, Any]]:
@@ -347,7 +349,7 @@ def _counterexamples(
     return build
 
 
-def _label(perturbation: Any) -> str:
+def perturbation_label(perturbation: Any) -> str:
     return str(getattr(perturbation, "name", getattr(perturbation, "__name__", "perturbation")))
 
 
@@ -435,11 +437,13 @@ def check_invariance(
     )  # fmt: skip
     _non_negative("tolerance", tolerance)
     inputs = _check_inputs(inputs)
-    _, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=False)
+    _, after, rows, y0, y1, details = perturbed_inputs(predict, inputs, perturbation, output, need_one=False)
     details["tolerance"] = tolerance
     fails, severity = invariance_failures(y0, y1, tolerance)
-    examples = _counterexamples(inputs, after, rows, y0, y1, severity)
-    return setup.judge(name or f"invariance: {_label(perturbation)}", fails, severity, examples, details)
+    examples = counterexample_rows(inputs, after, rows, y0, y1, severity)
+    return setup.judge(
+        name or f"invariance: {perturbation_label(perturbation)}", fails, severity, examples, details
+    )
 
 
 def _non_negative(argument: str, value: Any) -> None:
@@ -518,7 +522,7 @@ def check_directional(
             "min_change", f"does not apply to expect={expect!r}", "use expect='increase' or 'decrease'"
         )
     inputs = _check_inputs(inputs)
-    _, after, rows, y0, y1, details = _perturbed(predict, inputs, perturbation, output, need_one=True)
+    _, after, rows, y0, y1, details = perturbed_inputs(predict, inputs, perturbation, output, need_one=True)
     details.update(expect=expect, min_change=min_change, max_change=max_change, tolerance=tolerance)
     delta = _numeric(y1, "a directional check") - _numeric(y0, "a directional check")
     # signed move in the expected direction; the requirement is move >= floor
@@ -531,8 +535,8 @@ def check_directional(
         fails |= over > 0
         miss = np.maximum(miss, over)
     severity = np.nan_to_num(miss, nan=np.inf)
-    examples = _counterexamples(inputs, after, rows, y0, y1, severity)
-    label = name or f"directional ({expect}): {_label(perturbation)}"
+    examples = counterexample_rows(inputs, after, rows, y0, y1, severity)
+    label = name or f"directional ({expect}): {perturbation_label(perturbation)}"
     return setup.judge(label, fails, severity, examples, details)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import InputError
 from ..results import CheckResult, worst
 from ..stats.requirement import Estimate, Requirement, judge
-from .checks import _counterexamples, _label, _perturbed, invariance_failures, vacuous
+from .checks import counterexample_rows, invariance_failures, perturbation_label, perturbed_inputs, vacuous
 
 
 def _batch(example: Any) -> Any:
@@ -101,7 +101,7 @@ def search_invariance(
         raise InputError("max_examples", f"must be a positive int, got {max_examples!r}", "pass e.g. 200")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
         raise InputError("tolerance", f"must be a non-negative number, got {tolerance!r}", "pass e.g. 0.01")
-    label = name or f"invariance search: {_label(perturbation)}"
+    label = name or f"invariance search: {perturbation_label(perturbation)}"
     requirement = Requirement(max=0, rule=rule, confidence=confidence)
     stats = {"tried": 0, "applied": 0}
 
@@ -111,7 +111,9 @@ def search_invariance(
         if len(batch) == 0:
             return False
         try:
-            _, _, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, False, vacuous_ok=True)
+            _, _, rows, y0, y1, _ = perturbed_inputs(
+                predict, batch, perturbation, output, False, vacuous_ok=True
+            )
         except InputError:
             return True
         if rows.size == 0:
@@ -133,17 +135,17 @@ def search_invariance(
     details: dict[str, Any] = {"examples_tried": stats["tried"], "examples_perturbed": stats["applied"]}
     if minimal is None:
         if stats["applied"] == 0:
-            raise vacuous(_label(perturbation), stats["tried"], "examples drawn")
+            raise vacuous(perturbation_label(perturbation), stats["tried"], "examples drawn")
         mv = judge("counterexamples", Estimate(0, n=stats["applied"]), requirement)
         message = f"no counterexample in {stats['applied']} perturbed examples ({stats['tried']} drawn)"
         return CheckResult(
             label, "behavior", worst([mv.outcome] if mv.outcome else []), [mv], mv.rule, message, details
         )
     batch = _batch(minimal)
-    p, after, rows, y0, y1, _ = _perturbed(predict, batch, perturbation, output, need_one=False)
+    p, after, rows, y0, y1, _ = perturbed_inputs(predict, batch, perturbation, output, need_one=False)
     fails, severity = invariance_failures(y0, y1, tolerance)
     j = int(np.argmax(np.where(fails, severity, -np.inf)))
-    example = _counterexamples(batch, after, rows, y0, y1, severity)(np.array([j]))[0]
+    example = counterexample_rows(batch, after, rows, y0, y1, severity)(np.array([j]))[0]
     details.update(counterexample=example, perturbation={"name": p.name, "description": p.description})
     mv = judge("counterexamples", Estimate(1, n=stats["applied"]), requirement)
     message = f"found a counterexample to invariance under {p.name} (tolerance {tolerance:g}): {example}"

@@ -181,8 +181,8 @@ def is_regression(row: Mapping[str, Any], rule: str | None) -> bool:
     The row's outcome read as a check record's (``worse`` is failed) and judged by
     :func:`mltestkit.results.fails_test`, the one answer to "does this fail".
 
-    >>> [is_regression({"outcome": o}, "acceptance") for o in ("worse", "inconclusive", "same")]
-    [True, True, False]
+    >>> tuple(is_regression({"outcome": o}, "acceptance") for o in ("worse", "inconclusive", "same"))
+    (True, True, False)
     >>> is_regression({"outcome": "inconclusive"}, "alarm")
     False
     """

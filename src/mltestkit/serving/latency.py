@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..behavior.adapters import predict_error
-from ..errors import InputError, MLTestKitWarning
+from ..errors import InputError, MLTestKitWarning, PredictError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import z_value
 from ..stats.requirement import (
@@ -338,7 +337,7 @@ def _time_calls(
             if end > deadline:
                 break
     except Exception as exc:
-        raise predict_error(exc, f" on a batch of {len(batch)} rows") from exc
+        raise PredictError(exc, f" on a batch of {len(batch)} rows") from exc
     finally:
         if enabled:
             gc.enable()
@@ -367,7 +366,7 @@ def _memory(predict: Callable[[Any], Any], batch: Any) -> Estimate:
         try:
             predict(batch)
         except Exception as exc:
-            raise predict_error(exc, f" on a batch of {len(batch)} rows") from exc
+            raise PredictError(exc, f" on a batch of {len(batch)} rows") from exc
         peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     finally:
         if started:

@@ -317,29 +317,3 @@ def rows_to_decide_all(values: Sequence[MetricValue]) -> int | None:
                 needed.append(need)
     return max(needed, default=None)
 
-
-def thresholds_from(min: Any, max: Any, argument: str | None = None) -> list[Threshold]:
-    """The thresholds of ``min=`` / ``max=`` arguments; errors name ``argument`` when given."""
-    lo = _bound(min, argument or "min")
-    hi = _bound(max, argument or "max")
-    return list(Requirement(lo, hi).thresholds)
-
-
-def gate(
-    value: float | None,
-    low: float | None,
-    high: float | None,
-    thresholds: Sequence[Threshold],
-    rule: str,
-) -> Outcome | None:
-    """The outcome of :func:`decide` for a bare value and interval (``None`` without thresholds).
-
-    >>> gate(0.83, 0.79, 0.87, [Threshold(">=", 0.80)], "alarm")
-    <Outcome.INCONCLUSIVE: 'inconclusive'>
-    """
-    if not thresholds:
-        return None
-    outcomes = [
-        decide(Estimate(value, low, high, "interval"), Requirement.of([t], rule))[0] for t in thresholds
-    ]
-    return worst([o for o in outcomes if o is not None])
