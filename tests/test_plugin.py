@@ -606,3 +606,23 @@ def test_help_lists_the_gate_rules():
 
 def test_help_shows_the_choices_of_ml_gate(pytester):
     pytester.runpytest("--help").stdout.fnmatch_lines(["*--ml-gate={acceptance,alarm,point}*"])
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_warnings_from_checks_point_at_the_users_test_line(pytester, workers):
+    pytester.makepyfile(
+        test_w="""
+import pytest
+
+@pytest.mark.ml_perf
+def test_latency(ml):
+    ml.check_latency(lambda x: x, [[0]], p95_ms=1000, n_calls=100, warmup=0)
+"""
+    )
+    result = run(pytester, "--ml", "-W", "always::DeprecationWarning", *workers)
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert "test_w.py:5: DeprecationWarning: check_latency: p95_ms=1000 is deprecated" in out
+    if workers:
+        assert "test_w.py:5: MLTestKitWarning" in out and "timings under pytest-xdist" in out
+    assert "pytest_mltestkit" not in out.split("warnings summary", 1)[-1]

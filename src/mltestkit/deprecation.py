@@ -23,17 +23,14 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InputError
-
-#: How far up the stack a deprecation points: past this module and the check, at its caller.
-STACKLEVEL = 4
+from .errors import InputError, caller_stacklevel
 
 
 def _warn(check: str, old: str, value: Any, new: str) -> None:
     warnings.warn(
         f"{check}: {old}={value!r} is deprecated and will be removed; use {new}",
         DeprecationWarning,
-        stacklevel=STACKLEVEL,
+        stacklevel=caller_stacklevel(),
     )
 
 

@@ -88,6 +88,27 @@ class MLTestKitWarning(UserWarning):
     """Issued when a check is inconclusive under the lenient ``alarm`` rule, or a figure is unreliable."""
 
 
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside mltestkit.
+
+    Frames of ``mltestkit`` and of its pytest plugin are skipped, so a warning issued deep in a
+    check, called directly or through the ``ml`` fixture, names the line of the user's test.
+
+    >>> caller_stacklevel() >= 1
+    True
+    """
+    import sys
+
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+        "mltestkit",
+        "pytest_mltestkit",
+    ):
+        level += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return level
+
+
 def require(module: str, extra: str, purpose: str) -> object:
     """Import an optional dependency or raise :class:`MissingDependencyError`.
 

@@ -194,7 +194,7 @@ def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
                 "data[integrity]",
                 "check_integrity",
                 "ml_data",
-                lambda d: ((d.train,), {"label": d.label, "max_missing_fraction": None}),
+                lambda d: ((d.train,), {"label": d.label, "max": {"missing": None}}),
             )
         )
     if has_data:

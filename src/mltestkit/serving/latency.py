@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..errors import InputError, MLTestKitWarning, PredictError
+from ..errors import InputError, MLTestKitWarning, PredictError, caller_stacklevel
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import z_value
 from ..stats.requirement import (
@@ -280,7 +280,7 @@ def check_latency(
     unreliable = None
     if os.environ.get("PYTEST_XDIST_WORKER"):
         unreliable = XDIST_WARNING
-        warnings.warn(MLTestKitWarning(f"{name}: {XDIST_WARNING}"), stacklevel=2)
+        warnings.warn(MLTestKitWarning(f"{name}: {XDIST_WARNING}"), stacklevel=caller_stacklevel())
 
     metrics: list[MetricValue] = []
     calls: dict[str, int] = {}

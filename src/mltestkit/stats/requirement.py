@@ -316,4 +316,3 @@ def rows_to_decide_all(values: Sequence[MetricValue]) -> int | None:
             if need is not None:
                 needed.append(need)
     return max(needed, default=None)
-
