@@ -27,7 +27,7 @@ import builtins
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,8 +40,7 @@ from ..metrics.estimators import confusion_counts, seed_value
 from ..metrics.registry import Prepared, estimate_prepared, positive_class, prepare, value_of
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
-from ..stats.multiplicity import holm
-from ..stats.requirement import Requirement, judge, rows_to_decide_all
+from ..stats.requirement import Requirement, adjust_for_multiplicity, judge, rows_to_decide_all, set_aside
 
 #: Label of the group of rows whose slice value is missing.
 MISSING = "(missing)"
@@ -344,25 +343,6 @@ def one_sided_p(est: GroupEstimates, t: Threshold, level: float) -> np.ndarray:
         return np.where(defined, p, np.nan)
 
 
-def skip(mv: MetricValue, reason: str) -> MetricValue:
-    """A judged figure set aside: ``skipped`` with ``reason`` (too few rows to judge it)."""
-    return replace(mv, outcome=Outcome.SKIPPED, reason=reason)
-
-
-def holm_filter(
-    values: list[MetricValue], pvalues: Sequence[float], alpha: float
-) -> list[tuple[MetricValue, float]]:
-    """Holm's correction over judged figures: a failure stands only if its adjusted p-value is at most
-    ``alpha``; otherwise it becomes inconclusive. Undefined p-values (NaN) never fail."""
-    adjusted = holm(np.asarray(pvalues, dtype=float))
-    out = []
-    for mv, pa in zip(values, adjusted, strict=True):
-        if mv.outcome is Outcome.FAILED and not pa <= alpha:
-            mv = replace(mv, outcome=Outcome.INCONCLUSIVE)
-        out.append((mv, float(pa)))
-    return out
-
-
 # ---------------------------------------------------------------- the check
 
 
@@ -499,7 +479,7 @@ def check_slices(
             e = est[i]
             mv = judge(est.metric, e, requirement, slice=dict(key))
             if (e.n or 0) < min_size:
-                mv = skip(mv, f"n < min_size ({e.n} < {min_size})")
+                mv = set_aside(mv, f"n < min_size ({e.n} < {min_size})")
             elif mv.outcome is not None:
                 p = builtins.min((float(pv[i]) for pv in pvals), default=math.nan)
                 gated.append((len(values), builtins.min(p * len(pvals), 1.0)))
@@ -520,7 +500,7 @@ def check_slices(
     use_holm = requirement.rule == "alarm" and len(gated) > 1
     if use_holm:
         alpha = (1 - level) / 2
-        judged = holm_filter([values[j] for j, _ in gated], [p for _, p in gated], alpha)
+        judged = adjust_for_multiplicity([values[j] for j, _ in gated], [p for _, p in gated], alpha)
         for (j, _), (mv, pa) in zip(gated, judged, strict=True):
             values[j] = mv
             table[j]["outcome"] = mv.outcome.value if mv.outcome else None

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError
@@ -316,3 +316,36 @@ def rows_to_decide_all(values: Sequence[MetricValue]) -> int | None:
             if need is not None:
                 needed.append(need)
     return max(needed, default=None)
+
+
+def set_aside(mv: MetricValue, reason: str) -> MetricValue:
+    """A judged figure set aside (``skipped``) with ``reason``, e.g. a slice with too few rows to judge.
+
+    >>> set_aside(judge("recall", Estimate(1.0, 0.2, 1.0, "wilson", 3), Requirement(min=0.8)), "n < 30").outcome
+    <Outcome.SKIPPED: 'skipped'>
+    """
+    return replace(mv, outcome=Outcome.SKIPPED, reason=reason)
+
+
+def adjust_for_multiplicity(
+    values: Sequence[MetricValue], pvalues: Sequence[float], alpha: float
+) -> list[tuple[MetricValue, float]]:
+    """Holm's correction over a family of judged figures (the alarm rule across slices).
+
+    A failure stands only if its Holm-adjusted p-value is at most ``alpha``; otherwise it becomes
+    inconclusive. Nothing else changes: the correction never fails a figure, and an undefined
+    p-value (NaN, from an undefined value or interval) never stands as a failure.
+
+    >>> failed = judge("accuracy", Estimate(0.70, 0.60, 0.79, "wilson", 100), Requirement(min=0.8, rule="alarm"))
+    >>> [(mv.outcome.value, round(p, 3)) for mv, p in adjust_for_multiplicity([failed, failed], [0.01, float("nan")], 0.025)]
+    [('failed', 0.01), ('inconclusive', nan)]
+    """
+    from .multiplicity import holm
+
+    adjusted = holm([float(p) for p in pvalues])
+    out = []
+    for mv, pa in zip(values, adjusted, strict=True):
+        if mv.outcome is Outcome.FAILED and not pa <= alpha:
+            mv = replace(mv, outcome=Outcome.INCONCLUSIVE)
+        out.append((mv, float(pa)))
+    return out
