@@ -267,3 +267,13 @@ def test_zero_code_suite_finds_planted_faults_in_a_copy_of_the_credit_data(pytes
     faulty.assert_outcomes(failed=2)
     report = read_report(pytester.path / "r.json")
     assert {c["name"]: c["outcome"] for c in report["checks"]} == {"drift": "failed", "leakage": "failed"}
+
+
+def test_the_old_invariance_key_still_works_and_names_the_new_one(tmp_path):
+    from mltestkit.config import parse_config
+
+    table = {"thresholds": {"behavior.invariance": {"max_failure_rate": 0.02}}}
+    with pytest.deprecated_call(match=r"behavior.invariance.max_failure_rate is deprecated.*use max = 0.02"):
+        old = parse_config(table, root=tmp_path)
+    new = parse_config({"thresholds": {"behavior.invariance": {"max": 0.02}}}, root=tmp_path)
+    assert old.thresholds == new.thresholds

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,9 @@ KEYS: dict[str, str] = {
 #: Threshold groups (the part before the dot) and what they gate.
 GROUPS = ("slice", "fairness", "drift", "latency", "behavior", "weak_slices", "baseline", "reproducible")
 BOUND_KEYS = ("min", "max")
-EXTRA_KEYS = ("min_size", "margin", "tolerance", "max_failure_rate", "min_pass_rate")
+EXTRA_KEYS = ("min_size", "margin", "tolerance")
+#: Older spellings of a bound, still read (with a DeprecationWarning) for this release.
+OLD_BOUND_KEYS = {"max_failure_rate": "max", "min_pass_rate": "min"}
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,14 @@ def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
                     raise _error(f"{path}.rule", f"unknown gate rule {v!r}; use one of {', '.join(RULES)}")
                 parsed[k] = v
                 continue
+            if k in OLD_BOUND_KEYS:
+                new = OLD_BOUND_KEYS[k]
+                warnings.warn(
+                    f"[tool.mltestkit] {path}.{k} is deprecated and will be removed; use {new} = {v!r}",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                k = new
             if k not in BOUND_KEYS + EXTRA_KEYS:
                 raise _error(f"{path}.{k}", f"unknown key; {_suggest(k, (*BOUND_KEYS, *EXTRA_KEYS, 'rule'))}")
             parsed[k] = _number(v, f"{path}.{k}")

@@ -341,7 +341,7 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
         mapping = dict(zip(values, values[1:] + values[:1], strict=True))
         kwargs: dict[str, Any] = {
             "tolerance": spec.get("tolerance", 0.05),
-            "max": spec.get("max", spec.get("max_failure_rate", 0.05)),
+            "max": spec.get("max", 0.05),
             "output": 1,
             "name": f"invariance[{column}]",
         }
