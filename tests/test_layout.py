@@ -19,7 +19,7 @@ SOURCES = {
 
 #: Layers from the bottom up; a module may import from its own layer or any layer below.
 LAYERS: list[tuple[str, ...]] = [
-    ("mltestkit._version", "mltestkit.errors", "mltestkit.results"),
+    ("mltestkit._version", "mltestkit.errors", "mltestkit.results", "mltestkit.files"),
     ("mltestkit._validate", "mltestkit.deprecation", "mltestkit.stats"),
     ("mltestkit.metrics",),
     ("mltestkit.slicing", "mltestkit.data", "mltestkit.serving"),

@@ -195,7 +195,7 @@ def test_cli_validate_summary_schema(tmp_path, capsys):
     path = tmp_path / "r.json"
     write_report(_report([check_metric("accuracy", [0, 1] * 50, [0, 1] * 49 + [1, 0], min=0.995)]), path)
     assert main(["validate", str(path)]) == 0
-    assert "valid report (schema 1.0), 1 checks" in capsys.readouterr().out
+    assert "valid report (schema 1.1), 1 checks" in capsys.readouterr().out
     assert main(["summary", str(path)]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert main(["report-schema"]) == 0

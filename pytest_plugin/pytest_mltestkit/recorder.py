@@ -119,8 +119,8 @@ class MLRecorder:
             seed = derive_seed(self._settings.seed, self._item.nodeid, index)
             for key, value in session_arguments(self._settings, entry.settings, seed).items():
                 kwargs.setdefault(key, value)
-            self._configured_bounds(function.__name__, args, kwargs)
             try:
+                self._configured_bounds(function.__name__, args, kwargs)
                 result = function(*args, **kwargs)
             except Exception as exc:
                 label = _label(function, args, kwargs)
@@ -153,7 +153,9 @@ class MLRecorder:
         __tracebackhide__ = True
         if not isinstance(result, CheckResult):
             raise TypeError(f"ml.record expects a CheckResult, got {type(result).__name__}")
-        self._store(result)
+        stored = self._store(result)
+        if stored["outcome"] == Outcome.ERROR.value and result.outcome is not Outcome.ERROR:
+            raise CheckFailure(stored["message"])
         if result.outcome is Outcome.INCONCLUSIVE and not result.fails_test:
             warnings.warn(
                 MLTestKitWarning(f"inconclusive, passed under the alarm rule: {result.describe()}"),
@@ -166,8 +168,12 @@ class MLRecorder:
                 raise CheckFailure(result.describe())
         return result
 
-    def _store(self, result: CheckResult) -> None:
-        self._record.checks.append(result.to_dict())
+    def _store(self, result: CheckResult) -> dict[str, Any]:
+        from mltestkit.report import check_record
+
+        stored = check_record(result)
+        self._record.checks.append(stored)
+        return stored
 
     @contextlib.contextmanager
     def soft(self) -> Iterator[MLRecorder]:

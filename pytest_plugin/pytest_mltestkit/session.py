@@ -33,9 +33,11 @@ class Collected:
         self.fingerprints: dict[str, dict[str, Any]] = {}
         self.lost: list[str] = []
         self.per_test: Counter[str] = Counter()
+        self.seen: set[str] = set()
 
     def add(self, report: pytest.TestReport) -> None:
         nodeid = report.nodeid
+        self.seen.add(nodeid)
         score = list(getattr(report, "ml_score", []) or [])
         for check in getattr(report, "ml_checks", None) or []:
             entry = {"test": nodeid, "index": self.per_test[nodeid], **check}
@@ -104,7 +106,7 @@ class RunsTests(_Role):
         marker = item.get_closest_marker("ml")
         if marker is not None and marker.kwargs.get("score"):
             score = marker.kwargs["score"]
-            report.ml_score = [score] if isinstance(score, str) else list(score)
+            report.ml_score = [score] if isinstance(score, str) else [str(s) for s in score]
         if report.when == "call" or (report.when == "setup" and not report.passed):
             report.ml_markers = sorted(m.name for m in item.iter_markers() if m.name in MARKERS)
         return report
@@ -120,17 +122,85 @@ class WritesReport(_Role):
         self.report: dict[str, Any] | None = None
         self.write_error: str | None = None
         self.output_lines: list[tuple[str, bool]] = []
+        self.expected: list[str] | None = None
+        self.collection_errors: list[str] = []
+        self.interrupted: str | None = None
+        self.writes = not config.getoption("collectonly")
+        self.paths = [
+            config.invocation_params.dir / p
+            for p in (settings.report, settings.model_card, settings.html)
+            if p and self.writes
+        ]
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        from mltestkit.files import claim
+
+        for path in self.paths:
+            holder = claim(path)
+            if holder is not None:
+                text = (
+                    f"another pytest session (process {holder}) is writing {path} too; "
+                    "the session that ends last overwrites the other's file"
+                )
+                self.output_lines.append((text, True))
+                terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+                if terminal is not None:
+                    terminal.write_line(f"mltestkit: {text}", yellow=True)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collected.add(report)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(report.nodeid or ".")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.expected = [item.nodeid for item in session.items]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.expected is None:
+            self.expected = list(ids)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = str(excinfo.value) or type(excinfo.value).__name__
+
+    def incomplete(self, session: pytest.Session) -> list[str]:
+        """Why the report does not hold every test of the run (empty when it does)."""
+        got, reasons = self.collected, []
+        if self.interrupted is not None:
+            reasons.append(f"interrupted: {self.interrupted}")
+        if self.collection_errors:
+            n = len(self.collection_errors)
+            reasons.append(f"{n} collection error{'s' if n > 1 else ''}: {', '.join(self.collection_errors)}")
+        if got.lost:
+            reasons.append(f"{len(got.lost)} lost with a crashed worker: {', '.join(got.lost)}")
+        never = [t for t in self.expected or [] if t not in got.seen]
+        if never:
+            stop = session.shouldfail or session.shouldstop
+            why = f" (the run stopped: {stop})" if isinstance(stop, str) and stop else ""
+            reasons.append(f"{len(never)} collected test{'s' if len(never) > 1 else ''} never ran{why}")
+        return reasons
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from mltestkit.files import release
+
+        try:
+            self._finish(session)
+        finally:
+            for path in self.paths:
+                release(path)
+
+    def _finish(self, session: pytest.Session) -> None:
         from mltestkit.errors import ReportError
         from mltestkit.report import build_report, provenance, write_report
         from mltestkit.report.score import score_report
 
+        if not self.writes:
+            return
         got = self.collected
+        incomplete = self.incomplete(session)
         prov = provenance(
             seed=self.settings.seed,
             gate_rule=self.settings.rule,
@@ -145,7 +215,14 @@ class WritesReport(_Role):
             provenance=prov,
             tests=sorted(got.tests.values(), key=lambda t: t["test"]),
             lost_tests=got.lost,
+            incomplete=incomplete,
         )
+        if incomplete and not got.seen:
+            kept = [str(p) for p in self.paths if p.exists()]
+            self.write_error = f"ML report not written: no test ran ({'; '.join(incomplete)})" + (
+                f"; {', '.join(kept)} left as {'they were' if len(kept) > 1 else 'it was'}" if kept else ""
+            )
+            return
         if self.settings.baseline and not self._compare_with_baseline():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self.report["ml_test_score"] = score_report(self.report)
@@ -217,8 +294,8 @@ class WritesReport(_Role):
                 f"{self.report['summary']['checks']} ML checks: {outcome_counts(self.report['summary'])} "
                 f"(rule {self.settings.rule}, {self.settings.confidence:.0%} intervals)"
             )
-        if self.collected.lost:
-            tr.write_line(f"lost with a crashed worker: {', '.join(self.collected.lost)}", red=True)
+        for reason in self.report["summary"].get("incomplete_reasons", []):
+            tr.write_line(f"ML report incomplete: {reason}", red=True)
         if self.write_error:
             tr.write_line(self.write_error, red=True)
         elif self.settings.report:

@@ -127,11 +127,15 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 def compare(args: argparse.Namespace) -> int:
     from ..render.compare import markdown_table, regressions
-    from ..report import read_report, write_atomic
+    from ..report import incomplete_reasons, read_report, write_atomic
     from ..report.compare import compare_reports, parse_margins
 
     baseline = read_report(args.baseline)
     current = read_report(args.current)
+    unfinished = [(which, incomplete_reasons(r)) for which, r in (("baseline", baseline), ("current", current))]
+    for which, reasons in unfinished:
+        for reason in reasons:
+            print(f"mltestkit compare: the {which} report is incomplete: {reason}", file=sys.stderr)
     result = compare_reports(
         baseline,
         current,
@@ -143,7 +147,7 @@ def compare(args: argparse.Namespace) -> int:
     print(markdown_table(result))
     if args.json:
         write_atomic(args.json, json.dumps(result, indent=2, allow_nan=False) + "\n")
-    return 1 if regressions(result) else 0
+    return 1 if regressions(result) or any(reasons for _, reasons in unfinished) else 0
 
 
 def render_args(p: argparse.ArgumentParser) -> None:

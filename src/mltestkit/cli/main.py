@@ -39,7 +39,7 @@ def _summary_args(p: argparse.ArgumentParser) -> None:
 def _summary(args: argparse.Namespace) -> int:
     from ..render.terminal import summary_lines
     from ..render.text import failing
-    from ..report import read_report
+    from ..report import incomplete_reasons, read_report
 
     report = read_report(args.report)
     for line in summary_lines(report["checks"]):
@@ -48,7 +48,10 @@ def _summary(args: argparse.Namespace) -> int:
     print(
         f"{s['checks']} checks: {s['passed']} passed, {s['failed']} failed, {s['inconclusive']} inconclusive, {s['error']} error"
     )
-    return 1 if failing(report["checks"]) else 0
+    unfinished = incomplete_reasons(report)
+    for reason in unfinished:
+        print(f"mltestkit summary: incomplete report: {reason}", file=sys.stderr)
+    return 1 if failing(report["checks"]) or unfinished else 0
 
 
 def _infer_options(p: argparse.ArgumentParser) -> None:
@@ -112,7 +115,7 @@ def _schema(args: argparse.Namespace) -> int:
 #: name -> (help, add arguments, run)
 COMMANDS: dict[str, Command] = {
     "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
-    "summary": ("print one line per check of a report; exit 1 if any check fails", _summary_args, _summary),
+    "summary": ("print one line per check of a report; exit 1 if any check fails or the report is incomplete", _summary_args, _summary),
     "report-schema": ("print the JSON Schema of the report", lambda p: None, _report_schema),
     "infer-schema": (
         "infer a data schema from a CSV or Parquet file: infer-schema data.csv -o schema.yaml",
@@ -135,7 +138,7 @@ COMMANDS: dict[str, Command] = {
         cmd.dataset_card,
     ),
     "compare": (
-        "compare a report with a baseline report; exit 1 on a regression",
+        "compare a report with a baseline report; exit 1 on a regression or an incomplete report",
         cmd.compare_args,
         cmd.compare,
     ),

@@ -127,7 +127,9 @@ class Schema:
         """Write the schema as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
         p = Path(path)
         text = json.dumps(self.to_dict(), indent=2) + "\n" if p.suffix == ".json" else self.to_yaml()
-        p.write_text(text, encoding="utf-8")
+        from ..files import write_atomic
+
+        write_atomic(p, text)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], argument: str = "schema") -> Schema:

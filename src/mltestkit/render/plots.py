@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import require
+from ..files import write_atomic
 from .text import slice_text
 
 _COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "inconclusive": "#bf8700", "error": "#8250df"}
@@ -112,6 +113,6 @@ def write_slice_plots(
     target.mkdir(parents=True, exist_ok=True)
     for i, g in enumerate(groups, 1):
         path = target / f"{i:02d}-{_slug(g['title'])}.{fmt}"
-        path.write_bytes(errorbar_plot(g, fmt))
+        write_atomic(path, errorbar_plot(g, fmt))
         out.append((g["title"], path))
     return out

@@ -5,18 +5,22 @@ from .build import (
     build_report,
     fingerprint,
     git_info,
+    incomplete_reasons,
     is_regression,
     package_versions,
     provenance,
 )
-from .io import dumps, read_report, schema, validate, write_atomic, write_report
+from ..files import write_atomic
+from .io import check_record, dumps, read_report, schema, validate, write_report
 
 __all__ = [
     "SCHEMA_VERSION",
     "build_report",
+    "check_record",
     "dumps",
     "fingerprint",
     "git_info",
+    "incomplete_reasons",
     "is_regression",
     "package_versions",
     "provenance",

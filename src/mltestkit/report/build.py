@@ -20,7 +20,7 @@ from .._version import __version__
 from ..errors import InputError
 from ..results import fails_test
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: Packages whose versions go into the provenance when installed.
 TRACKED_PACKAGES = (
@@ -154,7 +154,10 @@ def fingerprint(obj: Any) -> dict[str, Any]:
 
 
 def summarize(
-    checks: list[Mapping[str, Any]], tests: list[Mapping[str, Any]], lost: list[str]
+    checks: list[Mapping[str, Any]],
+    tests: list[Mapping[str, Any]],
+    lost: list[str],
+    incomplete: Sequence[str] = (),
 ) -> dict[str, Any]:
     counts = Counter(c["outcome"] for c in checks)
     summary: dict[str, Any] = {"checks": len(checks)}
@@ -162,7 +165,23 @@ def summarize(
         summary[outcome] = counts.get(outcome, 0)
     summary["tests"] = dict(Counter(t["outcome"] for t in tests))
     summary["lost_tests"] = list(lost)
+    summary["complete"] = not incomplete
+    summary["incomplete_reasons"] = [str(r) for r in incomplete]
     return summary
+
+
+def incomplete_reasons(report: Mapping[str, Any]) -> list[str]:
+    """Why ``report`` does not hold its whole run; empty for a complete one (and a 1.0 report).
+
+    >>> incomplete_reasons({"summary": {"complete": False, "incomplete_reasons": ["interrupted: KeyboardInterrupt"]}})
+    ['interrupted: KeyboardInterrupt']
+    >>> incomplete_reasons({"summary": {"checks": 0}})
+    []
+    """
+    summary = report.get("summary") or {}
+    if summary.get("complete", True):
+        return []
+    return list(summary.get("incomplete_reasons") or ["the report says it is incomplete"])
 
 
 #: What each outcome of a baseline-comparison row is, as the outcome of a check record.
@@ -195,15 +214,20 @@ def build_report(
     provenance: Mapping[str, Any],
     tests: Sequence[Mapping[str, Any]] | None = None,
     lost_tests: Sequence[str] | None = None,
+    incomplete: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A report dictionary from check dictionaries (``CheckResult.to_dict()`` plus ``test``)."""
+    """A report dictionary from check dictionaries (``CheckResult.to_dict()`` plus ``test``).
+
+    ``incomplete`` says why the run's report does not hold every test of the run (an interrupt,
+    collection errors, a crashed worker, tests that never ran); empty for a complete run.
+    """
     tests = list(tests or [])
     return {
         "schema_version": SCHEMA_VERSION,
         "mltestkit_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "provenance": dict(provenance),
-        "summary": summarize(list(checks), tests, list(lost_tests or [])),
+        "summary": summarize(list(checks), tests, list(lost_tests or []), incomplete),
         "tests": tests,
         "checks": list(checks),
     }

@@ -1,16 +1,19 @@
-"""Writing (atomically), reading and validating report files."""
+"""Writing (atomically), reading and validating report files, and making one check's record."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
+from ..files import write_atomic
+from ..results import CheckResult, Outcome, to_jsonable
 from .build import SCHEMA_VERSION
 
 
@@ -19,7 +22,7 @@ def schema() -> dict[str, Any]:
     """The JSON Schema every report validates against (it ships inside the package).
 
     >>> schema()["title"], SCHEMA_VERSION
-    ('mltestkit report', '1.0')
+    ('mltestkit report', '1.1')
     """
     text = resources.files("mltestkit.report").joinpath("schema.json").read_text(encoding="utf-8")
     return dict(json.loads(text))
@@ -28,27 +31,6 @@ def schema() -> dict[str, Any]:
 def dumps(report: dict[str, Any]) -> str:
     """Strict JSON: raises ``ValueError`` on NaN/inf instead of writing invalid JSON."""
     return json.dumps(report, indent=2, sort_keys=False, allow_nan=False, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file, fsync and rename.
-
-    A reader sees the old file or the new one, never a half-written file; if anything
-    fails, the old file is left untouched.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -98,3 +80,81 @@ def read_report(path: str | os.PathLike[str]) -> dict[str, Any]:
     except ReportError as exc:
         raise ReportError(f"{p}: {exc}") from exc
     return dict(data)
+
+
+@lru_cache(maxsize=1)
+def _check_validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator({"$ref": "#/$defs/check", "$defs": schema()["$defs"]})
+
+
+class _Unrecordable(Exception):
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(where, problem)
+        self.where, self.problem = where, problem
+
+
+def _plain(obj: Any, where: str) -> Any:
+    """``obj`` made of JSON builtins (see :func:`mltestkit.results.to_jsonable`), or which field is not."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v, f"{where}/{k}") for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v, f"{where}/{i}") for i, v in enumerate(obj)]
+    try:
+        return to_jsonable(obj)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _Unrecordable(where, str(exc)) from None
+
+
+def _record(result: CheckResult) -> dict[str, Any]:
+    metrics = []
+    for i, metric in enumerate(result.metrics):
+        try:
+            metrics.append(metric.to_dict())
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _Unrecordable(f"metrics/{i}", f"{type(exc).__name__}: {exc}") from None
+    record = dict(_plain({**replace(result, details={}).to_dict(), "metrics": metrics}, ""))
+    record["details"] = _plain(result.details, "details")
+    record["name"], record["message"] = str(record["name"]), str(record["message"])
+    for metric in record["metrics"]:
+        metric["name"] = str(metric["name"])
+    errors = sorted(_check_validator().iter_errors({"test": None, **record}), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise _Unrecordable(where, errors[0].message)
+    dumps(record)
+    return record
+
+
+def check_record(result: CheckResult) -> dict[str, Any]:
+    """The report record of ``result``: JSON builtins that follow the report's schema.
+
+    numpy scalars and strings become Python numbers and strings, and a name that is not a string
+    becomes its text. A result that still cannot be stored becomes an ``error`` record whose message
+    names the field, so one bad value never costs the rest of the report.
+
+    >>> import numpy as np
+    >>> from mltestkit.results import CheckResult, MetricValue, Outcome
+    >>> ok = CheckResult(np.str_("acc"), "metric", Outcome.PASSED, [MetricValue("acc", np.float64(0.9), n=np.int64(9))])
+    >>> record = check_record(ok)
+    >>> record["name"], type(record["metrics"][0]["n"]).__name__
+    ('acc', 'int')
+    >>> bad = check_record(CheckResult("acc", "metric", Outcome.PASSED, details={"model": object()}))
+    >>> bad["outcome"], bad["details"]["field"]
+    ('error', 'details/model')
+    """
+    try:
+        return _record(result)
+    except _Unrecordable as exc:
+        where, problem = exc.where.lstrip("/") or "(top level)", exc.problem
+    kind = result.kind if result.kind in schema()["$defs"]["check"]["properties"]["kind"]["enum"] else "custom"
+    error = CheckResult(
+        name=str(result.name),
+        kind=kind,
+        outcome=Outcome.ERROR,
+        rule=result.rule if isinstance(result.rule, str) else None,
+        message=f"the result of this check could not be stored in the report: {where}: {problem}",
+        details={"exception": "ReportError", "field": where, "outcome": str(getattr(result.outcome, "value", ""))},
+    )
+    return error.to_dict()
