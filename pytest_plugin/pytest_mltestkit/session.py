@@ -20,6 +20,10 @@ import pytest
 from .settings import MARKERS, RECORD_KEY, Settings
 
 
+#: The phase (and the outcome) of the test that was running when the run was interrupted.
+INTERRUPTED = "interrupted"
+
+
 class Collected:
     """Checks, test outcomes and fingerprints gathered from test reports, in arrival order.
 
@@ -49,14 +53,14 @@ class Collected:
         crashed = report.when == "???"  # pytest-xdist: the worker died while running this test
         if crashed:
             self.lost.append(nodeid)
-        if report.when == "call" or not report.passed or crashed:
+        if report.when == "call" or not report.passed or crashed or report.when == INTERRUPTED:
             markers = getattr(report, "ml_markers", None)
             if markers is None and nodeid in self.tests:
                 markers = self.tests[nodeid].get("markers", [])
             path, line = (report.location[0], report.location[1]) if report.location else (None, None)
             self.tests[nodeid] = {
                 "test": nodeid,
-                "outcome": "crashed" if crashed else report.outcome,
+                "outcome": "crashed" if crashed else INTERRUPTED if report.when == INTERRUPTED else report.outcome,
                 "file": path,
                 "line": None if line is None else int(line) + 1,
                 "markers": list(markers or []),
@@ -306,6 +310,28 @@ class WritesReport(_Role):
 
 class Central(RunsTests, WritesReport):
     """A run without pytest-xdist: runs the tests and writes the report."""
+
+    running: pytest.Item | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.running = item
+
+    def pytest_runtest_logfinish(self) -> None:
+        self.running = None
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Keep what the interrupted test recorded before the interrupt (it gets no report of its own)."""
+        super().pytest_keyboard_interrupt(excinfo)
+        item, self.running = self.running, None
+        record = item.stash.get(RECORD_KEY, None) if item is not None else None
+        if item is None or record is None:
+            return
+        report = pytest.TestReport(item.nodeid, item.location, {}, "failed", None, INTERRUPTED)
+        report.ml_checks = record.checks[record.sent :]
+        record.sent = len(record.checks)
+        report.ml_fingerprints = dict(record.fingerprints)
+        self.collected.add(report)
 
 
 class Worker(RunsTests):

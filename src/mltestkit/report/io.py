@@ -101,10 +101,15 @@ def _plain(obj: Any, where: str) -> Any:
         return {str(k): _plain(v, f"{where}/{k}") for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_plain(v, f"{where}/{i}") for i, v in enumerate(obj)]
-    try:
+    if obj is None or type(obj) in (str, int, float, bool):
         return to_jsonable(obj)
+    if isinstance(obj, str):
+        return str(obj)
+    try:
+        value = to_jsonable(obj)
     except (TypeError, ValueError, OverflowError) as exc:
         raise _Unrecordable(where, str(exc)) from None
+    return _plain(value, where) if type(value) is not type(obj) else value
 
 
 def _record(result: CheckResult) -> dict[str, Any]:
