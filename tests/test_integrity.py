@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -36,7 +37,9 @@ def test_a_record_is_made_of_python_builtins_whatever_the_check_put_in_it():
         name=np.str_("accuracy"),
         kind="metric",
         outcome=Outcome.PASSED,
-        metrics=[MetricValue(np.str_("accuracy"), np.float64(0.9), n=np.int64(90), slice={"g": np.str_("a")})],
+        metrics=[
+            MetricValue(np.str_("accuracy"), np.float64(0.9), n=np.int64(90), slice={"g": np.str_("a")})
+        ],
         details={"count": np.int32(3), "flag": np.bool_(True), np.str_("rows"): np.arange(2), 7: (1, 2)},
     )
     record = check_record(result)
@@ -49,7 +52,10 @@ def test_a_record_is_made_of_python_builtins_whatever_the_check_put_in_it():
 @pytest.mark.parametrize(
     ("result", "field"),
     [
-        (CheckResult("m", "metric", Outcome.PASSED, details={"model": {"fitted": object()}}), "details/model/fitted"),
+        (
+            CheckResult("m", "metric", Outcome.PASSED, details={"model": {"fitted": object()}}),
+            "details/model/fitted",
+        ),
         (CheckResult("m", "metric", Outcome.PASSED, [MetricValue("m", 0.5, n=-1)]), "metrics/0/n"),
         (CheckResult("m", "metric", Outcome.PASSED, [MetricValue("m", "high")]), "metrics/0"),  # type: ignore[arg-type]
         (CheckResult("m", "spectral", Outcome.PASSED), "kind"),
@@ -94,12 +100,19 @@ def test_numpy_values_and_an_unstorable_record_never_cost_the_report(pytester, w
     if workers:
         pytest.importorskip("xdist")
     pytester.makepyfile(PLAIN_TESTS)
-    result = pytester.runpytest_subprocess("--ml", "--ml-report", "r.json", "-p", "no:cacheprovider", *workers)
+    result = pytester.runpytest_subprocess(
+        "--ml", "--ml-report", "r.json", "-p", "no:cacheprovider", *workers
+    )
     result.assert_outcomes(passed=3, failed=1)
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     report = read_report(pytester.path / "r.json")
     by_test = {c["test"].split("::")[-1]: c for c in report["checks"]}
-    assert sorted(by_test) == ["test_a_name_that_is_not_text", "test_an_object_in_the_details", "test_numpy_values", "test_plain"]
+    assert sorted(by_test) == [
+        "test_a_name_that_is_not_text",
+        "test_an_object_in_the_details",
+        "test_numpy_values",
+        "test_plain",
+    ]
     assert by_test["test_numpy_values"]["metrics"][0]["n"] == 400
     assert by_test["test_numpy_values"]["name"] == "custom accuracy"
     assert by_test["test_a_name_that_is_not_text"]["name"] == "17"
@@ -166,7 +179,9 @@ def test_dies(ml):
     os._exit(3)
 """
     )
-    result = pytester.runpytest_subprocess("--ml", "--ml-report", "r.json", "-n", "2", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "--ml", "--ml-report", "r.json", "-n", "2", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=1, failed=1)
     summary = read_report(pytester.path / "r.json")["summary"]
     assert summary["complete"] is False
@@ -204,7 +219,9 @@ def test_after_2(ml):
 
 
 def test_a_collection_error_makes_the_report_incomplete(pytester):
-    pytester.makepyfile(test_ok=ACCURACY + "\ndef test_a(ml):\n    check(ml)\n", test_broken="import no_such_module\n")
+    pytester.makepyfile(
+        test_ok=ACCURACY + "\ndef test_a(ml):\n    check(ml)\n", test_broken="import no_such_module\n"
+    )
     result = pytester.runpytest(
         "--ml", "--ml-report", "r.json", "-p", "no:cacheprovider", "--continue-on-collection-errors"
     )
@@ -233,7 +250,9 @@ def test_a_run_that_runs_no_test_never_overwrites_the_report(pytester, args):
     for name in ("r.json", "card.md", "r.html"):
         assert json.loads((pytester.path / name).read_text()) == SENTINEL, name
     if not args:
-        result.stdout.fnmatch_lines(["*ML report not written: no test ran (*collection error*; *r.json*left as they were"])
+        result.stdout.fnmatch_lines(
+            ["*ML report not written: no test ran (*collection error*; *r.json*left as they were"]
+        )
     assert not list(pytester.path.glob(".*.tmp")) and not list(pytester.path.glob(".*.lock"))
 
 
@@ -358,3 +377,39 @@ def test_a_claim_is_released_and_a_dead_session_s_claim_is_taken_over(tmp_path):
     release(target)
     assert not lock.exists()
 
+
+# ---------------------------------------------------------------- the docs target
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _docs_command() -> list[str]:
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    recipe = lines[lines.index(next(line for line in lines if line.startswith("docs:"))) + 1]
+    command = recipe.strip().split()
+    assert command[0] == "NO_MKDOCS_2_WARNING=1" and command[1].endswith("/mkdocs"), recipe
+    return command[2:]
+
+
+def test_make_docs_fails_on_a_broken_link(tmp_path):
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    if not mkdocs.exists():
+        pytest.skip("mkdocs is not installed")
+    args = _docs_command()
+    assert "--strict" in args and not {"--quiet", "-q"} & set(args)
+    for name in os.listdir(ROOT):
+        if name not in {"docs", "site", ".git", ".venv"} and not name.startswith("."):
+            (tmp_path / name).symlink_to(ROOT / name)
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    (docs / "index.md").write_text((docs / "index.md").read_text() + "\n[gone](../examples/ci/no-such.yml)\n")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = subprocess.run(
+        [str(mkdocs), *args[:-1], str(tmp_path / "site")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode != 0
+    assert "../examples/ci/no-such.yml" in run.stderr + run.stdout

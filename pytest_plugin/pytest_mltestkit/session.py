@@ -19,8 +19,7 @@ import pytest
 
 from .settings import MARKERS, RECORD_KEY, Settings
 
-
-#: The phase (and the outcome) of the test that was running when the run was interrupted.
+#: The outcome of the test that was running when the run was interrupted.
 INTERRUPTED = "interrupted"
 
 
@@ -41,31 +40,52 @@ class Collected:
 
     def add(self, report: pytest.TestReport) -> None:
         nodeid = report.nodeid
+        self.add_checks(
+            nodeid,
+            getattr(report, "ml_checks", None) or [],
+            getattr(report, "ml_fingerprints", None) or {},
+            list(getattr(report, "ml_score", []) or []),
+        )
+        crashed = report.when == "???"  # pytest-xdist: the worker died while running this test
+        if crashed:
+            self.lost.append(nodeid)
+        if report.when == "call" or not report.passed or crashed:
+            markers = getattr(report, "ml_markers", None)
+            self.add_test(
+                nodeid, "crashed" if crashed else report.outcome, report.location, markers, report.duration
+            )
+
+    def add_checks(
+        self, nodeid: str, checks: list[dict[str, Any]], fingerprints: dict[str, Any], score: list[str]
+    ) -> None:
         self.seen.add(nodeid)
-        score = list(getattr(report, "ml_score", []) or [])
-        for check in getattr(report, "ml_checks", None) or []:
+        for check in checks:
             entry = {"test": nodeid, "index": self.per_test[nodeid], **check}
             self.per_test[nodeid] += 1
             if score:
                 entry["score"] = score
             self.checks.append(entry)
-        self.fingerprints.update(getattr(report, "ml_fingerprints", None) or {})
-        crashed = report.when == "???"  # pytest-xdist: the worker died while running this test
-        if crashed:
-            self.lost.append(nodeid)
-        if report.when == "call" or not report.passed or crashed or report.when == INTERRUPTED:
-            markers = getattr(report, "ml_markers", None)
-            if markers is None and nodeid in self.tests:
-                markers = self.tests[nodeid].get("markers", [])
-            path, line = (report.location[0], report.location[1]) if report.location else (None, None)
-            self.tests[nodeid] = {
-                "test": nodeid,
-                "outcome": "crashed" if crashed else INTERRUPTED if report.when == INTERRUPTED else report.outcome,
-                "file": path,
-                "line": None if line is None else int(line) + 1,
-                "markers": list(markers or []),
-                "duration": round(float(report.duration or 0.0), 6),
-            }
+        self.fingerprints.update(fingerprints)
+
+    def add_test(
+        self,
+        nodeid: str,
+        outcome: str,
+        location: tuple[str, int | None, str] | None,
+        markers: list[str] | None,
+        duration: float | None,
+    ) -> None:
+        if markers is None and nodeid in self.tests:
+            markers = self.tests[nodeid].get("markers", [])
+        path, line = (location[0], location[1]) if location else (None, None)
+        self.tests[nodeid] = {
+            "test": nodeid,
+            "outcome": outcome,
+            "file": path,
+            "line": None if line is None else int(line) + 1,
+            "markers": list(markers or []),
+            "duration": round(float(duration or 0.0), 6),
+        }
 
 
 class _Role:
@@ -327,11 +347,10 @@ class Central(RunsTests, WritesReport):
         record = item.stash.get(RECORD_KEY, None) if item is not None else None
         if item is None or record is None:
             return
-        report = pytest.TestReport(item.nodeid, item.location, {}, "failed", None, INTERRUPTED)
-        report.ml_checks = record.checks[record.sent :]
+        self.collected.add_checks(item.nodeid, record.checks[record.sent :], dict(record.fingerprints), [])
         record.sent = len(record.checks)
-        report.ml_fingerprints = dict(record.fingerprints)
-        self.collected.add(report)
+        markers = sorted(m.name for m in item.iter_markers() if m.name in MARKERS)
+        self.collected.add_test(item.nodeid, INTERRUPTED, item.location, markers, None)
 
 
 class Worker(RunsTests):

@@ -66,7 +66,7 @@ def sweep(target: Path) -> list[Path]:
     runs are removed.
     """
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[^.]+\.tmp")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(target.parent.iterdir())
     except OSError:

@@ -132,7 +132,9 @@ def compare(args: argparse.Namespace) -> int:
 
     baseline = read_report(args.baseline)
     current = read_report(args.current)
-    unfinished = [(which, incomplete_reasons(r)) for which, r in (("baseline", baseline), ("current", current))]
+    unfinished = [
+        (which, incomplete_reasons(r)) for which, r in (("baseline", baseline), ("current", current))
+    ]
     for which, reasons in unfinished:
         for reason in reasons:
             print(f"mltestkit compare: the {which} report is incomplete: {reason}", file=sys.stderr)

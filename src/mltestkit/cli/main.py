@@ -115,7 +115,11 @@ def _schema(args: argparse.Namespace) -> int:
 #: name -> (help, add arguments, run)
 COMMANDS: dict[str, Command] = {
     "validate": ("check that report files follow the shipped JSON Schema", _validate_args, _validate),
-    "summary": ("print one line per check of a report; exit 1 if any check fails or the report is incomplete", _summary_args, _summary),
+    "summary": (
+        "print one line per check of a report; exit 1 if any check fails or the report is incomplete",
+        _summary_args,
+        _summary,
+    ),
     "report-schema": ("print the JSON Schema of the report", lambda p: None, _report_schema),
     "infer-schema": (
         "infer a data schema from a CSV or Parquet file: infer-schema data.csv -o schema.yaml",

@@ -1,5 +1,6 @@
 """The report: building it, its JSON Schema and atomic I/O, the baseline comparison, the ML Test Score."""
 
+from ..files import write_atomic
 from .build import (
     SCHEMA_VERSION,
     build_report,
@@ -10,7 +11,6 @@ from .build import (
     package_versions,
     provenance,
 )
-from ..files import write_atomic
 from .io import check_record, dumps, read_report, schema, validate, write_report
 
 __all__ = [

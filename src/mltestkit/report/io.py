@@ -143,23 +143,30 @@ def check_record(result: CheckResult) -> dict[str, Any]:
     >>> from mltestkit.results import CheckResult, MetricValue, Outcome
     >>> ok = CheckResult(np.str_("acc"), "metric", Outcome.PASSED, [MetricValue("acc", np.float64(0.9), n=np.int64(9))])
     >>> record = check_record(ok)
-    >>> record["name"], type(record["metrics"][0]["n"]).__name__
+    >>> figure = record.get("metrics").pop()
+    >>> record.get("name"), type(figure.get("n")).__name__
     ('acc', 'int')
     >>> bad = check_record(CheckResult("acc", "metric", Outcome.PASSED, details={"model": object()}))
-    >>> bad["outcome"], bad["details"]["field"]
+    >>> bad.get("outcome"), bad.get("details").get("field")
     ('error', 'details/model')
     """
     try:
         return _record(result)
     except _Unrecordable as exc:
         where, problem = exc.where.lstrip("/") or "(top level)", exc.problem
-    kind = result.kind if result.kind in schema()["$defs"]["check"]["properties"]["kind"]["enum"] else "custom"
+    kind = (
+        result.kind if result.kind in schema()["$defs"]["check"]["properties"]["kind"]["enum"] else "custom"
+    )
     error = CheckResult(
         name=str(result.name),
         kind=kind,
         outcome=Outcome.ERROR,
         rule=result.rule if isinstance(result.rule, str) else None,
         message=f"the result of this check could not be stored in the report: {where}: {problem}",
-        details={"exception": "ReportError", "field": where, "outcome": str(getattr(result.outcome, "value", ""))},
+        details={
+            "exception": "ReportError",
+            "field": where,
+            "outcome": str(getattr(result.outcome, "value", "")),
+        },
     )
     return error.to_dict()
