@@ -59,6 +59,11 @@ def test_a_record_is_made_of_python_builtins_whatever_the_check_put_in_it():
         (CheckResult("m", "metric", Outcome.PASSED, [MetricValue("m", 0.5, n=-1)]), "metrics/0/n"),
         (CheckResult("m", "metric", Outcome.PASSED, [MetricValue("m", "high")]), "metrics/0"),  # type: ignore[arg-type]
         (CheckResult("m", "spectral", Outcome.PASSED), "kind"),
+        (
+            CheckResult("m", "custom", Outcome.PASSED, details={"rows": [1, {"b": object()}]}),
+            "details/rows/1/b",
+        ),
+        (CheckResult("m", "custom", "passed"), "(top level)"),  # type: ignore[arg-type]
     ],
 )
 def test_a_result_that_cannot_be_stored_is_an_error_record_naming_the_field(result, field):

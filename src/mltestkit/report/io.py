@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import replace
@@ -94,22 +95,50 @@ class _Unrecordable(Exception):
         super().__init__(where, problem)
         self.where, self.problem = where, problem
 
+    def inside(self, key: object) -> _Unrecordable:
+        return _Unrecordable(f"{key}/{self.where}" if self.where else str(key), self.problem)
 
-def _plain(obj: Any, where: str) -> Any:
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(obj: Any) -> Any:
     """``obj`` made of JSON builtins (see :func:`mltestkit.results.to_jsonable`), or which field is not."""
+    kind = type(obj)
+    if kind in _SCALARS:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, Mapping):
-        return {str(k): _plain(v, f"{where}/{k}") for k, v in obj.items()}
+        out = {}
+        for key, value in obj.items():
+            try:
+                out[str(key)] = _plain(value)
+            except _Unrecordable as exc:
+                raise exc.inside(key) from None
+        return out
     if isinstance(obj, (list, tuple)):
-        return [_plain(v, f"{where}/{i}") for i, v in enumerate(obj)]
-    if obj is None or type(obj) in (str, int, float, bool):
-        return to_jsonable(obj)
+        kinds = {type(v) for v in obj}
+        if kinds <= _SCALARS:
+            return list(obj)
+        if kinds <= _SCALARS | {float}:
+            return [v if type(v) is not float or math.isfinite(v) else None for v in obj]
+        items = []
+        for i, value in enumerate(obj):
+            try:
+                items.append(_plain(value))
+            except _Unrecordable as exc:
+                raise exc.inside(i) from None
+        return items
     if isinstance(obj, str):
         return str(obj)
+    if kind.__module__ == "numpy" and hasattr(obj, "tolist"):
+        return _plain(obj.tolist())
     try:
         value = to_jsonable(obj)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise _Unrecordable(where, str(exc)) from None
-    return _plain(value, where) if type(value) is not type(obj) else value
+        raise _Unrecordable("", str(exc)) from None
+    return _plain(value) if type(value) is not kind else value
 
 
 def _record(result: CheckResult) -> dict[str, Any]:
@@ -117,10 +146,17 @@ def _record(result: CheckResult) -> dict[str, Any]:
     for i, metric in enumerate(result.metrics):
         try:
             metrics.append(metric.to_dict())
-        except (TypeError, ValueError, OverflowError) as exc:
+        except Exception as exc:
             raise _Unrecordable(f"metrics/{i}", f"{type(exc).__name__}: {exc}") from None
-    record = dict(_plain({**replace(result, details={}).to_dict(), "metrics": metrics}, ""))
-    record["details"] = _plain(result.details, "details")
+    try:
+        head = replace(result, details={}, metrics=[]).to_dict()
+    except Exception as exc:
+        raise _Unrecordable("", f"{type(exc).__name__}: {exc}") from None
+    record = dict(_plain({**head, "metrics": metrics}))
+    try:
+        record["details"] = _plain(result.details)
+    except _Unrecordable as exc:
+        raise exc.inside("details") from None
     record["name"], record["message"] = str(record["name"]), str(record["message"])
     for metric in record["metrics"]:
         metric["name"] = str(metric["name"])
@@ -128,7 +164,6 @@ def _record(result: CheckResult) -> dict[str, Any]:
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise _Unrecordable(where, errors[0].message)
-    dumps(record)
     return record
 
 
