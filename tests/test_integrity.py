@@ -334,7 +334,7 @@ def test_slices(ml):
 """
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=["022", "077"])
 def test_every_file_a_run_writes_has_the_permissions_the_umask_gives(pytester, umask):
     pytester.makepyfile(SLICED)
     previous = os.umask(umask)
