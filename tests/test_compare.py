@@ -217,7 +217,8 @@ def test_bad_baselines_are_clear_errors(reports: dict[str, dict]) -> None:
     ):
         parse_margins(["accuracy=-1"])
     with pytest.raises(
-        InputError, match=r"^keep_rows: per-row records are kept for registered metrics only, not the callable mine"
+        InputError,
+        match=r"^keep_rows: per-row records are kept for registered metrics only, not the callable mine",
     ):
         check_metric(lambda y, p: 0.5, [0, 1] * 10, [0, 1] * 10, name="mine", keep_rows=True)
 

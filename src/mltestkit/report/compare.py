@@ -22,10 +22,10 @@ non-inferiority margin ``m``: the requirement is ``difference >= -m``.
 
 Each figure gets one outcome: ``better`` (the interval is above zero), ``same`` (inside
 ``(-m, m)``), ``non-inferior`` (above ``-m``), ``worse`` (the gate failed) or ``inconclusive``.
-A ``worse`` figure, or an ``inconclusive`` one under the acceptance rule, is a regression. A
-figure undefined in both runs is ``same``; defined in the baseline only, ``worse``; defined in
-this run only, ``non-inferior``, so an undefined difference is never a regression by default
-under the point rule. A figure of the baseline that this run does not have is a regression
+A ``worse`` figure, or an ``inconclusive`` one unless the rule is ``alarm``, is a regression
+(as for a check). A figure undefined in both runs is ``same`` and one defined in this run only
+``non-inferior``: neither is a regression, under any rule; one defined in the baseline only is
+``inconclusive``. A figure of the baseline that this run does not have is a regression
 (``method="missing"``) unless ``allow_missing=True``.
 
 Examples
@@ -58,9 +58,9 @@ from typing import Any
 
 from ..errors import InputError, ReportError
 from ..metrics import METRICS
+from ..metrics.paired import paired_difference
 from ..results import Outcome, fails_test, json_number
 from ..slicing.slices import format_key
-from ..metrics.paired import paired_difference
 from ..stats.paired import interval_difference
 from ..stats.requirement import Estimate, Requirement, decide, validate_level, validate_rule
 
@@ -120,11 +120,17 @@ def _figures(report: Mapping[str, Any]) -> dict[tuple[str, str, str, str, int], 
 
 
 def _paired(
-    b_check: Mapping[str, Any], check: Mapping[str, Any], m: Mapping[str, Any], **options: Any
+    b_check: Mapping[str, Any],
+    b: Mapping[str, Any],
+    check: Mapping[str, Any],
+    m: Mapping[str, Any],
+    **options: Any,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The paired difference of a figure, or why it cannot be paired."""
     if m.get("slice"):
         return None, "a slice's figure (per-row records cover a check's rows)"
+    if m.get("value") is None or b.get("value") is None:
+        return None, "the figure is undefined"
     if m["name"] not in METRICS or len(check.get("metrics") or []) != 1:
         return None, "no per-row record for this figure"
     records = [(c.get("details") or {}).get("rows") for c in (b_check, check)]
@@ -135,11 +141,11 @@ def _undefined(base: Any, cur: Any) -> str:
     """The outcome of a figure whose difference is undefined (one or both values are)."""
     if base is None and cur is None:
         return "same"
-    return "worse" if cur is None else "non-inferior"
+    return "inconclusive" if cur is None else "non-inferior"
 
 
 def _row(
-    key: tuple[str, ...],
+    key: tuple[Any, ...],
     base: Any,
     cur: Any,
     diff: Mapping[str, Any],
@@ -255,7 +261,9 @@ def compare_reports(
             continue
         b_check, b = base_figs[key]
         margin = margin_of.get(m["name"], default)
-        diff, unpaired = _paired(b_check, check, m, level=level, n_boot=n_boot, seed=seed + zlib.crc32(repr(key).encode()))
+        diff, unpaired = _paired(
+            b_check, b, check, m, level=level, n_boot=n_boot, seed=seed + zlib.crc32(repr(key).encode())
+        )
         if diff is not None and diff["difference"] is None:
             unpaired = "the paired difference is undefined"
         if diff is None or diff["difference"] is None:
