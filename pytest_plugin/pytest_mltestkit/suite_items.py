@@ -96,5 +96,8 @@ class MLSuite:
         suite = SuiteFile.from_parent(session, path=self.pyproject)
         added = suite.collect()
         # reported like any collected file, so that the terminal's counts include the suite
-        config.hook.pytest_collectreport(report=pytest.CollectReport(suite.nodeid, "passed", None, added))
+        report = pytest.CollectReport(
+            suite.nodeid, "passed", None, list[pytest.Item | pytest.Collector](added)
+        )
+        config.hook.pytest_collectreport(report=report)
         items.extend(added)
