@@ -567,7 +567,9 @@ def test_expect_all_is_exact_for_hand_written_cases() -> None:
     texts = ["I love it", "I hate it", "so-so film"]
     same = check_invariance(predict, texts, perturb.punctuation("add"), expect="all")
     assert same.outcome.value == "passed" and same.details["cases"] == 3
-    shout = check_invariance(lambda t: [int(x.isupper()) for x in t], texts, str.upper, expect="all")
+    shout = check_invariance(
+        lambda t: [int(x.isupper()) for x in t], texts, lambda t: [x.upper() for x in t], expect="all"
+    )
     assert shout.outcome.value == "failed" and shout.details["failures"] == 3
 
     frame = pd.DataFrame({"income": [10.0, 20.0, 30.0]})
