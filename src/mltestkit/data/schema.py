@@ -324,11 +324,15 @@ def _decimals(x: np.ndarray, most: int = 10) -> int:
 def _round_out(low: float, high: float, digits: int, *, integer: bool) -> tuple[Any, Any]:
     """``low`` rounded down and ``high`` rounded up to ``digits`` decimals, written as short as they are."""
     scale = 10.0**digits
-    lo = math.floor(round(low * scale, 6)) / scale
-    hi = math.ceil(round(high * scale, 6)) / scale
+    lo = round(math.floor(round(low * scale, 6)) / scale, digits)
+    hi = round(math.ceil(round(high * scale, 6)) / scale, digits)
+    if lo > low:  # rounding error near the bound: one more step outward
+        lo = round(lo - 1 / scale, digits)
+    if hi < high:
+        hi = round(hi + 1 / scale, digits)
     if integer:
         return int(lo), int(hi)
-    return round(lo, digits), round(hi, digits)
+    return lo, hi
 
 
 def _nunique(s: pd.Series) -> int | None:
