@@ -330,6 +330,11 @@ def _round_out(low: float, high: float, digits: int, *, integer: bool) -> tuple[
         lo = round(lo - 1 / scale, digits)
     if hi < high:
         hi = round(hi + 1 / scale, digits)
+    exact = 2.0**52  # beyond this the decimals are below a float's resolution: keep the bound
+    lo, hi = (
+        (low if lo > low or abs(low) * scale >= exact else lo),
+        (high if hi < high or abs(high) * scale >= exact else hi),
+    )
     if integer:
         return int(lo), int(hi)
     return lo, hi
