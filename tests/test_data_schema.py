@@ -317,3 +317,10 @@ def test_inferred_bounds_keep_the_data_precision_and_binary_labels_are_allowed_v
     assert (s.column("n").min, s.column("n").max) == (0, 10)
     assert check_schema(f, s).outcome is Outcome.PASSED
     assert failures(check_schema(f.assign(label=[0, 1, 2, 0]), s))[("label", "allowed")]["count"] == 1
+
+
+@pytest.mark.parametrize("values", [[1.5573655679887514e-43], [1.83e19, 4.1e-18, 0.39], [-0.1 + 0.2, 0.3]])
+def test_rounded_bounds_always_contain_the_data(values):
+    f = pd.DataFrame({"f": values})
+    for slack in (0.0, 0.1):
+        assert check_schema(f, infer_schema(f, slack=slack), describe=False).outcome is Outcome.PASSED
