@@ -81,7 +81,19 @@ def test_records_are_compact_and_documented_sizes_hold() -> None:
     assert size(bits) < 1_800 + 200  # 1 bit a row, base64
     assert size(labels) < 2 * 13_400 + 400  # two uint8 codes a row
     assert size(scores) < 13_400 + 53_400 + 400  # uint8 label + float32 score a row
-    assert check_metric("accuracy", np.r_[y].repeat(11), np.r_[y].repeat(11)).details.get("rows") is None
+    assert check_metric("accuracy", y.repeat(101), y.repeat(101)).details.get("rows") is None
+    assert check_metric("f1", y.repeat(11), y.repeat(11)).details.get("rows") is None
+    assert "rows" in check_metric("f1", y.repeat(11), y.repeat(11), keep_rows=True).details
+
+
+def test_rmse_on_many_rows_uses_the_delta_method_and_agrees_with_the_bootstrap() -> None:
+    rng = np.random.default_rng(4)
+    t = rng.normal(0, 1, 30_000)
+    a, b = t + rng.normal(0, 1, 30_000), t + rng.normal(0, 1.03, 30_000)
+    big = paired_estimate("rmse", t, y_pred=b, baseline_pred=a, n_boot=2000)
+    small = paired_estimate("rmse", t, y_pred=b, baseline_pred=a, n_boot=400)
+    assert big.method == "paired-normal" and small.method == "paired-bootstrap"
+    assert big.low == pytest.approx(small.low, abs=0.004) and big.high == pytest.approx(small.high, abs=0.004)
 
 
 def test_float32_encoding_error_is_as_stated() -> None:

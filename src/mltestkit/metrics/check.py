@@ -69,7 +69,8 @@ def check_metric(
     keep_rows:
         Keep the compact per-row record in ``details["rows"]`` (:mod:`mltestkit.metrics.paired`),
         so that a baseline comparison on the same rows uses a paired test. ``None`` (default):
-        kept for a registered metric on up to ``ROWS_KEPT_UP_TO`` (100,000) rows.
+        kept for a registered metric on up to 1,000,000 rows (proportions, one bit a row) or
+        100,000 rows (the others).
 
     Returns
     -------
