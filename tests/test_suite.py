@@ -87,6 +87,14 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "credit"
             "tool.mltestkit.thresholds: the fairness.* requirements must share one rule",
         ),
         (5, "tool.mltestkit: must be a table, got int 5"),
+        (
+            {"thresholds": {"drift.psi": {"min": 0.1}}},
+            "tool.mltestkit.thresholds.drift.psi.min: is not read by the check; drift.psi takes max",
+        ),
+        (
+            {"thresholds": {"baseline": {"max": 0.1}}},
+            "tool.mltestkit.thresholds.baseline.max: is not read by the check; baseline takes margin",
+        ),
     ],
 )
 def test_config_errors_name_the_key(table, message):

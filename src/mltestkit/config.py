@@ -159,6 +159,30 @@ def enforced_names(group: str) -> tuple[str, ...]:
     return names.get(group, ())
 
 
+#: The keys each kind of requirement reads (the generated check ignores nothing it is given).
+REQUIREMENT_KEYS: dict[str, tuple[str, ...]] = {
+    "metric": ("min", "max", "rule"),
+    "slice": ("min", "max", "rule", "min_size"),
+    "fairness": ("min", "max", "rule"),
+    "drift": ("max",),
+    "latency": ("max",),
+    "behavior": ("min", "max", "rule", "tolerance"),
+    "weak_slices": ("max", "min_size"),
+    "baseline": ("margin",),
+    "reproducible": ("max",),
+}
+
+
+def keys_of(key: str) -> tuple[str, ...]:
+    """The keys the requirement ``key`` may set.
+
+    >>> keys_of("accuracy"), keys_of("drift.psi"), keys_of("baseline")
+    (('min', 'max', 'rule'), ('max',), ('margin',))
+    """
+    group = key.partition(".")[0]
+    return REQUIREMENT_KEYS.get(group if group in REQUIREMENT_KEYS else "metric", ())
+
+
 def _threshold_key(key: str) -> None:
     """Refuse a key that no generated check enforces, with a suggestion."""
     from .metrics import METRICS
@@ -202,7 +226,7 @@ def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
             raise _error(path, "must be a table with min and/or max, e.g. { min = 0.8 }")
         parsed: dict[str, Any] = {}
         for k, v in spec.items():
-            if k == "rule":
+            if k == "rule" and "rule" in keys_of(key):
                 if v not in RULES:
                     raise _error(f"{path}.rule", f"unknown gate rule {v!r}; use one of {', '.join(RULES)}")
                 parsed[k] = v
@@ -215,8 +239,11 @@ def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
                     stacklevel=2,
                 )
                 k = new
-            if k not in BOUND_KEYS + EXTRA_KEYS:
-                raise _error(f"{path}.{k}", f"unknown key; {_suggest(k, (*BOUND_KEYS, *EXTRA_KEYS, 'rule'))}")
+            allowed = keys_of(key)
+            if k not in allowed:
+                if k in BOUND_KEYS + EXTRA_KEYS + ("rule",):
+                    raise _error(f"{path}.{k}", f"is not read by the check; {key} takes {', '.join(allowed)}")
+                raise _error(f"{path}.{k}", f"unknown key; {_suggest(k, allowed)}")
             parsed[k] = _number(v, f"{path}.{k}")
         if "min" in parsed and "max" in parsed and parsed["min"] > parsed["max"]:
             raise _error(path, f"min {parsed['min']} is above max {parsed['max']}")

@@ -353,9 +353,10 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
             )
         values = sorted(d.X_test[column].dropna().unique().tolist(), key=str)
         mapping = dict(zip(values, values[1:] + values[:1], strict=True))
+        bounds: dict[str, Any] = {k: spec[k] for k in ("min", "max") if k in spec} or {"max": 0.05}
         kwargs: dict[str, Any] = {
             "tolerance": spec.get("tolerance", 0.05),
-            "max": spec.get("max", 0.05),
+            **bounds,
             "output": 1,
             "name": f"invariance[{column}]",
         }
