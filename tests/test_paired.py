@@ -273,3 +273,29 @@ def test_paired_gate_error_rate_at_the_margin_by_simulation() -> None:
     auc = pass_rate(scores, "roc_auc", 0.02, reps, 1, cand="y_score", base="baseline_score")
     mae = pass_rate(losses, "mae", 0.05, reps, 2, cand="y_pred", base="baseline_pred")
     assert auc <= limit and mae <= limit, (auc, mae)
+
+
+def test_ml_check_paired_is_recorded_in_the_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import numpy as np
+
+        y = np.random.default_rng(0).integers(0, 2, 500)
+        tree = np.where(np.random.default_rng(1).random(500) < 0.25, 1 - y, y)
+        forest = np.where(np.random.default_rng(2).random(500) < 0.10, 1 - y, y)
+
+        def test_forest_beats_tree(ml):
+            ml.check_paired("accuracy", y, y_pred=forest, baseline_pred=tree)
+
+        def test_tree_does_not_beat_forest(ml):
+            ml.check_paired("accuracy", y, y_pred=tree, baseline_pred=forest, margin=0.01)
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--ml", "--ml-report", "r.json")
+    result.assert_outcomes(passed=1, failed=1)
+    from mltestkit.report import read_report
+
+    checks = {c["test"].split("::")[1]: c for c in read_report(pytester.path / "r.json")["checks"]}
+    assert checks["test_forest_beats_tree"]["kind"] == "comparison"
+    assert checks["test_forest_beats_tree"]["metrics"][0]["name"] == "accuracy difference"
+    assert checks["test_tree_does_not_beat_forest"]["outcome"] == "failed"
