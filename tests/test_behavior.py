@@ -401,7 +401,7 @@ def test_a_predict_that_raises_is_an_error_with_the_failing_input(credit):
         ),
         (
             lambda f: check_directional(lambda x: np.zeros(len(x)), f, SWAP, expect="up", max=0.1),
-            "expect: unknown expectation 'up'; use one of increase, decrease, not_decrease, not_increase",
+            "expect: unknown expectation 'up'; use one of increase, decrease, not_decrease, not_increase, or 'all <one of them>' when every case must",
         ),
         (
             lambda f: check_directional(
@@ -542,3 +542,52 @@ def test_a_raising_predict_is_one_error_class_in_every_check():
         with pytest.raises(PredictError, match="predict: raised RuntimeError: model not loaded") as info:
             call()
         assert isinstance(info.value, InputError) and isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_expect_all_is_exact_for_hand_written_cases() -> None:
+    import pandas as pd
+
+    from mltestkit import check_directional, check_invariance, check_mft, perturb
+
+    def predict(texts):
+        return [int("love" in t) for t in texts]
+
+    four = ["I love it", "love this", "I hate it", "awful"]
+    # four cases cannot show a pass rate of 1 with an interval; expect="all" decides them exactly
+    passed = check_mft(predict, four, [1, 1, 0, 0], expect="all")
+    assert passed.outcome.value == "passed" and passed.metrics[0].ci is None
+    assert passed.details["expect"] == "all"
+    assert check_mft(predict, four, [1, 1, 0, 0], min=0.9).outcome.value == "inconclusive"
+    one_wrong = check_mft(predict, four, [1, 1, 0, 1], expect="all")
+    assert one_wrong.outcome.value == "failed" and one_wrong.details["failures"] == 1
+    assert one_wrong.details["counterexamples"][0]["input"] == "awful"
+    for rule in ("acceptance", "alarm", "point"):
+        assert check_mft(predict, four, [1, 1, 0, 1], expect="all", rule=rule).fails_test
+
+    texts = ["I love it", "I hate it", "so-so film"]
+    same = check_invariance(predict, texts, perturb.punctuation("add"), expect="all")
+    assert same.outcome.value == "passed" and same.details["cases"] == 3
+    shout = check_invariance(
+        lambda t: [int(x.isupper()) for x in t], texts, lambda t: [x.upper() for x in t], expect="all"
+    )
+    assert shout.outcome.value == "failed" and shout.details["failures"] == 3
+
+    frame = pd.DataFrame({"income": [10.0, 20.0, 30.0]})
+    up = check_directional(
+        lambda f: f["income"].to_numpy() / 100, frame, perturb.scale("income", 1.2), expect="all increase"
+    )
+    assert up.outcome.value == "passed" and up.details["expect"] == "all increase"
+    flat = check_directional(
+        lambda f: np.minimum(f["income"].to_numpy(), 25.0), frame, perturb.scale("income", 1.2),
+        expect="all increase",
+    )  # fmt: skip
+    assert flat.outcome.value == "failed" and flat.details["failures"] == 1
+
+
+def test_expect_all_bad_input() -> None:
+    from mltestkit import check_mft
+
+    with pytest.raises(InputError, match=r"^expect: must be 'all' or None, got 'every'"):
+        check_mft(lambda t: t, [1, 2], [1, 2], expect="every")
+    with pytest.raises(InputError, match=r"^min: cannot be combined with expect='all'"):
+        check_mft(lambda t: t, [1, 2], [1, 2], expect="all", min=0.9)

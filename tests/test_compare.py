@@ -23,7 +23,7 @@ from mltestkit.report import build_report, provenance, write_report
 from mltestkit.report.compare import classify, compare_reports, parse_margins
 from mltestkit.stats.paired import paired_difference, tango_interval
 
-MARGINS = {"*": 0.01, "roc_auc": 0.02}
+MARGINS = {"*": 0.01, "precision": 0.015, "roc_auc": 0.02}
 PROVENANCE = provenance(seed=0)
 
 
@@ -67,7 +67,8 @@ def test_noise_is_not_a_regression(reports: dict[str, dict]) -> None:
     cmp = compare_reports(reports["base"], reports["noise"], margins=MARGINS)
     rows = by_metric(cmp)
     assert cmp["regressions"] == 0, markdown_table(cmp)
-    assert {r["method"] for r in rows.values()} == {"mcnemar", "paired-bootstrap", "intervals"}
+    assert {r["method"] for r in rows.values()} == {"mcnemar", "paired-bootstrap", "paired-delong"}
+    assert all(r["paired"] for r in rows.values())
     assert rows["accuracy"]["method"] == "mcnemar" and rows["precision"]["method"] == "paired-bootstrap"
     assert all(r["outcome"] in ("same", "non-inferior", "better") for r in rows.values())
 
@@ -87,6 +88,7 @@ def test_pairing_matters(data: tuple[np.ndarray, ...], reports: dict[str, dict])
     base, noise = model_report(data, 0, keep=False), model_report(data, 1, keep=False)
     cmp = compare_reports(base, noise, margins={"*": 0.01})
     assert by_metric(cmp)["accuracy"]["method"] == "intervals"
+    assert by_metric(cmp)["accuracy"]["unpaired"] == "no per-row record in the baseline"
     assert by_metric(cmp)["accuracy"]["outcome"] == "inconclusive"
     assert compare_reports(base, noise, margins={"*": 0.01}, rule="alarm")["regressions"] == 0
 
@@ -156,7 +158,7 @@ def test_kept_rows_reproduce_every_proportion_and_pair_with_sklearn(seed: int, n
         b = build_report([{"test": "t", "index": 0, **r1.to_dict()}], provenance=PROVENANCE)
         c = build_report([{"test": "t", "index": 0, **r2.to_dict()}], provenance=PROVENANCE)
         row = compare_reports(b, c, n_boot=200)["rows"][0]
-        assert row["method"] == ("paired-bootstrap" if name == "precision" else "mcnemar")
+        assert row["method"] in ("paired-bootstrap" if name == "precision" else "mcnemar", "identical")
         assert row["difference"] == pytest.approx(r2.metrics[0].value - r1.metrics[0].value, abs=1e-12)
         if name == "precision":
             expected = precision_score(y, p2) - precision_score(y, p1)
@@ -179,7 +181,9 @@ def test_slices_and_unmatched_figures(reports: dict[str, dict]) -> None:
     cur = copy.deepcopy(reports["noise"])
     cur["checks"][0]["test"] = "tests/test_q.py::test_renamed"
     cmp = compare_reports(reports["base"], cur, margins=MARGINS)
-    assert len(cmp["rows"]) == 3
+    assert len(cmp["rows"]) == 4 and cmp["regressions"] == 1
+    assert [r["metric"] for r in cmp["rows"] if r["method"] == "missing"] == ["accuracy"]
+    assert len(compare_reports(reports["base"], cur, margins=MARGINS, allow_missing=True)["rows"]) == 3
     assert cmp["only_baseline"] == ["tests/test_q.py::test_quality :: accuracy :: accuracy"]
     assert cmp["only_current"] == ["tests/test_q.py::test_renamed :: accuracy :: accuracy"]
     assert "Only in the baseline: tests/test_q.py::test_quality :: accuracy :: accuracy" in markdown_table(
@@ -213,16 +217,17 @@ def test_bad_baselines_are_clear_errors(reports: dict[str, dict]) -> None:
     ):
         parse_margins(["accuracy=-1"])
     with pytest.raises(
-        InputError, match=r"^keep_rows: per-row outcomes are kept only for proportion metrics, not f1"
+        InputError,
+        match=r"^keep_rows: per-row records are kept for registered metrics only, not the callable mine",
     ):
-        check_metric("f1", [0, 1] * 10, [0, 1] * 10, min=0.5, keep_rows=True)
+        check_metric(lambda y, p: 0.5, [0, 1] * 10, [0, 1] * 10, name="mine", keep_rows=True)
 
 
 def test_cli_compare_exit_codes(
     reports: dict[str, dict], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     paths = {k: write_report(v, tmp_path / f"{k}.json") for k, v in reports.items()}
-    margins = ["--margin", "0.01", "--margin", "roc_auc=0.02"]
+    margins = ["--margin", "0.01", "--margin", "precision=0.015", "--margin", "roc_auc=0.02"]
     assert main(["compare", str(paths["base"]), str(paths["noise"]), *margins]) == 0
     assert (
         main(

@@ -139,7 +139,7 @@ def test_inference_slack_keeps_non_negative_ranges_and_rounds_ints():
     f = pd.DataFrame({"a": [0, 10], "b": [-1.0, 1.0], "t": ["x", "y"]})
     s = infer_schema(f, slack=0.25)
     assert (s.column("a").min, s.column("a").max) == (0, 13)
-    assert (s.column("b").min, s.column("b").max) == (-1.5, 1.5)
+    assert (s.column("b").min, s.column("b").max) == (-2.0, 2.0)  # to the data's precision
     assert infer_schema(f, max_categories=1).column("t").allowed is None
     with pytest.raises(InputError, match=r"^slack: must be a number in \[0, 10\], got -1; e.g. slack=0.1$"):
         infer_schema(f, slack=-1)
@@ -275,3 +275,52 @@ def test_cli_schema_infer(tmp_path, capsys, penguins):
         capsys.readouterr().err
     )
     assert main(["schema"]) == 0 and '"$schema"' in capsys.readouterr().out
+
+
+def test_column_order_and_compound_uniqueness():
+    schema = Schema.from_dict(
+        {
+            "ordered": True,
+            "unique": [["customer", "day"]],
+            "columns": [{"name": "customer"}, {"name": "day"}, {"name": "amount"}],
+        }
+    )
+    good = pd.DataFrame({"customer": [1, 1, 2], "day": [1, 2, 1], "amount": [5.0, 6.0, 7.0]})
+    assert check_schema(good, schema).outcome is Outcome.PASSED
+    assert (
+        check_schema(good.assign(note="x"), schema).outcome is Outcome.PASSED
+    )  # extra columns may sit anywhere
+    swapped = good[["day", "customer", "amount"]]
+    got = failures(check_schema(swapped, schema))
+    assert got[(None, "ordered")]["count"] == 2
+    assert got[(None, "ordered")]["found"] == ["day", "customer", "amount"]
+    twice = pd.concat([good, good.iloc[[1]]], ignore_index=True)
+    got = failures(check_schema(twice, schema))
+    assert got[("customer, day", "unique")]["count"] == 1
+    assert got[("customer, day", "unique")]["sample"] == [{"row": 3, "value": [1, 2]}]
+    assert Schema.from_dict(schema.to_dict()) == schema
+    kinds = [e["type"] for e in schema.to_expectations()["expectations"]]
+    assert "expect_compound_columns_to_be_unique" in kinds
+    with pytest.raises(InputError, match=r"^schema.unique: must be a list of lists of column names"):
+        Schema.from_dict({"unique": ["customer"]})
+    with pytest.raises(InputError, match=r"^schema.ordered: must be true or false, got 'yes'"):
+        Schema.from_dict({"ordered": "yes"})
+
+
+def test_inferred_bounds_keep_the_data_precision_and_binary_labels_are_allowed_values():
+    f = pd.DataFrame({"bmi": [18.2, 30.1519, 24.5, 22.0], "label": [0, 1, 1, 0], "n": [1, 2, 5, 9]})
+    s = infer_schema(f)
+    bmi = s.column("bmi")
+    assert (bmi.min, bmi.max) == (17.0048, 31.3471)  # widened by 10% of the span, to 4 decimals
+    assert repr(bmi.max) == "31.3471"
+    assert s.column("label").allowed == [0, 1] and s.column("label").max is None
+    assert (s.column("n").min, s.column("n").max) == (0, 10)
+    assert check_schema(f, s).outcome is Outcome.PASSED
+    assert failures(check_schema(f.assign(label=[0, 1, 2, 0]), s))[("label", "allowed")]["count"] == 1
+
+
+@pytest.mark.parametrize("values", [[1.5573655679887514e-43], [1.83e19, 4.1e-18, 0.39], [-0.1 + 0.2, 0.3]])
+def test_rounded_bounds_always_contain_the_data(values):
+    f = pd.DataFrame({"f": values})
+    for slack in (0.0, 0.1):
+        assert check_schema(f, infer_schema(f, slack=slack), describe=False).outcome is Outcome.PASSED

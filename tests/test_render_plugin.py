@@ -61,7 +61,7 @@ def test_baseline_gate_model_card_and_html(
         ["*baseline comparison: 3 figures matched (*), no regression*", "*ML output: *MODEL_CARD.md"]
     )
     report = read_report(pytester.path / "cur.json")
-    assert {r["method"] for r in report["comparison"]["rows"]} == {"mcnemar", "intervals"}
+    assert {r["method"] for r in report["comparison"]["rows"]} == {"mcnemar", "paired-bootstrap"}
     card = (pytester.path / "card" / "MODEL_CARD.md").read_text()
     assert "### Baseline comparison" in card and "> **This card has gaps:**" in card
     html = (pytester.path / "cur.html").read_text()

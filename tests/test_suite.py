@@ -56,6 +56,45 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "credit"
         ({"allow_pickle": "yes"}, "tool.mltestkit.allow_pickle: must be true or false, got 'yes'"),
         ({"sensitive": "sex"}, "tool.mltestkit.sensitive: must be a list of column names, got 'sex'"),
         ({"seeds": []}, "tool.mltestkit.seeds: must be a non-empty list of integers, got []"),
+        (
+            {"thresholds": {"latency.p95": {"max": 50}}},
+            "tool.mltestkit.thresholds.latency.p95: unknown latency figure 'p95'; did you mean 'p95_ms'?",
+        ),
+        (
+            {"thresholds": {"drift.ks": {"max": 0.1}}},
+            "tool.mltestkit.thresholds.drift.ks: unknown drift statistic 'ks'; use one of psi",
+        ),
+        (
+            {"thresholds": {"fairness.equalised_odds_difference": {"max": 0.1}}},
+            "tool.mltestkit.thresholds.fairness.equalised_odds_difference: unknown disparity "
+            "'equalised_odds_difference'; did you mean 'equalized_odds_difference'?",
+        ),
+        (
+            {"thresholds": {"latency": {"max": 50}}},
+            "tool.mltestkit.thresholds.latency: name what it bounds; use one of latency.p50_ms, latency.p95_ms",
+        ),
+        (
+            {"thresholds": {"weak_slices.accuracy": {"max": 0.1}}},
+            "tool.mltestkit.thresholds.weak_slices.accuracy: weak_slices takes no name",
+        ),
+        (
+            {
+                "thresholds": {
+                    "fairness.demographic_parity_difference": {"max": 0.1, "rule": "alarm"},
+                    "fairness.equalized_odds_difference": {"max": 0.1, "rule": "point"},
+                }
+            },
+            "tool.mltestkit.thresholds: the fairness.* requirements must share one rule",
+        ),
+        (5, "tool.mltestkit: must be a table, got int 5"),
+        (
+            {"thresholds": {"drift.psi": {"min": 0.1}}},
+            "tool.mltestkit.thresholds.drift.psi.min: is not read by the check; drift.psi takes max",
+        ),
+        (
+            {"thresholds": {"baseline": {"max": 0.1}}},
+            "tool.mltestkit.thresholds.baseline.max: is not read by the check; baseline takes margin",
+        ),
     ],
 )
 def test_config_errors_name_the_key(table, message):
@@ -69,6 +108,12 @@ def test_config_from_pyproject(tmp_path):
     assert load_config(tmp_path / "pyproject.toml") is None
     (tmp_path / "pyproject.toml").write_text("[tool.mltestkit\n")
     with pytest.raises(ConfigError, match="cannot read the \\[tool.mltestkit\\] table"):
+        load_config(tmp_path / "pyproject.toml")
+    (tmp_path / "pyproject.toml").write_text("[tool]\nmltestkit = 5\n")
+    with pytest.raises(ConfigError, match=r"^tool.mltestkit: must be a table, got int 5"):
+        load_config(tmp_path / "pyproject.toml")
+    (tmp_path / "pyproject.toml").write_text("tool = 5\n")
+    with pytest.raises(ConfigError, match=r"'tool' must be a table, got 5"):
         load_config(tmp_path / "pyproject.toml")
     cfg = load_config(EXAMPLE / "pyproject.toml")
     assert cfg is not None and cfg.label == "target" and cfg.slices[-1] == ("sex", "age_group")
@@ -277,3 +322,58 @@ def test_the_old_invariance_key_still_works_and_names_the_new_one(tmp_path):
         old = parse_config(table, root=tmp_path)
     new = parse_config({"thresholds": {"behavior.invariance": {"max": 0.02}}}, root=tmp_path)
     assert old.thresholds == new.thresholds
+
+
+def test_an_item_that_cannot_start_is_a_failed_check_in_the_summary_report_and_card(pytester):
+    _project(pytester.path)
+    toml = pytester.path / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('label = "y"', 'label = "y"\ntrain_function = "train:train"'))
+    result = pytester.runpytest("--ml", "--ml-report", "r.json", "--ml-model-card", "CARD.md")
+    result.assert_outcomes(passed=9, failed=1)
+    result.stdout.fnmatch_lines(
+        ["metric check 'metric[reproducible]': error", "*cannot import 'train:train'*pythonpath*"]
+    )
+    report = read_report(pytester.path / "r.json")
+    assert report["summary"]["error"] == 1
+    (error,) = [c for c in report["checks"] if c["outcome"] == "error"]
+    assert error["name"] == "metric[reproducible]" and error["details"]["stage"] == "setup"
+    assert (
+        "- metric[reproducible] (metric[reproducible]) ended in an error."
+        in (pytester.path / "CARD.md").read_text()
+    )
+
+
+def test_collection_counts_include_the_suite_under_a_marker(pytester):
+    _project(pytester.path)
+    pytester.makepyfile(test_hand="def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    result = pytester.runpytest("--ml", "-m", "ml_data")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["collected 11 items / 8 deselected / 3 selected"])
+    assert "-" not in result.stdout.str().split("collected", 1)[1].splitlines()[0].split("items")[0]
+
+
+def test_a_wrong_label_is_one_clear_error(pytester):
+    _project(pytester.path)
+    toml = pytester.path / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('label = "y"', 'label = "yy"'))
+    result = pytester.runpytest("--ml", "-k", "integrity or accuracy")
+    result.assert_outcomes(failed=3)
+    out = result.stdout.str()
+    message = "tool.mltestkit.label: column 'yy' is not in the train data"
+    assert out.count(message) >= 3 and "did you mean 'y'?" in out
+    assert "KeyError" not in out and "pandas" not in out and len(out.splitlines()) < 120
+
+
+def test_a_non_table_config_is_a_usage_error(pytester):
+    pytester.makepyprojecttoml("[tool]\nmltestkit = 5\n")
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--ml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "tool.mltestkit: must be a table, got int 5" in result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    (pytester.path / "pyproject.toml").write_text(
+        '[tool.mltestkit.thresholds]\n"latency.p95" = { max = 50 }\n'
+    )
+    result = pytester.runpytest("--ml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "did you mean 'p95_ms'?" in result.stderr.str()

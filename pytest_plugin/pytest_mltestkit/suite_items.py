@@ -9,7 +9,7 @@ import pytest
 from mltestkit.errors import MLTestKitError
 from mltestkit.suite import PlannedCheck, SuiteData
 
-from .recorder import MLRecorder
+from .recorder import MLRecorder, error_text
 from .settings import SETTINGS_KEY, SUITE_CONFIG_KEY
 
 
@@ -36,7 +36,23 @@ class SuiteItem(pytest.Item):
 
     def runtest(self) -> None:
         recorder = MLRecorder(self, self.config.stash[SETTINGS_KEY])
-        args, kwargs = self.planned.arguments(self.data)
+        try:
+            args, kwargs = self.planned.arguments(self.data)
+        except Exception as exc:
+            # a check that could not start is an error record, counted like any failed check
+            import mltestkit
+            from mltestkit.results import CheckResult, Outcome
+
+            recorder.record(
+                CheckResult(
+                    name=self.planned.id,
+                    kind=mltestkit.CHECKS[self.planned.check].kind,
+                    outcome=Outcome.ERROR,
+                    message=error_text(exc),
+                    details={"exception": type(exc).__name__, "stage": "setup"},
+                )
+            )
+            raise
         getattr(recorder, self.planned.check)(*args, **kwargs)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -77,4 +93,11 @@ class MLSuite:
             return
         if any(isinstance(item, SuiteItem) for item in items):
             return
-        items.extend(SuiteFile.from_parent(session, path=self.pyproject).collect())
+        suite = SuiteFile.from_parent(session, path=self.pyproject)
+        added = suite.collect()
+        # reported like any collected file, so that the terminal's counts include the suite
+        report = pytest.CollectReport(
+            suite.nodeid, "passed", None, list[pytest.Item | pytest.Collector](added)
+        )
+        config.hook.pytest_collectreport(report=report)
+        items.extend(added)

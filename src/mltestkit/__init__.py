@@ -50,6 +50,7 @@ _REMOTE = (*_GATED, "allow_remote")
 #: records the result on the running test.
 CHECKS: dict[str, CheckEntry] = {
     "check_metric": CheckEntry("mltestkit.metrics", "metric", _GATED),
+    "check_paired": CheckEntry("mltestkit.metrics.paired", "comparison", _GATED),
     "check_beats_simple_model": CheckEntry("mltestkit.metrics.baselines", "metric", _GATED),
     "check_reproducible": CheckEntry("mltestkit.metrics.baselines", "metric", _GATED),
     "check_slices": CheckEntry("mltestkit.slicing.slices", "slice", _GATED),
@@ -154,6 +155,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.schema import Schema, check_schema, infer_schema  # noqa: F401
     from .data.stats import describe_data  # noqa: F401
     from .metrics import METRICS, check_metric  # noqa: F401
+    from .metrics.paired import check_paired  # noqa: F401
     from .render.dataset_card import dataset_card  # noqa: F401
     from .render.html import html_report  # noqa: F401
     from .render.model_card import hf_card, markdown_card, mct_json  # noqa: F401

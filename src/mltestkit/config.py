@@ -135,22 +135,84 @@ def _number(value: Any, path: str) -> float:
     return float(value)
 
 
+#: Groups whose key is the group alone (``weak_slices = { max = 0.1 }``).
+BARE_GROUPS = ("weak_slices", "baseline", "reproducible")
+
+
+def enforced_names(group: str) -> tuple[str, ...]:
+    """The names after ``<group>.`` that a generated check enforces.
+
+    >>> enforced_names("latency"), enforced_names("drift")
+    (('p50_ms', 'p95_ms', 'p99_ms'), ('psi',))
+    """
+    from .metrics import METRICS
+    from .serving.latency import QUANTILES
+    from .slicing.fairness import DISPARITIES
+
+    names: dict[str, tuple[str, ...]] = {
+        "slice": tuple(METRICS),
+        "fairness": tuple(DISPARITIES),
+        "drift": ("psi",),
+        "latency": tuple(QUANTILES),
+        "behavior": ("invariance",),
+    }
+    return names.get(group, ())
+
+
+#: The keys each kind of requirement reads (the generated check ignores nothing it is given).
+REQUIREMENT_KEYS: dict[str, tuple[str, ...]] = {
+    "metric": ("min", "max", "rule"),
+    "slice": ("min", "max", "rule", "min_size"),
+    "fairness": ("min", "max", "rule"),
+    "drift": ("max",),
+    "latency": ("max",),
+    "behavior": ("min", "max", "rule", "tolerance"),
+    "weak_slices": ("max", "min_size"),
+    "baseline": ("margin",),
+    "reproducible": ("max",),
+}
+
+
+def keys_of(key: str) -> tuple[str, ...]:
+    """The keys the requirement ``key`` may set.
+
+    >>> keys_of("accuracy"), keys_of("drift.psi"), keys_of("baseline")
+    (('min', 'max', 'rule'), ('max',), ('margin',))
+    """
+    group = key.partition(".")[0]
+    return REQUIREMENT_KEYS.get(group if group in REQUIREMENT_KEYS else "metric", ())
+
+
 def _threshold_key(key: str) -> None:
+    """Refuse a key that no generated check enforces, with a suggestion."""
     from .metrics import METRICS
 
     group, _, name = key.partition(".")
+    path = f"thresholds.{key}"
     if not name:
-        if key in GROUPS:
+        if key in BARE_GROUPS or key in METRICS:
             return
-        if key not in METRICS:
-            raise _error(f"thresholds.{key}", f"unknown metric; {_suggest(key, [*METRICS, *GROUPS])}")
-        return
+        if key in GROUPS:
+            raise _error(
+                path,
+                f"name what it bounds; use one of {', '.join(f'{key}.{n}' for n in enforced_names(key))}",
+            )
+        raise _error(path, f"unknown metric; {_suggest(key, [*METRICS, *BARE_GROUPS])}")
     if group not in GROUPS:
-        raise _error(f"thresholds.{key}", f"unknown group {group!r}; {_suggest(group, GROUPS)}")
-    if group == "behavior" and name != "invariance":
-        raise _error(f"thresholds.{key}", f"unknown behavior check {name!r}; use 'behavior.invariance'")
-    if group == "slice" and name not in METRICS:
-        raise _error(f"thresholds.{key}", f"unknown metric {name!r}; {_suggest(name, METRICS)}")
+        raise _error(path, f"unknown group {group!r}; {_suggest(group, GROUPS)}")
+    if group in BARE_GROUPS:
+        raise _error(path, f"{group} takes no name; write thresholds.{group} = {{ ... }}")
+    options = enforced_names(group)
+    if name not in options:
+        what = {
+            "slice": "metric",
+            "fairness": "disparity",
+            "drift": "drift statistic",
+            "latency": "latency figure",
+        }
+        close = difflib.get_close_matches(name, options, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(options)}"
+        raise _error(path, f"unknown {what.get(group, group + ' check')} {name!r}; {hint}")
 
 
 def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
@@ -164,7 +226,7 @@ def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
             raise _error(path, "must be a table with min and/or max, e.g. { min = 0.8 }")
         parsed: dict[str, Any] = {}
         for k, v in spec.items():
-            if k == "rule":
+            if k == "rule" and "rule" in keys_of(key):
                 if v not in RULES:
                     raise _error(f"{path}.rule", f"unknown gate rule {v!r}; use one of {', '.join(RULES)}")
                 parsed[k] = v
@@ -177,18 +239,29 @@ def _thresholds(table: Any) -> dict[str, dict[str, Any]]:
                     stacklevel=2,
                 )
                 k = new
-            if k not in BOUND_KEYS + EXTRA_KEYS:
-                raise _error(f"{path}.{k}", f"unknown key; {_suggest(k, (*BOUND_KEYS, *EXTRA_KEYS, 'rule'))}")
+            allowed = keys_of(key)
+            if k not in allowed:
+                if k in BOUND_KEYS + EXTRA_KEYS + ("rule",):
+                    raise _error(f"{path}.{k}", f"is not read by the check; {key} takes {', '.join(allowed)}")
+                raise _error(f"{path}.{k}", f"unknown key; {_suggest(k, allowed)}")
             parsed[k] = _number(v, f"{path}.{k}")
         if "min" in parsed and "max" in parsed and parsed["min"] > parsed["max"]:
             raise _error(path, f"min {parsed['min']} is above max {parsed['max']}")
         out[key] = parsed
+    rules = {v["rule"] for k, v in out.items() if k.startswith("fairness.") and "rule" in v}
+    if len(rules) > 1:
+        raise _error("thresholds", f"the fairness.* requirements must share one rule, got {sorted(rules)}")
     return out
 
 
 def parse_config(table: Mapping[str, Any], *, root: str | Path) -> SuiteConfig:
     """Validate a ``[tool.mltestkit]`` table and resolve its paths against ``root``."""
     root = Path(root)
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            f"{PREFIX}: must be a table, got {type(table).__name__} {table!r}; "
+            "write the keys under a [tool.mltestkit] header"
+        )
     unknown = [k for k in table if k not in KEYS]
     if unknown:
         raise _error(unknown[0], f"unknown key; {_suggest(unknown[0], KEYS)}")
@@ -234,7 +307,10 @@ def load_config(pyproject: str | Path) -> SuiteConfig | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the [tool.mltestkit] table: {exc}") from exc
-    table = data.get("tool", {}).get("mltestkit")
+    tool = data.get("tool", {})
+    if not isinstance(tool, Mapping):
+        raise ConfigError(f"{path}: 'tool' must be a table, got {tool!r}")
+    table = tool.get("mltestkit")
     if table is None:
         return None
     return parse_config(table, root=path.parent)

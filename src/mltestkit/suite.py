@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,11 +117,26 @@ class SuiteData:
     def test(self) -> Any:
         return self._frame("test")
 
-    @property
+    @cached_property
     def label(self) -> str:
-        if self.cfg.label is None:
+        """The label column, checked against every configured data file."""
+        label = self.cfg.label
+        if label is None:
             raise ConfigError("tool.mltestkit.label: not set; name the label column")
-        return self.cfg.label
+        for key in ("train", "test"):
+            if getattr(self.cfg, key) is None:
+                continue
+            columns = [str(c) for c in getattr(self, key).columns]
+            if label not in columns:
+                close = difflib.get_close_matches(label, columns, n=1)
+                hint = (
+                    f"did you mean {close[0]!r}?" if close else f"its columns are: {', '.join(columns[:20])}"
+                )
+                raise ConfigError(
+                    f"tool.mltestkit.label: column {label!r} is not in the {key} data "
+                    f"({getattr(self.cfg, key)}); {hint}"
+                )
+        return label
 
     def features(self, frame: Any) -> Any:
         cols = (
@@ -307,8 +323,6 @@ def _fairness_arguments(
     columns: list[str], spec: dict[str, dict[str, Any]]
 ) -> Callable[[SuiteData], Arguments]:
     rules = {v["rule"] for v in spec.values() if "rule" in v}
-    if len(rules) > 1:
-        raise ConfigError("tool.mltestkit.thresholds: the fairness.* requirements must share one rule")
 
     def build(d: SuiteData) -> Arguments:
         maxima = {k: v["max"] for k, v in spec.items() if "max" in v}
@@ -339,9 +353,10 @@ def _invariance_arguments(column: str, spec: dict[str, Any]) -> Callable[[SuiteD
             )
         values = sorted(d.X_test[column].dropna().unique().tolist(), key=str)
         mapping = dict(zip(values, values[1:] + values[:1], strict=True))
+        bounds: dict[str, Any] = {k: spec[k] for k in ("min", "max") if k in spec} or {"max": 0.05}
         kwargs: dict[str, Any] = {
             "tolerance": spec.get("tolerance", 0.05),
-            "max": spec.get("max", 0.05),
+            **bounds,
             "output": 1,
             "name": f"invariance[{column}]",
         }

@@ -29,6 +29,7 @@ from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
 from ..stats.intervals import wilson
 from ..stats.requirement import (
+    EXACT,
     Estimate,
     judge,
     requirements_by_figure,
@@ -47,6 +48,17 @@ _TEXT_CAP = 300
 _COLUMN_CAP = 10
 
 EXPECTATIONS = ("increase", "decrease", "not_decrease", "not_increase")
+
+
+def _every(expect: Any) -> bool:
+    """Whether ``expect`` asks that every case pass: ``"all"``; ``None`` for a pass rate."""
+    if expect is None or expect == "all":
+        return expect == "all"
+    raise InputError(
+        "expect",
+        f"must be 'all' or None, got {expect!r}",
+        "pass expect='all' when every hand-written case must pass, or min=/max= for a share",
+    )
 
 
 # --------------------------------------------------------------------------- inputs and outputs
@@ -217,6 +229,7 @@ class _Setup:
         confidence: float,
         max_counterexamples: int,
         legacy: dict[str, Any],
+        every: bool = False,
     ) -> None:
         from ..deprecation import legacy_bounds, renamed
 
@@ -243,6 +256,16 @@ class _Setup:
                     )
         low = {"pass_rate": low} if low is not None and not isinstance(low, dict) else low
         high = {"failure_rate": high} if high is not None and not isinstance(high, dict) else high
+        self.every = every
+        if every:
+            given = "min" if low is not None else "max" if high is not None else None
+            if given is not None:
+                raise InputError(
+                    given,
+                    "cannot be combined with expect='all', which requires every case to pass",
+                    f"drop {given}=",
+                )
+            high = {"failure_rate": 0.0}
         self.requirements = requirements_by_figure(low, high, FIGURES, rule=self.rule, confidence=self.level)
 
     def judge(
@@ -259,12 +282,17 @@ class _Setup:
         metrics = []
         for figure in figures:
             hits = k if figure == "failure_rate" else n - k
-            low, high = (float(v) for v in wilson(hits, n, self.level))
-            estimate = Estimate(hits / n, low, high, "wilson", n, range=(0.0, 1.0))
+            if self.every:  # a hand-written list: the outcome is the exact count, no interval
+                estimate = Estimate(hits / n, method=EXACT, n=n, range=(0.0, 1.0))
+            else:
+                low, high = (float(v) for v in wilson(hits, n, self.level))
+                estimate = Estimate(hits / n, low, high, "wilson", n, range=(0.0, 1.0))
             metrics.append(judge(figure, estimate, self.requirements[figure]))
         outcome = worst([m.outcome for m in metrics if m.outcome is not None])
         order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][: self.kept]
-        message = f"{k} of {n} cases failed. " + "; ".join(m.describe() for m in metrics)
+        message = f"{k} of {n} cases failed"
+        message += " (expect='all': every case must pass). " if self.every else ". "
+        message += "; ".join(m.describe() for m in metrics)
         if details.get("not_applied"):
             message += (
                 f"\nthe perturbation did not apply to {details['not_applied']} of {details['rows']} rows."
@@ -277,6 +305,8 @@ class _Setup:
         if k:
             message += f"\nworst counterexample: {examples(order[:1])[0]}"
         details = {**details, "cases": n, "failures": k, "counterexamples": examples(order)}
+        if self.every:
+            details["expect"] = "all" if details.get("expect") is None else f"all {details['expect']}"
         return CheckResult(name, "behavior", outcome, metrics, self.rule, message, details)
 
 
@@ -369,6 +399,7 @@ def check_invariance(
     *,
     tolerance: float = 0.0,
     output: int | None = None,
+    expect: str | None = None,
     min: float | dict[str, float] | None = None,
     max: float | dict[str, float] | None = None,
     max_counterexamples: int = MAX_COUNTEREXAMPLES,
@@ -395,6 +426,9 @@ def check_invariance(
         non-numeric outputs (labels) must be equal.
     output:
         Column of a 2-D output to compare (e.g. 1 for the probability of class 1); all columns when ``None``.
+    expect:
+        ``"all"``: every case must pass (a short, hand-written list); the outcome is exact, passed
+        with no failure and failed with one, without an interval. Not combined with ``min``/``max``.
     min, max:
         The requirement: ``max=`` bounds the ``failure_rate`` (share of cases that fail), ``min=``
         the ``pass_rate``; or dicts keyed by those names. Without either, the failure rate is
@@ -433,7 +467,7 @@ def check_invariance(
     """
     setup = _Setup(
         "check_invariance", min=min, max=max, rule=rule, confidence=confidence,
-        max_counterexamples=max_counterexamples, legacy=legacy,
+        max_counterexamples=max_counterexamples, legacy=legacy, every=_every(expect),
     )  # fmt: skip
     _non_negative("tolerance", tolerance)
     inputs = _check_inputs(inputs)
@@ -493,7 +527,9 @@ def check_directional(
     ----------
     expect:
         ``"increase"`` or ``"decrease"`` (a strict move, at least ``min_change`` when given),
-        ``"not_decrease"`` or ``"not_increase"`` (allowing a move of ``tolerance`` the wrong way).
+        ``"not_decrease"`` or ``"not_increase"`` (allowing a move of ``tolerance`` the wrong way);
+        prefixed with ``"all "`` (``"all increase"``), every case must move so: the outcome is
+        exact, as with ``expect="all"`` of :func:`check_invariance`.
     min_change, max_change:
         Smallest required and largest allowed size of the move.
     output:
@@ -509,12 +545,18 @@ def check_directional(
     >>> r.outcome.value, r.metrics[0].rule
     ('passed', 'point')
     """
+    every = isinstance(expect, str) and expect.startswith("all ")
+    expect = expect.removeprefix("all ").strip() if every else expect
+    if expect not in EXPECTATIONS:
+        raise InputError(
+            "expect",
+            f"unknown expectation {expect!r}",
+            f"use one of {', '.join(EXPECTATIONS)}, or 'all <one of them>' when every case must",
+        )
     setup = _Setup(
         "check_directional", min=min, max=max, rule=rule, confidence=confidence,
-        max_counterexamples=max_counterexamples, legacy=legacy,
+        max_counterexamples=max_counterexamples, legacy=legacy, every=every,
     )  # fmt: skip
-    if expect not in EXPECTATIONS:
-        raise InputError("expect", f"unknown expectation {expect!r}", f"use one of {', '.join(EXPECTATIONS)}")
     for arg, v in (("min_change", min_change), ("max_change", max_change), ("tolerance", tolerance)):
         _non_negative(arg, v)
     if min_change is not None and expect.startswith("not_"):
@@ -548,6 +590,7 @@ def check_mft(
     predicate: Callable[[np.ndarray], Any] | None = None,
     output: int | None = None,
     tolerance: float = 0.0,
+    expect: str | None = None,
     min: float | dict[str, float] | None = None,
     max: float | dict[str, float] | None = None,
     max_counterexamples: int = MAX_COUNTEREXAMPLES,
@@ -578,10 +621,14 @@ def check_mft(
     >>> r = check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I hate it"], [1, 0], min=1.0)
     >>> r.outcome.value, r.metrics[0].name
     ('passed', 'pass_rate')
+    >>> r = check_mft(lambda t: [int("love" in s) for s in t], ["I love it", "I don't love it"], [1, 0],
+    ...               expect="all")
+    >>> r.outcome.value, r.metrics[0].rule, r.details["counterexamples"][0]["input"]
+    ('failed', 'point', "I don't love it")
     """
     setup = _Setup(
         "check_mft", min=min, max=max, rule=rule, confidence=confidence,
-        max_counterexamples=max_counterexamples, legacy=legacy,
+        max_counterexamples=max_counterexamples, legacy=legacy, every=_every(expect),
     )  # fmt: skip
     if isinstance(cases, Cases) and expected is None and predicate is None:
         expected = cases.labels

@@ -123,6 +123,11 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=float, help="interval level (default: the current run's)")
     p.add_argument("--json", metavar="PATH", help="also write the comparison as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap")
+    p.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="a figure of the baseline that this run lacks is not a regression",
+    )
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -145,6 +150,7 @@ def compare(args: argparse.Namespace) -> int:
         rule=args.rule,
         confidence=args.confidence,
         seed=args.seed,
+        allow_missing=args.allow_missing,
     )
     print(markdown_table(result))
     if args.json:

@@ -68,13 +68,18 @@ class Column:
 class Schema:
     """Columns with their rules and optional bounds on the number of rows.
 
-    ``extra_columns=False`` makes columns not listed in the schema a violation.
+    ``extra_columns=False`` makes columns not listed in the schema a violation; ``ordered=True``
+    requires the listed columns in the order listed (other columns may sit between them unless
+    ``extra_columns=False``); ``unique`` lists groups of columns whose combined values must be
+    unique (``[["customer", "date"]]``: one row per customer and date).
     """
 
     columns: list[Column] = field(default_factory=list)
     min_rows: int | None = None
     max_rows: int | None = None
     extra_columns: bool = True
+    ordered: bool = False
+    unique: list[list[str]] = field(default_factory=list)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -91,6 +96,10 @@ class Schema:
             out["max_rows"] = self.max_rows
         if not self.extra_columns:
             out["extra_columns"] = False
+        if self.ordered:
+            out["ordered"] = True
+        if self.unique:
+            out["unique"] = [list(g) for g in self.unique]
         out["columns"] = [c.to_dict() for c in self.columns]
         return out
 
@@ -98,7 +107,7 @@ class Schema:
     def from_dict(cls, d: Any, argument: str = "schema") -> Schema:
         if not isinstance(d, Mapping):
             raise InputError(argument, f"is a {type(d).__name__}, not a mapping", "start with 'columns:'")
-        _known_keys(d, ("columns", "min_rows", "max_rows", "extra_columns"), argument)
+        _known_keys(d, ("columns", "min_rows", "max_rows", "extra_columns", "ordered", "unique"), argument)
         cols = d.get("columns") or []
         if not isinstance(cols, list):
             raise InputError(
@@ -113,11 +122,27 @@ class Schema:
             v = d.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
                 raise InputError(f"{argument}.{key}", f"must be a non-negative int, got {v!r}", "e.g. 100")
+        for key in ("extra_columns", "ordered"):
+            if not isinstance(d.get(key, False), bool):
+                raise InputError(
+                    f"{argument}.{key}", f"must be true or false, got {d[key]!r}", f"{key}: true"
+                )
+        groups = d.get("unique") or []
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and g and all(isinstance(c, str) for c in g) for g in groups
+        ):
+            raise InputError(
+                f"{argument}.unique",
+                f"must be a list of lists of column names, got {groups!r}",
+                "write e.g. unique: [[customer, date]]",
+            )
         return cls(
             columns=columns,
             min_rows=d.get("min_rows"),
             max_rows=d.get("max_rows"),
-            extra_columns=bool(d.get("extra_columns", True)),
+            extra_columns=d.get("extra_columns", True),
+            ordered=d.get("ordered", False),
+            unique=[list(g) for g in groups],
         )
 
     def to_yaml(self) -> str:
@@ -167,6 +192,10 @@ class Schema:
 
         if self.min_rows is not None or self.max_rows is not None:
             add("expect_table_row_count_to_be_between", min_value=self.min_rows, max_value=self.max_rows)
+        if self.ordered and not self.extra_columns:
+            add("expect_table_columns_to_match_ordered_list", column_list=[c.name for c in self.columns])
+        for group in self.unique:
+            add("expect_compound_columns_to_be_unique", column_list=list(group))
         for c in self.columns:
             add("expect_column_to_exist", column=c.name)
             if not c.nullable:
@@ -239,7 +268,9 @@ def infer_schema(
     """A first schema from data, to review and commit.
 
     Numeric ranges are widened by ``slack`` times the observed span on each side (a range that
-    starts at 0 or above stays non-negative; integer bounds are rounded outward). Text columns
+    starts at 0 or above stays non-negative) and rounded outward to the data's precision: whole
+    numbers for integers, the most decimals a value has (up to 10) for floats. A numeric column
+    whose values are exactly 0 and 1 (a binary label or flag) gets ``allowed: [0, 1]`` instead. Text columns
     with at most ``max_categories`` distinct values get their categories as ``allowed``.
     Columns without missing values are not nullable; integer and text columns whose values are
     all distinct are unique.
@@ -248,6 +279,9 @@ def infer_schema(
     >>> s = infer_schema(pd.DataFrame({"x": [0.0, 10.0, None]}))
     >>> s.column("x").dtype, s.column("x").nullable, s.column("x").min, s.column("x").max
     ('float', True, 0.0, 11.0)
+    >>> s = infer_schema(pd.DataFrame({"bmi": [18.25, 30.1519, 24.5], "label": [0, 1, 1]}), slack=0)
+    >>> s.column("bmi").min, s.column("bmi").max, s.column("label").allowed
+    (18.25, 30.1519, [0, 1])
     """
     if isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack <= 10:
         raise InputError("slack", f"must be a number in [0, 10], got {slack!r}", "e.g. slack=0.1")
@@ -257,23 +291,55 @@ def infer_schema(
         s = frame[name]
         col = Column(name=str(name), dtype=_dtype_of(s), nullable=bool(s.isna().any()))
         values = s.dropna()
-        if col.dtype in ("int", "float") and len(values):
+        distinct = _nunique(values)
+        if col.dtype in ("int", "float") and len(values) and set(values.unique().tolist()) == {0, 1}:
+            col.allowed = [0, 1]  # a binary label or flag
+        elif col.dtype in ("int", "float") and len(values):
             lo, hi = float(values.min()), float(values.max())
             pad = slack * (hi - lo)
             low, high = lo - pad, hi + pad
             if lo >= 0:
                 low = max(low, 0.0)
-            if col.dtype == "int":
-                col.min, col.max = math.floor(low), math.ceil(high)
-            else:
-                col.min, col.max = low, high
-        distinct = _nunique(values)
+            digits = 0 if col.dtype == "int" else _decimals(values.to_numpy(dtype=float))
+            col.min, col.max = _round_out(low, high, digits, integer=col.dtype == "int")
         if col.dtype in ("str", "category") and distinct is not None and distinct <= max_categories:
             col.allowed = sorted(plain(v) for v in values.unique())
         elif col.dtype in ("int", "str") and distinct == len(values) and len(values) > 1:
             col.unique = True
         columns.append(col)
     return Schema(columns=columns, extra_columns=extra_columns)
+
+
+def _decimals(x: np.ndarray, most: int = 10) -> int:
+    """The fewest decimals (up to ``most``) that write every value of ``x`` exactly.
+
+    >>> _decimals(np.array([1.5, 30.1519])), _decimals(np.array([1 / 3]))
+    (4, 10)
+    """
+    x = x[np.isfinite(x)]
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(x, d) - x) <= 1e-12 * np.maximum(np.abs(x), 1.0)):
+            return d
+    return most
+
+
+def _round_out(low: float, high: float, digits: int, *, integer: bool) -> tuple[Any, Any]:
+    """``low`` rounded down and ``high`` rounded up to ``digits`` decimals, written as short as they are."""
+    scale = 10.0**digits
+    lo = round(math.floor(round(low * scale, 6)) / scale, digits)
+    hi = round(math.ceil(round(high * scale, 6)) / scale, digits)
+    if lo > low:  # rounding error near the bound: one more step outward
+        lo = round(lo - 1 / scale, digits)
+    if hi < high:
+        hi = round(hi + 1 / scale, digits)
+    exact = 2.0**52  # beyond this the decimals are below a float's resolution: keep the bound
+    lo, hi = (
+        (low if lo > low or abs(low) * scale >= exact else lo),
+        (high if hi < high or abs(high) * scale >= exact else hi),
+    )
+    if integer:
+        return int(lo), int(hi)
+    return lo, hi
 
 
 def _nunique(s: pd.Series) -> int | None:
@@ -462,6 +528,35 @@ def check_schema(
                     "sample": [],
                 }
                 failures.append(entry if mean is None else {**entry, "value": mean})
+    if sch.ordered:
+        listed = [c.name for c in sch.columns if c.name in present_cols]
+        found = [c for c in frame.columns if c in set(listed)]
+        misplaced = sum(a != b for a, b in zip(listed, found, strict=True))
+        if record("column_order", misplaced, None, 0, None):
+            failures.append(
+                {
+                    "column": None,
+                    "rule": "ordered",
+                    "count": misplaced,
+                    "expected": listed[:20],
+                    "found": found[:20],
+                }
+            )
+    for group in sch.unique:
+        label = ", ".join(group)
+        absent = [c for c in group if c not in present_cols]
+        if absent:
+            record("missing_column", len(absent), None, 0, label)
+            failures.append({"column": label, "rule": "missing_column", "count": n, "sample": []})
+            continue
+        mask = frame.duplicated(subset=list(group), keep="first").to_numpy()
+        count = int(np.count_nonzero(mask))
+        if record("unique", count, None, 0, label):
+            pos = np.flatnonzero(mask)[:5]
+            rows = [
+                {"row": int(i), "value": [plain(v) for v in frame[list(group)].iloc[i].tolist()]} for i in pos
+            ]
+            failures.append({"column": label, "rule": "unique", "count": count, "sample": rows})
     if not sch.extra_columns:
         extra = [c for c in frame.columns if c not in {col.name for col in sch.columns}]
         if record("extra_columns", len(extra), None, 0, None):

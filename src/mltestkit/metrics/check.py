@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, encode_labels
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
-from .registry import compute, get_metric, positive_class
+from .registry import compute, get_metric
 
 
 def check_metric(
@@ -39,7 +38,7 @@ def check_metric(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
-    keep_rows: bool = False,
+    keep_rows: bool | None = None,
 ) -> CheckResult:
     """Measure a metric with a confidence interval and judge it against ``min`` and/or ``max``.
 
@@ -68,8 +67,10 @@ def check_metric(
         The check's name in the report (default: the metric's); a callable metric's figure is
         recorded under it too.
     keep_rows:
-        Keep the per-row outcomes of a proportion metric (packed bits in ``details["rows"]``),
-        so that a baseline comparison on the same rows can use a paired test.
+        Keep the compact per-row record in ``details["rows"]`` (:mod:`mltestkit.metrics.paired`),
+        so that a baseline comparison on the same rows uses a paired test. ``None`` (default):
+        kept for a registered metric on up to 1,000,000 rows (proportions, one bit a row) or
+        100,000 rows (the others).
 
     Returns
     -------
@@ -103,8 +104,10 @@ def check_metric(
     details: dict[str, Any] = {}
     if outcome is Outcome.INCONCLUSIVE:
         details["rows_to_decide"] = rows_to_decide_all([mv])
-    if keep_rows:
-        details["rows"] = _row_record(m.name, y_true, y_pred, pos_label)
+    from .paired import keeps_rows, row_record
+
+    if keeps_rows(m, est.n or 0, keep_rows):
+        details["rows"] = row_record(m, y_true, y_pred, y_score=y_score, pos_label=pos_label)
     return CheckResult(
         name=name or m.name,
         kind="metric",
@@ -114,15 +117,6 @@ def check_metric(
         message=explain(mv, details.get("rows_to_decide")),
         details=details,
     )
-
-
-def _row_record(name: str, y_true: Any, y_pred: Any, pos_label: Any) -> dict[str, Any]:
-    from ..stats.paired import row_record
-
-    yt, yp = as_1d(y_true, "y_true"), as_1d(y_pred, "y_pred")
-    classes, t, p = encode_labels(yt, yp)
-    assert p is not None
-    return row_record(name, yt, positive_class(name, classes, pos_label), t, p)
 
 
 def explain(mv: MetricValue, rows_to_decide: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,9 @@ def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
             )
         if len(rows) > limit:
             lines.append(f"\n... {len(rows) - limit} more rows in the JSON comparison.")
+        unpaired = Counter(r["unpaired"] for r in rows if r.get("unpaired") and r["method"] == "intervals")
+        for reason, count in sorted(unpaired.items()):
+            lines += ["", f"Unpaired, compared by their intervals: {count} figure(s), {cell(reason)}."]
     for key, label in (("only_baseline", "Only in the baseline"), ("only_current", "New in this run")):
         if comparison.get(key):
             lines += ["", f"{label}: " + "; ".join(comparison[key][:50])]

@@ -5,23 +5,28 @@ each pair the difference (current minus baseline, oriented so that positive is b
 confidence interval, and the gate of :mod:`mltestkit.stats.requirement` decides it against a
 non-inferiority margin ``m``: the requirement is ``difference >= -m``.
 
-* **Paired, McNemar** -- both runs kept their per-row outcomes (``check_metric(...,
-  keep_rows=True)``) on the same rows and the metric is a proportion over the same rows
-  (accuracy, recall, specificity, FNR, FPR, selection rate): the discordant pairs decide.
-  McNemar's exact p-value (``scipy.stats.binomtest`` on the discordant pairs) tests for any
-  difference; the interval for the difference is Tango's score interval, whose one-sided
-  error at the margin stays near nominal (the exact interval conditional on the number of
-  discordant pairs is too liberal when they are few).
-* **Paired, bootstrap** -- per-row outcomes on the same rows, but the rows the proportion is
-  over differ between the runs (precision): a bootstrap over rows, done exactly and at no
-  per-row cost as a multinomial draw over the 16 joint cells of the two runs' row outcomes.
-* **Intervals** -- otherwise: a normal interval for the difference of two independent
-  estimates, with standard errors read off each run's interval. Conservative when both runs
-  used the same rows.
+* **Paired** (the default for :func:`~mltestkit.check_metric` figures) -- each metric check
+  keeps a compact per-row record (:mod:`mltestkit.metrics.paired`): one bit a row for
+  proportions, the validated labels, scores or values otherwise. When both runs kept it on
+  the same rows (the same ``rows_sha256``, a hash of the true labels in order), the rows are
+  paired: McNemar's test with Tango's score interval for a proportion over the same rows
+  (``mcnemar``; its one-sided error at the margin stays near nominal even with few
+  discordant rows), an exact bootstrap over joint cells when the rows a proportion is over
+  differ (precision) or for f1 and balanced accuracy, the paired DeLong test for roc_auc,
+  a BCa interval of per-row loss differences for mean losses, a paired bootstrap otherwise.
+  Two runs that predicted the same on every row differ by exactly 0 (``identical``) and pass
+  at any margin >= 0.
+* **Intervals** -- otherwise (no record, the rows differ, a slice's figure): a normal interval
+  for the difference of two independent estimates, with standard errors read off each run's
+  interval; the row says why in ``unpaired``. Conservative when both runs used the same rows.
 
 Each figure gets one outcome: ``better`` (the interval is above zero), ``same`` (inside
 ``(-m, m)``), ``non-inferior`` (above ``-m``), ``worse`` (the gate failed) or ``inconclusive``.
-A ``worse`` figure, or an ``inconclusive`` one under the acceptance rule, is a regression.
+A ``worse`` figure, or an ``inconclusive`` one unless the rule is ``alarm``, is a regression
+(as for a check). A figure undefined in both runs is ``same`` and one defined in this run only
+``non-inferior``: neither is a regression, under any rule; one defined in the baseline only is
+``inconclusive``. A figure of the baseline that this run does not have is a regression
+(``method="missing"``) unless ``allow_missing=True``.
 
 Examples
 --------
@@ -32,25 +37,31 @@ Examples
 >>> y = rng.integers(0, 2, 4000)
 >>> def run(p_err):
 ...     pred = np.where(rng.random(4000) < p_err, 1 - y, y)
-...     check = check_metric("accuracy", y, pred, min=0.5, keep_rows=True).to_dict()
+...     check = check_metric("accuracy", y, pred, min=0.5).to_dict()
 ...     return build_report([{"test": "t.py::test_acc", "index": 0, **check}], provenance=provenance(seed=0))
->>> cmp = compare_reports(run(0.10), run(0.20), margins={"accuracy": 0.01})
+>>> base = run(0.10)
+>>> cmp = compare_reports(base, run(0.20), margins={"accuracy": 0.01})
 >>> row = cmp["rows"][0]
 >>> row["method"], row["outcome"], cmp["regressions"]
 ('mcnemar', 'worse', 1)
+>>> same = compare_reports(base, base, margins={"accuracy": 0.0})["rows"][0]
+>>> same["method"], same["difference"], same["outcome"]
+('identical', 0.0, 'same')
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError, ReportError
 from ..metrics import METRICS
+from ..metrics.paired import paired_difference
 from ..results import Outcome, fails_test, json_number
 from ..slicing.slices import format_key
-from ..stats.paired import interval_difference, paired_difference, read_rows
+from ..stats.paired import interval_difference
 from ..stats.requirement import Estimate, Requirement, decide, validate_level, validate_rule
 
 #: Default non-inferiority margin, in the metric's own units.
@@ -108,6 +119,62 @@ def _figures(report: Mapping[str, Any]) -> dict[tuple[str, str, str, str, int], 
     return out
 
 
+def _paired(
+    b_check: Mapping[str, Any],
+    b: Mapping[str, Any],
+    check: Mapping[str, Any],
+    m: Mapping[str, Any],
+    **options: Any,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The paired difference of a figure, or why it cannot be paired."""
+    if m.get("slice"):
+        return None, "a slice's figure (per-row records cover a check's rows)"
+    if m.get("value") is None or b.get("value") is None:
+        return None, "the figure is undefined"
+    if m["name"] not in METRICS or len(check.get("metrics") or []) != 1:
+        return None, "no per-row record for this figure"
+    records = [(c.get("details") or {}).get("rows") for c in (b_check, check)]
+    return paired_difference(m["name"], records[0], records[1], **options)
+
+
+def _undefined(base: Any, cur: Any) -> str:
+    """The outcome of a figure whose difference is undefined (one or both values are)."""
+    if base is None and cur is None:
+        return "same"
+    return "inconclusive" if cur is None else "non-inferior"
+
+
+def _row(
+    key: tuple[Any, ...],
+    base: Any,
+    cur: Any,
+    diff: Mapping[str, Any],
+    margin: float,
+    up: bool,
+    outcome: str,
+    unpaired: str | None,
+) -> dict[str, Any]:
+    return {
+        "test": key[0],
+        "check": key[1],
+        "metric": key[2],
+        "slice": key[3],
+        "baseline": base,
+        "current": cur,
+        "difference": diff["difference"],
+        "low": json_number(diff["low"]),
+        "high": json_number(diff["high"]),
+        "method": diff["method"],
+        "p_value": diff.get("p_value"),
+        "discordant": diff.get("discordant"),
+        "margin": margin,
+        "higher_is_better": up,
+        "outcome": outcome,
+        "paired": unpaired is None,
+        "unpaired": unpaired,
+    }
+
+
 def parse_margins(items: Any) -> dict[str, float]:
     """Margins from ``{"accuracy": 0.01}`` or ``["accuracy=0.01", "0.02"]`` (a bare number sets the default ``*``).
 
@@ -146,6 +213,7 @@ def compare_reports(
     confidence: float | None = None,
     n_boot: int = 2000,
     seed: int = 0,
+    allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Compare every figure of ``current`` with the same figure of ``baseline``.
 
@@ -161,14 +229,18 @@ def compare_reports(
         Gate rule and interval level; default to the current run's.
     n_boot, seed:
         For the paired bootstrap.
+    allow_missing:
+        Whether a figure of the baseline that ``current`` lacks is allowed; by default it is a
+        regression (a row with ``method="missing"`` and outcome ``worse``).
 
     Returns
     -------
     dict
         ``{"rule", "confidence", "rows": [...], "regressions", "counts", "only_baseline",
         "only_current", "baseline": {...}}``; each row has ``test, check, metric, slice,
-        baseline, current, difference, low, high, method, p_value, discordant, margin, outcome``
-        (difference and interval oriented as current - baseline, in the metric's units).
+        baseline, current, difference, low, high, method, p_value, discordant, margin,
+        higher_is_better, outcome, paired, unpaired`` (difference and interval as current -
+        baseline, in the metric's units; ``unpaired`` says why the rows were not paired).
     """
     from .io import validate
 
@@ -189,15 +261,11 @@ def compare_reports(
             continue
         b_check, b = base_figs[key]
         margin = margin_of.get(m["name"], default)
-        diff = None
-        base_rows, cur_rows = (
-            read_rows(b_check["details"].get("rows")),
-            read_rows(check["details"].get("rows")),
+        diff, unpaired = _paired(
+            b_check, b, check, m, level=level, n_boot=n_boot, seed=seed + zlib.crc32(repr(key).encode())
         )
-        if base_rows and cur_rows and base_rows[2] == cur_rows[2] and len(m.get("slice") or {}) == 0:
-            diff = paired_difference(
-                base_rows[:2], cur_rows[:2], level=level, n_boot=n_boot, seed=seed + len(rows)
-            )
+        if diff is not None and diff["difference"] is None:
+            unpaired = "the paired difference is undefined"
         if diff is None or diff["difference"] is None:
             diff = interval_difference(b, m, level)
         up = higher_is_better(m)
@@ -206,26 +274,20 @@ def compare_reports(
             "low": diff["low"] if up else (None if diff["high"] is None else -diff["high"]),
             "high": diff["high"] if up else (None if diff["low"] is None else -diff["low"]),
         }
-        outcome = classify(oriented, margin, rule)
-        rows.append(
-            {
-                "test": key[0],
-                "check": key[1],
-                "metric": key[2],
-                "slice": key[3],
-                "baseline": b.get("value"),
-                "current": m.get("value"),
-                "difference": diff["difference"],
-                "low": json_number(diff["low"]),
-                "high": json_number(diff["high"]),
-                "method": diff["method"],
-                "p_value": diff.get("p_value"),
-                "discordant": diff.get("discordant"),
-                "margin": margin,
-                "higher_is_better": up,
-                "outcome": outcome,
-            }
-        )
+        if diff["difference"] is None:
+            outcome, diff["method"] = _undefined(b.get("value"), m.get("value")), "undefined"
+        else:
+            outcome = classify(oriented, margin, rule)
+        rows.append(_row(key, b.get("value"), m.get("value"), diff, margin, up, outcome, unpaired))
+    missing = sorted(base_figs.keys() - cur_figs.keys())
+    if not allow_missing:
+        for key in missing:
+            b = base_figs[key][1]
+            gone = {"difference": None, "low": None, "high": None, "method": "missing"}
+            margin = margin_of.get(b["name"], default)
+            rows.append(
+                _row(key, b.get("value"), None, gone, margin, higher_is_better(b), "worse", "not in this run")
+            )
     regressions = sum(fails_test(_AS_OUTCOME.get(r["outcome"]), rule) for r in rows)
     counts = {o: sum(r["outcome"] == o for r in rows) for o in OUTCOMES}
     name = lambda k: f"{k[0]} :: {k[1]} :: {k[2]}" + (f" [{k[3]}]" if k[3] else "")  # noqa: E731
@@ -236,7 +298,8 @@ def compare_reports(
         "rows": rows,
         "regressions": int(regressions),
         "counts": counts,
-        "only_baseline": sorted({name(k) for k in base_figs.keys() - cur_figs.keys()}),
+        "only_baseline": sorted({name(k) for k in missing}),
+        "allow_missing": bool(allow_missing),
         "only_current": sorted({name(k) for k in cur_figs.keys() - base_figs.keys()}),
         "baseline": {"created": baseline.get("created"), "commit": b_git.get("commit")},
     }

@@ -3,7 +3,10 @@
 Per-row outcomes of a proportion metric are kept as packed bits (:func:`row_record`); two runs
 on the same rows are compared with McNemar's test and Tango's score interval, or with an exact
 bootstrap over the joint cells when the rows the proportion is over differ between the runs
-(:func:`paired_difference`). Without per-row data, :func:`interval_difference` reads standard
+(:func:`paired_difference`). Scores of two models on the same rows are compared with the
+paired DeLong test (:func:`paired_delong`), any other statistic with a paired bootstrap over
+rows (:func:`paired_bootstrap`). Other per-row values are stored as little-endian arrays in
+base64 (:func:`encode_array`). Without per-row data, :func:`interval_difference` reads standard
 errors off each run's interval.
 """
 
@@ -32,6 +35,9 @@ _ROW_RULES = {
     "fpr": ("true_neg_rows", "pred_pos"),
 }
 
+#: The metrics whose per-row record is bits (:func:`row_record`).
+ROW_METRICS = tuple(_ROW_RULES)
+
 
 def _pack(bits: np.ndarray) -> str:
     return base64.b64encode(np.packbits(bits.astype(bool)).tobytes()).decode("ascii")
@@ -42,6 +48,45 @@ def _unpack(text: str, n: int) -> np.ndarray:
     if raw.size * 8 < n:
         raise ValueError("too few bits")
     return np.unpackbits(raw)[:n].astype(bool)
+
+
+#: The array types per-row values are stored as (``float32``: relative error at most 2**-24).
+ARRAY_TYPES = ("uint8", "uint16", "uint32", "float32")
+
+
+def encode_array(values: np.ndarray, dtype: str) -> dict[str, str]:
+    """Per-row values as a little-endian array of ``dtype`` in base64.
+
+    >>> rec = encode_array(np.array([0.25, 1.0]), "float32")
+    >>> rec["dtype"], decode_array(rec, 2).tolist()
+    ('float32', [0.25, 1.0])
+    """
+    raw = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+    return {"dtype": dtype, "data": base64.b64encode(raw).decode("ascii")}
+
+
+def decode_array(rec: Any, n: int) -> np.ndarray:
+    """The ``n`` values of :func:`encode_array`'s record; ``ReportError`` when it is corrupt."""
+    try:
+        dtype = rec["dtype"]
+        if dtype not in ARRAY_TYPES:
+            raise ValueError(f"unknown dtype {dtype!r}")
+        raw = base64.b64decode(str(rec["data"]).encode("ascii"), validate=True)
+        out = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
+        if out.size != n:
+            raise ValueError(f"{out.size} values for {n} rows")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"per-row values in the report are corrupt ({exc})") from exc
+    return out.astype(np.float64 if dtype == "float32" else np.int64)
+
+
+def code_type(largest: int) -> str:
+    """The smallest unsigned type that holds integer codes up to ``largest``.
+
+    >>> code_type(1), code_type(300)
+    ('uint8', 'uint16')
+    """
+    return next(t for t in ARRAY_TYPES[:3] if largest <= np.iinfo(t).max)
 
 
 def rows_id(y_true: np.ndarray) -> str:
@@ -185,6 +230,66 @@ def paired_difference(
         "difference": value if math.isfinite(value) else None,
         "low": low,
         "high": high,
+        "method": "paired-bootstrap",
+        "p_value": None,
+    }
+
+
+def paired_delong(y: np.ndarray, base: np.ndarray, cur: np.ndarray, *, level: float) -> dict[str, Any]:
+    """Paired DeLong test of ``AUC(cur) - AUC(base)`` for two scores of the same rows.
+
+    The placement values of both scores give the covariance of the two AUCs (DeLong, DeLong
+    and Clarke-Pearson 1988); the interval is normal on the difference and the p-value tests
+    for any difference.
+
+    >>> y = np.array([1, 1, 1, 0, 0, 0] * 20, bool)
+    >>> s1 = np.tile([0.9, 0.8, 0.3, 0.4, 0.2, 0.1], 20); s2 = np.tile([0.9, 0.8, 0.6, 0.4, 0.2, 0.1], 20)
+    >>> d = paired_delong(y, s1, s2, level=0.95)
+    >>> d["method"], round(d["difference"], 4), d["low"] > 0
+    ('paired-delong', 0.1111, True)
+    """
+    from scipy import special
+
+    y = np.asarray(y, dtype=bool)
+    m, k = int(y.sum()), int((~y).sum())
+    out: dict[str, Any] = {"difference": None, "low": None, "high": None, "method": "paired-delong"}
+    out["p_value"] = None
+    if m < 2 or k < 2:
+        return out
+    v10, v01 = [], []
+    for s in (np.asarray(base, float), np.asarray(cur, float)):
+        ranks = iv.grouped_ranks(np.zeros(y.size, np.int64), s)
+        v10.append((ranks[y] - iv.grouped_ranks(np.zeros(m, np.int64), s[y])) / k)
+        v01.append(1.0 - (ranks[~y] - iv.grouped_ranks(np.zeros(k, np.int64), s[~y])) / m)
+    diff = float(v10[1].mean() - v10[0].mean())
+    var = float(np.var(v10[1] - v10[0], ddof=1) / m + np.var(v01[1] - v01[0], ddof=1) / k)
+    se = math.sqrt(max(var, 0.0))
+    z = iv.z_value(level)
+    out.update(difference=diff, low=diff - z * se, high=diff + z * se)
+    out["p_value"] = float(2 * special.ndtr(-abs(diff) / se)) if se > 0 else float(diff == 0)
+    return out
+
+
+def paired_bootstrap(
+    statistic: Any, n: int, *, value: float, level: float, n_boot: int, rng: np.random.Generator
+) -> dict[str, Any]:
+    """Percentile interval of a difference from a bootstrap over the rows both runs share.
+
+    ``statistic(idx)`` returns the difference (current - baseline) on the rows ``idx`` (one
+    resample, raising ``ValueError`` where undefined); ``value`` is its value on all rows.
+
+    >>> a = np.arange(200) % 3 == 0; b = np.arange(200) % 4 == 0
+    >>> d = paired_bootstrap(lambda i: b[i].mean() - a[i].mean(), 200, value=-0.085,
+    ...                      level=0.95, n_boot=200, rng=np.random.default_rng(0))
+    >>> d["method"], bool(d["low"] < d["difference"] < d["high"])
+    ('paired-bootstrap', True)
+    """
+    reps = iv.row_bootstrap_each(statistic, n, n_boot=n_boot, rng=rng)
+    low, high = iv.percentile_interval(reps, level)
+    return {
+        "difference": float(value),
+        "low": low if math.isfinite(low) else None,
+        "high": high if math.isfinite(high) else None,
         "method": "paired-bootstrap",
         "p_value": None,
     }
