@@ -211,7 +211,7 @@ def test_statistics_of_each_engine(kind, tmp_path):
     c = grouped_counts(lf, ["g", "label"], weight="w")
     got = {
         (k if isinstance(k, str) else None, int(y)): int(n)
-        for k, y, n in zip(c.keys["g"], c.keys["label"], c.counts)
+        for k, y, n in zip(c.keys["g"], c.keys["label"], c.counts, strict=True)
     }
     ref = frame.groupby(["g", "label"], dropna=False)["w"].sum()
     assert got == {(k if isinstance(k, str) else None, int(y)): int(n) for (k, y), n in ref.items()}
@@ -287,7 +287,7 @@ def test_spark_equals_memory(spark):
     assert abs(got.metrics[0].value - ref.metrics[0].value) <= bound
     assert got.metrics[0].ci.low <= ref.metrics[0].ci.low + bound
     c = grouped_counts(open_table(data), ["label"], weight="w")
-    assert sorted(zip(c.keys["label"].tolist(), c.counts.tolist())) == sorted(
+    assert sorted(zip(c.keys["label"].tolist(), c.counts.tolist(), strict=True)) == sorted(
         frame.groupby("label")["w"].sum().items()
     )
 

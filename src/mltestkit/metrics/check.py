@@ -61,7 +61,7 @@ def check_metric(
         A table (any input of :func:`mltestkit.tables.open_table`: DataFrame, Arrow, DuckDB,
         Spark, a Parquet or CSV path); ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight``
         (integer frequency weights) then name its columns and its engine computes the
-        statistics (see :doc:`/scale`).
+        statistics (see the "Any table, any size" page).
     min, max:
         The requirement. Without either, the figure is recorded with ``outcome=None`` and
         ``rule=None``, and the check's outcome is ``passed`` (nothing was required).

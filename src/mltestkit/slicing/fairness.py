@@ -197,7 +197,7 @@ def check_fairness(
         True and predicted labels; binary, or any labels with ``pos_label`` (then one-vs-rest).
         With ``data=`` a table (see :func:`mltestkit.tables.open_table`), the names of its
         columns, as ``by`` and ``sample_weight`` (integer frequency weights); its engine then
-        counts the rows of each group (see :doc:`/scale`).
+        counts the rows of each group (see the "Any table, any size" page).
     by:
         The group (sensitive) columns: DataFrame, dict of named arrays, Series or one array.
         Groups are the combinations of their values present in the data; missing values form

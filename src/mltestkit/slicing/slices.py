@@ -430,7 +430,7 @@ def check_slices(
     data, sample_weight:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``y_score``,
         ``sample_weight`` (integer frequency weights) and ``by`` then name its columns, and its
-        engine counts the rows of each slice (see :doc:`/scale`).
+        engine counts the rows of each slice (see the "Any table, any size" page).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
     min_size:
