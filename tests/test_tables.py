@@ -195,8 +195,13 @@ def test_quantile_bins_are_the_engines_exact_quantiles():
     frame = _frame(999, seed=5)
     ref = check_slices("accuracy", frame["label"], frame["pred"], by=frame[["age"]])
     got = check_slices("accuracy", "label", "pred", by="age", data=duckdb.from_df(frame))
-    assert [m.n for m in ref.metrics] == [m.n for m in got.metrics]
-    assert [m.value for m in ref.metrics] == [m.value for m in got.metrics]
+    _same(ref, got, tol=0.0)
+    assert [m.slice for m in got.metrics][0] == {
+        "age": f"[{frame['age'].min()}, {np.quantile(frame['age'], 0.25):g})"
+    }
+    ref_f = check_fairness(frame["label"], frame["pred"], by=frame[["age"]], bins={"age": 3})
+    got_f = check_fairness("label", "pred", by="age", bins={"age": 3}, data=pl.from_pandas(frame))
+    assert ref_f.details == got_f.details
     edges = np.quantile(frame["age"], [0.25, 0.5, 0.75])
     assert quantiles(open_table(frame), "age", [0.25, 0.5, 0.75]).tolist() == pytest.approx(edges.tolist())
 

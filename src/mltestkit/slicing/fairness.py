@@ -35,7 +35,7 @@ import difflib
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -243,11 +243,14 @@ def check_fairness(
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
-    weights = None
+    weights: Any = None
+    relabel: Any = list
     if data is not None:  # the engine counts the rows of each (group, label, prediction)
-        y_true, y_pred, columns_given, bins, weights = labelled_rows(
+        tab, rows = labelled_rows(
             data, y_true=y_true, y_pred=y_pred, by=columns_given, sample_weight=sample_weight, bins=bins
         )
+        y_true, y_pred, columns_given = rows.frame[tab.y_true], rows.frame[tab.y_pred], rows.frame[tab.by]
+        bins, weights, relabel = rows.bins or None, rows.weights, rows.relabel
     yt = as_1d(y_true, "y_true")
     yp = as_1d(y_pred, "y_pred")
     same_length(yt, "y_true", yp, "y_pred")
@@ -265,6 +268,7 @@ def check_fairness(
         (sl,) = slicings(columns, len(yt), bins=bins, combos=[tuple(columns)])
     except InputError as exc:
         raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
+    sl = replace(sl, keys=relabel(sl.keys))
     size = len(sl.keys)
     cm = confusion_counts(
         sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2, weights

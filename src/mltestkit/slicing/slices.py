@@ -346,19 +346,23 @@ def table_slices(
     from ..tables import collect_rows, labelled_rows, table_inputs
 
     if all(m.statistics == CONFUSION for m in metrics):
-        yt, yp, cols, bins, weights = labelled_rows(
+        t, rows = labelled_rows(
             data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight, bins=bins
         )
-        counts = slice_counts(yt, yp, by=cols, bins=bins, depth=depth, combos=combos, sample_weight=weights)
-        return counts, None, None, None, None, None
+        f = rows.frame
+        c = slice_counts(
+            f[t.y_true], f[t.y_pred], by=f[t.by], bins=rows.bins or None, depth=depth, combos=combos,
+            sample_weight=rows.weights,
+        )  # fmt: skip
+        return SliceCounts(tuple(rows.relabel(c.keys)), c.classes, c.counts), None, None, None, None, None
     t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
-    rows = collect_rows(t, [c for c in (t.y_true, t.y_pred, t.y_score, *t.by) if c is not None])
+    cols = collect_rows(t, [c for c in (t.y_true, t.y_pred, t.y_score, *t.by) if c is not None])
     return (
         None,
-        rows[t.y_true] if t.y_true else None,
-        rows[t.y_pred] if t.y_pred else None,
-        rows[t.y_score] if t.y_score else None,
-        {c: rows[c] for c in t.by} if t.by else None,
+        cols[t.y_true] if t.y_true else None,
+        cols[t.y_pred] if t.y_pred else None,
+        cols[t.y_score] if t.y_score else None,
+        {c: cols[c] for c in t.by} if t.by else None,
         bins,
     )
 

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,20 +113,46 @@ class CompactRows:
     frame: Any
     weights: np.ndarray
     bins: dict[str, list[float]]
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def relabel(self, keys: Sequence[Any]) -> list[Any]:
+        """Slice keys with the labels of quantile bins as in memory (``[18, 32)``, ..., ``[64, 79]``)
+        in place of the labels of their inner edges (``< 32``, ..., ``>= 64``)."""
+        if not self.labels:
+            return list(keys)
+        return [tuple((c, self.labels.get(c, {}).get(v, v)) for c, v in key) for key in keys]
 
 
-def _binned(t: TableInputs, bins: Any) -> dict[str, list[float]]:
+def _label(x: float) -> str:
+    return f"{x:g}"
+
+
+def _quantile_labels(edges: np.ndarray) -> dict[str, str]:
+    """The labels of quantile bins over ``edges`` (first and last: the data's min and max), keyed
+    by the labels the slicing code gives their inner edges."""
+    inner = edges[1:-1]
+    plain = [f"< {_label(inner[0])}"] + [f"[{_label(a)}, {_label(b)})" for a, b in itertools.pairwise(inner)]
+    plain.append(f">= {_label(inner[-1])}")
+    last = len(edges) - 2
+    return {
+        plain[i]: f"[{_label(edges[i])}, {_label(edges[i + 1])}{']' if i == last else ')'}"
+        for i in range(len(edges) - 1)
+    }
+
+
+def _binned(t: TableInputs, bins: Any) -> tuple[dict[str, list[float]], dict[str, dict[str, str]]]:
     """The slice columns to cut into bins, with their inner edges (computed by the engine)."""
     schema = t.frame.collect_schema()
     numeric = [c for c in t.by if schema[c].is_numeric()]
     if not numeric:
-        return {}
+        return {}, {}
     bins_of = bins if isinstance(bins, Mapping) else dict.fromkeys(t.by, bins)
     unknown = [k for k in bins_of if k not in t.by]
     if unknown:
         raise InputError("bins", f"names unknown slice columns {unknown}", f"use columns of by: {t.by}")
     distinct = column_profile(t.frame, numeric).distinct
     out: dict[str, list[float]] = {}
+    labels: dict[str, dict[str, str]] = {}
     for c in numeric:
         spec = bins_of.get(c)
         if spec is None and distinct[c] <= MAX_LEVELS:
@@ -136,6 +163,8 @@ def _binned(t: TableInputs, bins: Any) -> dict[str, list[float]]:
                 raise InputError("bins", f"must be >= 1 for {c!r}, got {count}", "pass e.g. bins=4")
             edges = np.unique(quantiles(t.frame, c, np.linspace(0, 1, count + 1)))
             out[c] = [float(e) for e in edges[1:-1]]
+            if len(edges) > 2:
+                labels[c] = _quantile_labels(edges)
             continue
         try:
             edges = np.asarray(spec, dtype=float).reshape(-1)
@@ -148,7 +177,7 @@ def _binned(t: TableInputs, bins: Any) -> dict[str, list[float]]:
                 "pass e.g. bins=4 or bins=[0, 30, 40, 60]",
             )
         out[c] = [float(e) for e in edges]
-    return out
+    return out, labels
 
 
 def compact_rows(t: TableInputs, columns: Sequence[str], *, bins: Any = None) -> CompactRows:
@@ -162,7 +191,7 @@ def compact_rows(t: TableInputs, columns: Sequence[str], *, bins: Any = None) ->
     """
     import narwhals as nw
 
-    edges = _binned(t, bins)
+    edges, labels = _binned(t, bins)
     frame = t.frame
     if edges:
         reps = {}
@@ -179,7 +208,7 @@ def compact_rows(t: TableInputs, columns: Sequence[str], *, bins: Any = None) ->
     import pandas as pd
 
     out = pd.DataFrame({k: counts.keys[k] for k in keys})
-    return CompactRows(out, counts.counts, edges)
+    return CompactRows(out, counts.counts, edges, labels)
 
 
 def missing_in(rows: CompactRows, column: str, argument: str) -> None:
@@ -209,12 +238,13 @@ def collect_rows(t: TableInputs, columns: Sequence[str]) -> dict[str, np.ndarray
 
 def labelled_rows(
     data: Any, *, y_true: Any, y_pred: Any, by: Any, sample_weight: Any = None, bins: Any = None
-) -> tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray]:
+) -> tuple[TableInputs, CompactRows]:
     """A table's labelled rows in compact form, for the checks that count them by group.
 
-    Returns ``y_true``, ``y_pred`` and the slice columns (a pandas DataFrame) of each distinct
-    combination, the ``bins`` to slice them with (the engine's edges for the numeric columns it
-    cut), and each combination's rows as frequency weights.
+    The rows' ``frame`` holds the slice columns and the label and prediction columns (their
+    names in the :class:`TableInputs`) of each distinct combination; slice them with
+    ``bins=rows.bins or None``, weigh them by ``weights`` and pass the slice keys through
+    ``relabel``.
     """
     t = table_inputs(data, y_true=y_true, y_pred=y_pred, sample_weight=sample_weight, by=by)
     for argument, column in (("y_true", t.y_true), ("y_pred", t.y_pred)):
@@ -226,14 +256,7 @@ def labelled_rows(
     rows = compact_rows(t, [t.y_true, t.y_pred], bins=bins)
     missing_in(rows, t.y_true, "y_true")
     missing_in(rows, t.y_pred, "y_pred")
-    frame = rows.frame
-    return (
-        frame[t.y_true].to_numpy(),
-        frame[t.y_pred].to_numpy(),
-        frame[t.by],
-        rows.bins or None,
-        rows.weights,
-    )
+    return t, rows
 
 
 def table_rows(
