@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck browser unit docs wheel-smoke bench calibrate clean
+.PHONY: demo test lint typecheck browser java unit docs wheel-smoke bench calibrate clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,12 @@ browser:
 docs: $(BIN)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-test: lint typecheck browser unit docs wheel-smoke
+java:
+	@command -v java > /dev/null || (echo "installing Debian's openjdk-17-jre-headless with apt-get (for the Spark tests)" \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless > /dev/null) \
+		|| echo "Java 17 could not be installed: the Spark tests will skip"
+
+test: lint typecheck browser java unit docs wheel-smoke
 
 # Calibration of the gates by simulation: writes the tables into docs/trust.md and docs/img/gate-power.png.
 # Every benchmark, peers measured in the same run; writes docs/benchmarks.md.

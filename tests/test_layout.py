@@ -21,6 +21,7 @@ SOURCES = {
 LAYERS: list[tuple[str, ...]] = [
     ("mltestkit._version", "mltestkit.errors", "mltestkit.results", "mltestkit.files"),
     ("mltestkit._validate", "mltestkit.deprecation", "mltestkit.stats"),
+    ("mltestkit.tables",),
     ("mltestkit.metrics",),
     ("mltestkit.slicing", "mltestkit.data", "mltestkit.serving"),
     ("mltestkit.behavior",),

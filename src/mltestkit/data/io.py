@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, require
+from ..tables import is_table, open_table
 
 #: How many offending values a failure keeps as a sample.
 SAMPLE_SIZE = 5
@@ -28,7 +29,9 @@ _READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", 
 
 
 def load_frame(data: Any, argument: str = "data") -> pd.DataFrame:
-    """A pandas DataFrame from a DataFrame (not copied), a polars DataFrame or a CSV/Parquet path.
+    """A pandas DataFrame from a DataFrame (not copied), any table :func:`~mltestkit.tables.open_table`
+    reads (polars, Arrow, DuckDB, Spark: collected), a CSV or Parquet file, or a Parquet
+    directory or glob.
 
     Raises :class:`~mltestkit.errors.InputError` for other inputs, missing or unreadable files
     and frames without rows or columns.
@@ -36,17 +39,20 @@ def load_frame(data: Any, argument: str = "data") -> pd.DataFrame:
     frame: pd.DataFrame
     if isinstance(data, pd.DataFrame):
         frame = data
-    elif isinstance(data, (str, os.PathLike)):
+    elif isinstance(data, (str, os.PathLike)) and not (
+        Path(data).is_dir() or any(c in str(data) for c in "*?[")
+    ):
         frame = _read(Path(data), argument)
-    elif type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_pandas"):
-        frame = data.to_pandas()
     elif isinstance(data, pd.Series):
         raise InputError(argument, "is a Series", "pass a DataFrame, e.g. series.to_frame()")
+    elif is_table(data):  # Parquet directories and globs, Arrow, DuckDB, Spark, polars frames
+        frame = open_table(data, argument).collect(backend="pandas").to_native()
     else:
         raise InputError(
             argument,
             f"is a {type(data).__name__}",
-            "pass a pandas or polars DataFrame, or the path of a CSV or Parquet file",
+            "pass a pandas or polars DataFrame, or the path of a CSV or Parquet file or directory "
+            "(or any table mltestkit.tables.open_table reads)",
         )
     if frame.shape[1] == 0:
         raise InputError(argument, "has no columns", "pass a frame with at least one column")

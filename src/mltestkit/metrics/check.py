@@ -19,17 +19,21 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
+from .pushdown import table_estimate
 from .registry import compute, get_metric
 
 
 def check_metric(
     metric: str | Callable[..., Any],
-    y_true: Any,
+    y_true: Any = None,
     y_pred: Any = None,
     *,
     y_score: Any = None,
+    data: Any = None,
+    sample_weight: Any = None,
     min: float | None = None,
     max: float | None = None,
     rule: str = "acceptance",
@@ -52,6 +56,11 @@ def check_metric(
     y_score:
         Scores or probabilities of the positive class, for ``roc_auc``, ``average_precision``,
         ``log_loss``, ``brier`` and ``ece``.
+    data, sample_weight:
+        A table (any input of :func:`mltestkit.tables.open_table`: DataFrame, Arrow, DuckDB,
+        Spark, a Parquet or CSV path); ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight``
+        (integer frequency weights) then name its columns and its engine computes the
+        statistics (see the "Any table, any size" page).
     min, max:
         The requirement. Without either, the figure is recorded with ``outcome=None`` and
         ``rule=None``, and the check's outcome is ``passed`` (nothing was required).
@@ -89,24 +98,33 @@ def check_metric(
     """
     requirement = Requirement(min, max, rule, confidence)
     m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
-    est = compute(
-        m,
-        y_true,
-        y_pred,
-        y_score=y_score,
-        pos_label=pos_label,
-        confidence=confidence,
-        n_boot=n_boot,
-        seed=seed,
-    )
+    details: dict[str, Any] = {}
+    if data is not None:
+        if keep_rows:
+            raise InputError("keep_rows", "needs the rows in memory", "pass arrays, not data=, to keep rows")
+        est, sketch = table_estimate(
+            m, data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight,
+            pos_label=pos_label, confidence=confidence, n_boot=n_boot, seed=seed,
+        )  # fmt: skip
+        details.update({"sketch": sketch} if sketch else {})
+    else:
+        est = compute(
+            m,
+            y_true,
+            y_pred,
+            y_score=y_score,
+            pos_label=pos_label,
+            confidence=confidence,
+            n_boot=n_boot,
+            seed=seed,
+        )
     mv = judge(m.name, est, requirement)
     outcome = worst([mv.outcome]) if mv.outcome is not None else Outcome.PASSED
-    details: dict[str, Any] = {}
     if outcome is Outcome.INCONCLUSIVE:
         details["rows_to_decide"] = rows_to_decide_all([mv])
     from .paired import keeps_rows, row_record
 
-    if keeps_rows(m, est.n or 0, keep_rows):
+    if data is None and keeps_rows(m, est.n or 0, keep_rows):
         details["rows"] = row_record(m, y_true, y_pred, y_score=y_score, pos_label=pos_label)
     return CheckResult(
         name=name or m.name,

@@ -67,9 +67,13 @@ def group_rows(codes: np.ndarray, size: int) -> list[np.ndarray]:
     return np.split(order, ends[:-1])
 
 
-def confusion_counts(codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    """``counts[g, i, j]``: rows of group ``g`` with true class ``i`` predicted as ``j`` (one bincount)."""
-    return np.bincount((codes * k + t) * k + p, minlength=size * k * k).reshape(size, k, k)
+def confusion_counts(
+    codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """``counts[g, i, j]``: rows of group ``g`` with true class ``i`` predicted as ``j`` (one bincount);
+    ``weights`` are integer frequency weights (a row of weight 3 counts three times)."""
+    cells = np.bincount((codes * k + t) * k + p, weights=weights, minlength=size * k * k)
+    return np.rint(cells).astype(np.int64).reshape(size, k, k)
 
 
 @dataclass(frozen=True)
@@ -184,10 +188,7 @@ def row_estimates(
     rows = np.bincount(codes, minlength=size)
     if metric.interval == "delong":
         auc, var = iv.delong_auc(y > 0.5, p, codes, size)
-        low, high = iv.logit_normal_interval(auc, var, level)
-        return GroupEstimates(
-            metric.name, auc, low, high, rows, ("delong",) * size, metric.range, None, metric.undefined
-        )
+        return auc_estimates(metric, auc, var, rows, level=level)
     value, low, high = (np.full(size, np.nan) for _ in range(3))
     methods = ["bootstrap-bca" if metric.interval == "mean" else "bootstrap"] * size
     for g, idx in enumerate(group_rows(codes, size)):
@@ -212,6 +213,16 @@ def row_estimates(
         value[g], low[g], high[g] = v, lo, hi
     return GroupEstimates(
         metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined
+    )
+
+
+def auc_estimates(
+    metric: Any, auc: np.ndarray, var: np.ndarray, rows: np.ndarray, *, level: float
+) -> GroupEstimates:
+    """ROC AUC per group from its value and DeLong variance (computed from rows or by a table's engine)."""
+    low, high = iv.logit_normal_interval(auc, var, level)
+    return GroupEstimates(
+        metric.name, auc, low, high, rows, ("delong",) * len(auc), metric.range, None, metric.undefined
     )
 
 

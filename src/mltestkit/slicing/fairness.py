@@ -35,7 +35,7 @@ import difflib
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,7 @@ from ..stats.requirement import (
     validate_level,
     validate_rule,
 )
+from ..tables import labelled_rows
 from .slices import TABLE_ROWS, Key, format_key, slice_columns, slicings
 
 #: Per-group rates: name -> the proportion metric of :mod:`mltestkit.metrics` that computes it.
@@ -185,6 +186,8 @@ def check_fairness(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sensitive: Any = None,
+    data: Any = None,
+    sample_weight: Any = None,
 ) -> CheckResult:
     """Per-group rates and disparities between groups, with intervals, judged against the requirements.
 
@@ -192,6 +195,9 @@ def check_fairness(
     ----------
     y_true, y_pred:
         True and predicted labels; binary, or any labels with ``pos_label`` (then one-vs-rest).
+        With ``data=`` a table (see :func:`mltestkit.tables.open_table`), the names of its
+        columns, as ``by`` and ``sample_weight`` (integer frequency weights); its engine then
+        counts the rows of each group (see the "Any table, any size" page).
     by:
         The group (sensitive) columns: DataFrame, dict of named arrays, Series or one array.
         Groups are the combinations of their values present in the data; missing values form
@@ -237,6 +243,14 @@ def check_fairness(
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
+    weights: Any = None
+    relabel: Any = list
+    if data is not None:  # the engine counts the rows of each (group, label, prediction)
+        tab, rows = labelled_rows(
+            data, y_true=y_true, y_pred=y_pred, by=columns_given, sample_weight=sample_weight, bins=bins
+        )
+        y_true, y_pred, columns_given = rows.frame[tab.y_true], rows.frame[tab.y_pred], rows.frame[tab.by]
+        bins, weights, relabel = rows.bins or None, rows.weights, rows.relabel
     yt = as_1d(y_true, "y_true")
     yp = as_1d(y_pred, "y_pred")
     same_length(yt, "y_true", yp, "y_pred")
@@ -254,8 +268,11 @@ def check_fairness(
         (sl,) = slicings(columns, len(yt), bins=bins, combos=[tuple(columns)])
     except InputError as exc:
         raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
+    sl = replace(sl, keys=relabel(sl.keys))
     size = len(sl.keys)
-    cm = confusion_counts(sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2)
+    cm = confusion_counts(
+        sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2, weights
+    )
     rows = cm.sum(axis=(1, 2))
     used = rows >= builtins.max(min_size, 1)
     if used.sum() < 2:

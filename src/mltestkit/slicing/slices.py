@@ -268,12 +268,19 @@ class SliceCounts:
 
 
 def slice_counts(
-    y_true: Any, y_pred: Any, *, by: Any, bins: Any = None, depth: int = 1, combos: Any = None
+    y_true: Any,
+    y_pred: Any,
+    *,
+    by: Any,
+    bins: Any = None,
+    depth: int = 1,
+    combos: Any = None,
+    sample_weight: Any = None,
 ) -> SliceCounts:
     """Per-slice confusion counts of labelled data, ready to :func:`merge` with other partitions.
 
     Quantile bins depend on the data; pass explicit edges (``bins=[...]``) when the counts of
-    several partitions are to be merged.
+    several partitions are to be merged. ``sample_weight`` holds integer frequency weights.
 
     Examples
     --------
@@ -287,10 +294,11 @@ def slice_counts(
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
     k = len(classes)
+    w = None if sample_weight is None else as_1d(sample_weight, "sample_weight", numeric=True)
     keys: list[Key] = []
     parts = []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
-        parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k))
+        parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w))
         keys.extend(sl.keys)
     return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
 
@@ -319,6 +327,44 @@ def merge(*parts: SliceCounts) -> SliceCounts:
         cls = np.array([cindex[c] for c in x.classes], dtype=np.int64)
         np.add.at(out, (rows[:, None, None], cls[None, :, None], cls[None, None, :]), x.counts)
     return SliceCounts(tuple(keys), classes, out)
+
+
+def table_slices(
+    data: Any,
+    metrics: list[Any],
+    y_true: Any,
+    y_pred: Any,
+    y_score: Any,
+    sample_weight: Any,
+    by: Any,
+    bins: Any,
+    depth: int,
+    combos: Any,
+) -> tuple[SliceCounts | None, Any, Any, Any, Any, Any]:
+    """The inputs of :func:`check_slices` from a table: slice counts computed by its engine when
+    every metric is count-based, else the named columns' rows (repeated by their weights)."""
+    from ..tables import collect_rows, labelled_rows, table_inputs
+
+    if all(m.statistics == CONFUSION for m in metrics):
+        t, rows = labelled_rows(
+            data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight, bins=bins
+        )
+        f = rows.frame
+        c = slice_counts(
+            f[t.y_true], f[t.y_pred], by=f[t.by], bins=rows.bins or None, depth=depth, combos=combos,
+            sample_weight=rows.weights,
+        )  # fmt: skip
+        return SliceCounts(tuple(rows.relabel(c.keys)), c.classes, c.counts), None, None, None, None, None
+    t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
+    cols = collect_rows(t, [c for c in (t.y_true, t.y_pred, t.y_score, *t.by) if c is not None])
+    return (
+        None,
+        cols[t.y_true] if t.y_true else None,
+        cols[t.y_pred] if t.y_pred else None,
+        cols[t.y_score] if t.y_score else None,
+        {c: cols[c] for c in t.by} if t.by else None,
+        bins,
+    )
 
 
 # ---------------------------------------------------------------- judging slices
@@ -354,6 +400,8 @@ def check_slices(
     by: Any = None,
     y_score: Any = None,
     counts: SliceCounts | None = None,
+    data: Any = None,
+    sample_weight: Any = None,
     min: float | None = None,
     max: float | None = None,
     min_size: int = 30,
@@ -383,6 +431,10 @@ def check_slices(
         Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...).
     counts:
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
+    data, sample_weight:
+        A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``y_score``,
+        ``sample_weight`` (integer frequency weights) and ``by`` then name its columns, and its
+        engine counts the rows of each slice (see the "Any table, any size" page).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
     min_size:
@@ -435,6 +487,9 @@ def check_slices(
     if not names:
         raise InputError("metric", "is an empty list", "pass a metric name such as 'accuracy'")
     metrics = [get_metric(m) for m in names]
+    if data is not None:
+        rows_of = table_slices(data, metrics, y_true, y_pred, y_score, sample_weight, by, bins, depth, combos)
+        counts, y_true, y_pred, y_score, by, bins = rows_of
 
     blocks: list[tuple[list[Key], GroupEstimates, np.ndarray]] = []
     overall: dict[str, float | None] = {}

@@ -42,6 +42,7 @@ from ..metrics.registry import positive_class
 from ..results import CheckResult, worst
 from ..stats.multiplicity import holm
 from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
+from ..tables import table_rows
 from .slices import coded_columns, combined_codes, combined_keys
 
 #: Significant slices listed in the result (all are counted in ``details``).
@@ -67,6 +68,8 @@ def find_weak_slices(
     name: str | None = None,
     features: Any = None,
     max_fraction: float | None = None,
+    data: Any = None,
+    sample_weight: Any = None,
 ) -> CheckResult:
     """Search conjunctions of feature predicates for slices where a metric is significantly worse.
 
@@ -106,6 +109,9 @@ def find_weak_slices(
         Name of the check in the report.
     features, max_fraction:
         Deprecated spellings of ``by=`` and ``max=`` (they warn).
+    data, sample_weight:
+        A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by`` and
+        ``sample_weight`` (integer frequency weights) then name its columns.
 
     Returns
     -------
@@ -128,6 +134,10 @@ def find_weak_slices(
     """
     by = _renamed(by, features, "by", "features")
     max = _renamed(max, max_fraction, "max", "max_fraction")
+    if data is not None:  # the search reads the named columns row by row
+        y_true, y_pred, by = table_rows(
+            data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight
+        )
     level = validate_level(confidence)
     validate_rule(rule)
     seed_value(seed)

@@ -1,0 +1,111 @@
+"""Checks on a generated Parquet dataset scanned by DuckDB: wall time, rows/s and peak RSS.
+
+The dataset (``MLTESTKIT_SCALE_ROWS`` rows, 100M by default; written by DuckDB, never committed)
+has a slice column, a group column, labels, predictions and scores. Each check runs in a fresh
+subprocess so that its peak RSS is its own; DuckDB's own group-by of the same confusion counts is
+the floor.
+
+    MLTESTKIT_SCALE_ROWS=10000000 python bench/run.py scale
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROWS = int(os.environ.get("MLTESTKIT_SCALE_ROWS", "100000000"))
+#: Rows of the Spark run (local[2]); 0 skips it. Without Java it is skipped too.
+SPARK_ROWS = int(os.environ.get("MLTESTKIT_SCALE_SPARK_ROWS", "10000000"))
+
+_WORK = {
+    "check_slices(accuracy, f1) by 2 columns": (
+        "from mltestkit import check_slices\n"
+        "check_slices(['accuracy', 'f1'], 'label', 'pred', by=['region', 'device'], data=PATH, min=0.5)"
+    ),
+    "check_fairness by 1 column": (
+        "from mltestkit import check_fairness\ncheck_fairness('label', 'pred', by='device', data=PATH)"
+    ),
+    "check_metric(roc_auc), exact": (
+        "from mltestkit import check_metric\ncheck_metric('roc_auc', 'label', y_score='score', data=PATH, min=0.6)"
+    ),
+    "DuckDB group-by of the same counts (floor)": (
+        "import duckdb\ncon = duckdb.connect(); con.execute('SET enable_progress_bar=false')\n"
+        "con.execute(f\"SELECT region, device, label, pred, count(*) FROM read_parquet('{PATH}') "
+        'GROUP BY ALL").fetchall()'
+    ),
+}
+
+_SPARK = (
+    "import warnings; warnings.simplefilter('ignore')\n"
+    "from pyspark.sql import SparkSession\n"
+    "from mltestkit import check_fairness, check_metric, check_slices\n"
+    "spark = (SparkSession.builder.master('local[2]').config('spark.ui.enabled', 'false')"
+    ".config('spark.sql.shuffle.partitions', '4').config('spark.driver.memory', '2g').getOrCreate())\n"
+    "spark.sparkContext.setLogLevel('ERROR')\n"
+    "started = time.perf_counter()\n"
+    "df = spark.read.parquet(PATH)\n"
+    "check_slices(['accuracy', 'f1'], 'label', 'pred', by=['region', 'device'], data=df, min=0.5)\n"
+    "check_fairness('label', 'pred', by='device', data=df)\n"
+    "check_metric('roc_auc', 'label', y_score='score', data=df, min=0.6)\n"
+    "t0 = started\n"
+)
+
+_RUNNER = """
+import json, resource, sys, time
+PATH = sys.argv[1]
+t0 = time.perf_counter()
+exec(sys.argv[2])
+print(json.dumps({"s": time.perf_counter() - t0, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _write(folder: Path, rows: int) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        f"""COPY (SELECT (hash(i) % 20)::VARCHAR AS region, (hash(i * 7) % 5)::VARCHAR AS device,
+               (hash(i * 3) % 2)::TINYINT AS label,
+               CASE WHEN hash(i * 11) % 10 < 8 THEN (hash(i * 3) % 2) ELSE 1 - (hash(i * 3) % 2) END::TINYINT AS pred,
+               round(((hash(i * 3) % 2) * 0.2 + (hash(i * 13) % 10000) / 12500.0), 4)::DOUBLE AS score
+             FROM range({rows}) t(i))
+           TO '{folder}' (FORMAT parquet, PER_THREAD_OUTPUT true)"""
+    )
+
+
+def _measure(path: str, code: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _RUNNER, path, code], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _row(work: str, rows: int, figures: dict) -> dict:
+    return {
+        "work": f"{work}, {rows / 1e6:g}M rows of Parquet",
+        "ours_s": figures["s"],
+        "note": f"{rows / figures['s'] / 1e6:.1f}M rows/s, peak RSS {figures['rss'] / 1024:.0f} MB (this process)",
+    }
+
+
+def run() -> list[dict]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "data"
+        _write(folder, ROWS)
+        path = str(folder / "*.parquet")
+        for work, code in _WORK.items():
+            out.append(_row(work, ROWS, _measure(path, code)))
+        if SPARK_ROWS and shutil.which("java"):
+            small = Path(tmp) / "spark"
+            _write(small, SPARK_ROWS)
+            work = "Spark local[2]: the slices, fairness and roc_auc (binned) checks together, after Spark started"
+            out.append(_row(work, SPARK_ROWS, _measure(str(small), _SPARK)))
+    return out

@@ -1,0 +1,171 @@
+"""A metric's figures from a table whose engine computes the sufficient statistics.
+
+Count-based metrics read confusion counts of the distinct (label, prediction) pairs; ``roc_auc``
+reads DeLong's rank sums (:func:`mltestkit.tables.rank_sums`); both go to the same estimators as
+rows in memory, so value, interval and outcome are the same. On Spark the scores are first cut
+into :data:`SCORE_BINS` equal-width bins (ordering every distinct score there means a shuffle):
+the AUC then moves by at most the bound the rank sums state, and the interval is widened by it.
+Metrics of every row (average precision, losses, R2, ECE, callables) read the two columns they
+need into memory.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"y": [1, 0, 1, 1] * 25, "p": [1, 0, 0, 1] * 25})
+>>> est, sketch = table_estimate("accuracy", frame, y_true="y", y_pred="p")
+>>> est.value, est.method, sketch
+(0.75, 'wilson', None)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._validate import encode_labels, validate_n_boot
+from ..errors import InputError
+from ..stats.requirement import Estimate, validate_level
+from ..tables import collect_rows, compact_rows, grouped_counts, missing_in, rank_sums, table_inputs
+from ..tables.source import engine
+from . import estimators as es
+from .estimators import CONFUSION, GroupEstimates
+from .registry import LABELS, Metric, estimate_prepared, get_metric, positive_class, prepare
+
+#: Equal-width score bins for ROC AUC on engines where ordering every distinct score is costly.
+SCORE_BINS = 1 << 16
+#: Engines that get the binned ROC AUC.
+BINNED_ENGINES = ("pyspark", "sqlframe")
+
+
+def table_estimate(
+    metric: str | Metric | Any,
+    data: Any,
+    *,
+    y_true: Any,
+    y_pred: Any = None,
+    y_score: Any = None,
+    sample_weight: Any = None,
+    pos_label: Any = None,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed: Any = 0,
+    score_bins: int | None = None,
+) -> tuple[Estimate, dict[str, Any] | None]:
+    """A metric's :class:`~mltestkit.stats.requirement.Estimate` on a whole table, and what was sketched.
+
+    ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight`` name columns of ``data`` (any
+    table :func:`mltestkit.tables.open_table` reads); weights are integer frequency weights.
+    ``score_bins`` forces (or, with 0, forbids) binning the scores of ``roc_auc``. The second
+    value is ``None`` when the figure is exact, else ``{"method", "bins", "bound"}``.
+    """
+    m = get_metric(metric)
+    est, sketch = _estimate(
+        m, data, y_true, y_pred, y_score, sample_weight, pos_label, confidence, n_boot, seed, score_bins
+    )
+    if est.value is None and est.reason is not None:
+        fix = (
+            "check the labels and pos_label" if m.input == LABELS else "evaluate on rows where it is defined"
+        )
+        raise InputError("y_true", f"{m.name} is undefined: {est.reason}", fix)
+    return est, sketch
+
+
+def _estimate(
+    m: Metric,
+    data: Any,
+    y_true: Any,
+    y_pred: Any,
+    y_score: Any,
+    sample_weight: Any,
+    pos_label: Any,
+    confidence: float,
+    n_boot: int,
+    seed: Any,
+    score_bins: int | None,
+) -> tuple[Estimate, dict[str, Any] | None]:
+    level = validate_level(confidence)
+    n_boot = validate_n_boot(n_boot)
+    seed_int = es.seed_value(seed)
+    t = table_inputs(
+        data,
+        y_true=y_true,
+        y_pred=y_pred if m.input != "scores" else None,
+        y_score=(y_score if y_score is not None else y_pred) if m.input == "scores" else None,
+        sample_weight=sample_weight,
+    )
+    if t.y_true is None:
+        raise InputError("y_true", "is missing", 'with data=, name the label column: y_true="label"')
+    if m.statistics == CONFUSION and m.input == LABELS:
+        if t.y_pred is None:
+            raise InputError("y_pred", f"{m.name} needs predictions", 'name the column: y_pred="pred"')
+        rows = compact_rows(t, [t.y_true, t.y_pred])
+        missing_in(rows, t.y_true, "y_true")
+        missing_in(rows, t.y_pred, "y_pred")
+        prepared = prepare(
+            m, rows.frame[t.y_true].to_numpy(), rows.frame[t.y_pred].to_numpy(), None, pos_label
+        )
+        cm = es.confusion_counts(
+            np.zeros(len(rows.weights), np.int64), 1, prepared.y, prepared.p, prepared.k, rows.weights
+        )
+        est = es.confusion_estimates(m, cm, prepared.pos, level=level, n_boot=n_boot, seed=seed_int)
+        return est[0], None
+    if m.interval == "delong" and t.y_score is not None:
+        return _auc(m, t, pos_label, level, score_bins)
+    second = t.y_score if m.input == "scores" else t.y_pred
+    cols = collect_rows(t, [t.y_true, *([second] if second else [])])
+    prepared = prepare(
+        m,
+        cols[t.y_true],
+        cols[second] if second and m.input != "scores" else None,
+        cols[second] if second and m.input == "scores" else None,
+        pos_label,
+    )
+    est = estimate_prepared(prepared, None, 1, level=level, n_boot=n_boot, seed=seed_int)
+    return est[0], None
+
+
+def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None) -> tuple[Estimate, Any]:
+    import narwhals as nw
+
+    assert t.y_true is not None and t.y_score is not None
+    labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
+    values = labels.keys[t.y_true]
+    if any(v is None or v != v for v in values):
+        raise InputError("y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first")
+    classes, _, _ = encode_labels(np.asarray(values), None)
+    pos = positive_class(m, classes, pos_label)
+    schema = t.frame.collect_schema()
+    if not schema[t.y_score].is_numeric():
+        raise InputError("y_score", f"column {t.y_score!r} is not numeric", "name the column of scores")
+    s = nw.col(t.y_score)
+    row = (
+        t.frame.select(s.null_count().alias("nulls"), s.min().alias("lo"), s.max().alias("hi"))
+        .collect(backend="pyarrow")
+        .to_native()
+        .to_pylist()[0]
+    )
+    if int(row["nulls"]):
+        raise InputError(
+            "y_score", f"column {t.y_score!r} has {int(row['nulls'])} missing values", "drop those rows first"
+        )
+    lo, hi = float(row["lo"]), float(row["hi"])
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise InputError("y_score", f"column {t.y_score!r} has infinite values", "pass finite scores")
+    bins = score_bins if score_bins is not None else (SCORE_BINS if engine(t.frame) in BINNED_ENGINES else 0)
+    positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
+    sums = rank_sums(
+        t.frame, [], t.y_true, positive, t.y_score, weight=t.weight, bins=bins or None, low=lo, high=hi
+    )
+    auc, var = sums.delong()
+    est: GroupEstimates = es.auc_estimates(m, auc, var, sums.pos + sums.neg, level=level)
+    e = est[0]
+    if not bins:
+        return e, None
+    bound = float(sums.bound[0])
+    if e.value is not None and e.low is not None and e.high is not None:
+        e = Estimate(
+            e.value, max(0.0, e.low - bound), min(1.0, e.high + bound), e.method, e.n, e.range, e.reason
+        )
+    return e, {"method": "binned scores", "bins": int(bins), "bound": bound}
