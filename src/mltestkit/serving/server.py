@@ -95,7 +95,10 @@ def parse_url(url: object, argument: str = "url") -> Target:
         raise InputError(
             argument, f"holds a space, a control or a non-ASCII character: {url!r}", "percent-encode it"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InputError(argument, f"has no valid host: {url!r}", _EXAMPLE_URL) from None
     if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(("http://", "https://")):
         raise InputError(argument, f"is not an http(s) URL: {url!r}", _EXAMPLE_URL)
     if "@" in parts.netloc:
