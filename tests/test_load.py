@@ -65,6 +65,22 @@ def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
     assert mismatch["input"] == FLOWERS[0] and mismatch["expected"] == wrong[0] and mismatch["status"] == 200
 
 
+def test_a_flask_service_under_load_passes_and_agrees():
+    from apps.flask_service import MODEL as FLASK_MODEL
+
+    expected = FLASK_MODEL.predict(X[::15]).tolist()
+    with serve("tests/apps/flask_service.py:create_app()", health="/health") as server:
+        r = load_test(
+            server.url + "/predict", payloads=FLOWERS, users=4, max_requests=300, duration="10s",
+            max={"fail_ratio": 0.0, "p95_ms": 1000}, min={"agreement": 1.0}, expected=expected, key="label",
+            progress=False,
+        )  # fmt: skip
+        assert server.exit_code() is None
+    assert r.outcome.value == "passed", r.describe()
+    assert 300 <= r.details["requests"] <= 310 and r.details["failed"] == 0
+    assert r.metrics[-1].name == "agreement" and r.metrics[-1].value == 1.0
+
+
 def test_planted_sleep_fails_the_p95_gate(faulty):
     r = load_test(
         faulty + "/slow", payloads=[{"x": 1.0}], users=4, duration="2s", max={"p95_ms": 30}, progress=False
