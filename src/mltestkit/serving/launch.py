@@ -1,7 +1,9 @@
 """The server process :func:`mltestkit.serving.start_server` runs: import the app, tell WSGI from
 ASGI, and run it under uvicorn.
 
-``python -m mltestkit.serving.launch module:attr --host H --port P [--factory] [--interface I]``.
+``python path/to/launch.py module:attr --host H --port P [--factory] [--interface I]``: run as a
+script, it needs nothing but uvicorn, whatever ``PYTHONPATH`` the app is given, and it puts the
+working directory first on ``sys.path`` (as ``python -m uvicorn`` does) instead of its own folder.
 Detection looks at the object itself, so a Flask or Django app runs under ``--interface wsgi``
 with no option; ``--interface asgi`` or ``wsgi`` overrides it.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 from typing import Any
 
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
     from uvicorn.importer import import_from_string
 
-    parser = argparse.ArgumentParser(prog="python -m mltestkit.serving.launch")
+    parser = argparse.ArgumentParser(prog="launch.py")
     parser.add_argument("app")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
@@ -65,4 +68,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        sys.path[0] = os.getcwd()
     main()

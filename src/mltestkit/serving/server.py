@@ -85,7 +85,7 @@ def parse_url(url: object, argument: str = "url") -> Target:
     ...
     mltestkit.errors.InputError: url: holds user information before '@': 'http://evil.example@127.0.0.1:8000/'; pass credentials in headers= instead
     """
-    if not isinstance(url, str) or not url:
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         raise InputError(argument, f"is not an http(s) URL: {url!r}", _EXAMPLE_URL)
     if "\\" in url:
         raise InputError(
@@ -99,8 +99,6 @@ def parse_url(url: object, argument: str = "url") -> Target:
         parts = urlsplit(url)
     except ValueError:
         raise InputError(argument, f"has no valid host: {url!r}", _EXAMPLE_URL) from None
-    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(("http://", "https://")):
-        raise InputError(argument, f"is not an http(s) URL: {url!r}", _EXAMPLE_URL)
     if "@" in parts.netloc:
         raise InputError(
             argument, f"holds user information before '@': {url!r}", "pass credentials in headers= instead"
@@ -372,7 +370,8 @@ def start_server(
         raise InputError("port", f"{host}:{port} is already in use", "pass port=None to pick a free port")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError("workers", f"must be a positive int, got {workers!r}", "pass e.g. workers=1")
-    command = [sys.executable, "-m", "mltestkit.serving.launch", target, "--host", host, "--port", str(port)]
+    launcher = str(Path(__file__).with_name("launch.py"))
+    command = [sys.executable, launcher, target, "--host", host, "--port", str(port)]
     command += ["--log-level", log_level, "--workers", str(workers), "--interface", interface]
     if factory:
         command.append("--factory")
