@@ -120,7 +120,7 @@ def test_the_url_clients_get_is_rebuilt_from_the_one_reading():
         "contract-backslash-document",
         "server-backslash",
         "server-remote",
-    ],  # fmt: skip
+    ],
 )
 def test_each_refusal_comes_before_any_connection(call, no_network, monkeypatch):
     monkeypatch.delenv("MLTESTKIT_ALLOW_REMOTE", raising=False)

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.path.insert(0, args.app_dir)
     found = import_from_string(args.app)
     app = found() if args.factory else found
-    interface = {"asgi": "auto", "wsgi": "wsgi"}.get(args.interface) or interface_of(app)
+    interface: Any = {"asgi": "auto", "wsgi": "wsgi"}.get(args.interface) or interface_of(app)
     options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level}
     if args.workers > 1:
         uvicorn.run(args.app, factory=args.factory, interface=interface, workers=args.workers,
