@@ -180,7 +180,9 @@ def redirecting(listener):
 
 def test_load_tests_fail_a_redirect_and_do_not_follow_it(redirecting, tmp_path):
     url, listener = redirecting
-    r = load_test(url + "/moved", users=1, duration="1s", max={"fail_ratio": 0.0}, progress=False)
+    r = load_test(
+        url + "/moved", users=1, max_requests=20, duration="20s", max={"fail_ratio": 0.0}, progress=False
+    )
     fail = next(m for m in r.metrics if m.name == "fail_ratio")
     assert r.outcome.value == "failed" and fail.value == 1.0
     error = r.details["failures"][0]["error"]
@@ -193,7 +195,7 @@ def test_load_tests_fail_a_redirect_and_do_not_follow_it(redirecting, tmp_path):
         "    def moved(self):\n"
         "        self.client.get('/moved')\n"
     )
-    r = load_test(url, locustfile=own, users=1, duration="1s", max={"fail_ratio": 0.0}, progress=False)
+    r = load_test(url, locustfile=own, users=1, duration="3s", max={"fail_ratio": 0.0}, progress=False)
     assert r.outcome.value == "failed" and "redirect 307" in r.details["failures"][0]["error"]
     assert listener.connections == 0
 
