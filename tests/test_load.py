@@ -1,4 +1,7 @@
-"""load_test against real uvicorn + FastAPI services with a real locust run (short: 2 s each)."""
+"""load_test against real uvicorn services (FastAPI and Flask) with a real locust run.
+
+Runs stop at a request count; their durations are only upper bounds, and latency limits are set
+where a loaded machine cannot cross them by accident (a planted sleep is what must cross one)."""
 
 from __future__ import annotations
 
@@ -36,8 +39,8 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     seen = []
     expected = MODEL.predict(X[::15]).tolist()
     r = load_test(
-        service + "/predict", payloads=FLOWERS, users=4, duration="2s", max={"p95_ms": 200, "fail_ratio": 0.0},
-        min={"requests_per_s": 20, "agreement": 1.0}, expected=expected, key="label",
+        service + "/predict", payloads=FLOWERS, users=4, max_requests=200, duration="30s",
+        max={"p95_ms": 10_000, "fail_ratio": 0.0}, min={"requests_per_s": 1, "agreement": 1.0}, expected=expected, key="label",
         progress=lambda *a: seen.append(a),
     )  # fmt: skip
     assert r.kind == "load" and r.outcome.value == "passed", r.describe()
@@ -65,9 +68,31 @@ def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
     assert mismatch["input"] == FLOWERS[0] and mismatch["expected"] == wrong[0] and mismatch["status"] == 200
 
 
+def test_a_flask_service_under_load_passes_and_agrees():
+    from apps.flask_service import MODEL as FLASK_MODEL
+
+    expected = FLASK_MODEL.predict(X[::15]).tolist()
+    with serve("tests/apps/flask_service.py:create_app()", health="/health") as server:
+        r = load_test(
+            server.url + "/predict", payloads=FLOWERS, users=4, max_requests=300, duration="30s",
+            max={"fail_ratio": 0.0, "p95_ms": 10_000}, min={"agreement": 1.0}, expected=expected, key="label",
+            progress=False,
+        )  # fmt: skip
+        assert server.exit_code() is None
+    assert r.outcome.value == "passed", r.describe()
+    assert 0 < r.details["requests"] <= 310 and r.details["failed"] == 0
+    assert r.metrics[-1].name == "agreement" and r.metrics[-1].value == 1.0
+
+
 def test_planted_sleep_fails_the_p95_gate(faulty):
     r = load_test(
-        faulty + "/slow", payloads=[{"x": 1.0}], users=4, duration="2s", max={"p95_ms": 30}, progress=False
+        faulty + "/slow",
+        payloads=[{"x": 1.0}],
+        users=4,
+        max_requests=100,
+        duration="20s",
+        max={"p95_ms": 30},
+        progress=False,
     )
     assert r.outcome.value == "failed"
     p95 = r.metrics[1]
@@ -80,7 +105,8 @@ def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
         faulty + "/fail",
         payloads=[{"x": 1.0}],
         users=2,
-        duration="1s",
+        max_requests=20,
+        duration="20s",
         max={"fail_ratio": 0.01},
         progress=False,
     )
@@ -92,8 +118,8 @@ def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
 
 def test_server_crash_mid_test_fails_and_is_reported():
     with serve("tests.apps.faulty:app", env={"FAULTY_CRASH_AFTER": "100"}) as server:
-        r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, duration="2s",
-                      max={"fail_ratio": 0.0}, progress=False)  # fmt: skip
+        r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, max_requests=400,
+                      duration="30s", max={"fail_ratio": 0.0}, progress=False)  # fmt: skip
         assert server.exit_code() == 3
     assert r.outcome.value == "failed"
     assert "did it crash?" in r.message
@@ -108,7 +134,7 @@ def test_users_own_locustfile_and_a_locustfile_that_produces_nothing(service, tm
         "    def health(self):\n"
         "        self.client.get('/health')\n"
     )
-    r = load_test(service, locustfile=own, users=1, duration="1s", max={"fail_ratio": 0.0}, progress=False)
+    r = load_test(service, locustfile=own, users=1, duration="3s", max={"fail_ratio": 0.0}, progress=False)
     assert r.outcome.value == "passed" and r.details["endpoints"][0]["name"] == "/health"
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('planted locustfile error')\n")
@@ -177,7 +203,7 @@ def test_the_old_spellings_still_work_with_a_deprecation(service):
     }
     expected = MODEL.predict(X[::15]).tolist()
     with pytest.deprecated_call() as caught:
-        r = load_test(service + "/predict", payloads=FLOWERS, users=2, duration="1s", expected=expected,
+        r = load_test(service + "/predict", payloads=FLOWERS, users=2, duration="3s", expected=expected,
                       key="label", progress=False, **old)  # fmt: skip
     said = " ".join(str(w.message) for w in caught)
     for key in old:
@@ -217,15 +243,15 @@ def test_through_the_ml_fixture_into_the_report(pytester):
 
         @pytest.mark.ml_perf
         def test_fast_enough(ml):
-            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 50}}, batch_sizes=[1, 8], n_calls=300)
+            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 1000}}, batch_sizes=[1, 8])
 
         @pytest.mark.ml_load
         def test_under_load(ml, ml_server):
             url = ml_server("{apps / "faulty.py"}:app", health="/health")
-            ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, duration="2s",
-                         max={{"p95_ms": 500, "fail_ratio": 0.0}}, progress=False)
-            ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, duration="1s",
-                         max={{"fail_ratio": 0.0}}, progress=False)
+            ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, max_requests=200,
+                         duration="30s", max={{"p95_ms": 10000, "fail_ratio": 0.0}}, progress=False)
+            ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, max_requests=20,
+                         duration="20s", max={{"fail_ratio": 0.0}}, progress=False)
         """
     )
     result = pytester.runpytest("--ml", "--ml-report", "r.json")

@@ -43,9 +43,11 @@ def _server_scope(fixture_name: str, config: pytest.Config) -> Any:
 
 @pytest.fixture(scope=_server_scope)
 def ml_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Start ASGI apps under uvicorn on 127.0.0.1 for a test; returns a function that gives base URLs.
+    """Start ASGI or WSGI apps under uvicorn on 127.0.0.1 for a test; returns a function that gives
+    base URLs.
 
-    ``url = ml_server("pkg.service:app")`` or ``ml_server("path/to/service.py:app", health="/health")``
+    ``url = ml_server("pkg.service:app")``, ``ml_server("path/to/service.py:app", health="/health")``
+    (a path relative to pytest's rootdir) or ``ml_server("pkg.service:create_app()")`` (a factory)
     starts the app on a free port (keyword options as :func:`mltestkit.serving.start_server`) and
     returns ``"http://127.0.0.1:PORT"``; an ``http(s)://`` URL is an external service that must
     answer (outside loopback only with the ini key ``ml_allow_remote = true``). The same app

@@ -65,6 +65,7 @@ CHECKS: dict[str, CheckEntry] = {
     "check_directional": CheckEntry("mltestkit.behavior.checks", "behavior", _GATED),
     "search_invariance": CheckEntry("mltestkit.behavior.search", "behavior", _GATED),
     "check_latency": CheckEntry("mltestkit.serving.latency", "latency", _GATED),
+    "check_fit_time": CheckEntry("mltestkit.serving.latency", "latency", _GATED),
     "load_test": CheckEntry("mltestkit.serving.load", "load", _REMOTE),
     "check_agreement": CheckEntry("mltestkit.serving.load", "load", _GATED),
     "check_contract": CheckEntry("mltestkit.serving.contract", "load", _REMOTE),
@@ -165,7 +166,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .results import CheckResult, Interval, MetricValue, Outcome, Threshold  # noqa: F401
     from .serving import serve, start_server  # noqa: F401
     from .serving.contract import check_contract  # noqa: F401
-    from .serving.latency import check_latency  # noqa: F401
+    from .serving.latency import check_fit_time, check_latency  # noqa: F401
     from .serving.load import check_agreement, load_test  # noqa: F401
     from .slicing.fairness import check_fairness  # noqa: F401
     from .slicing.slices import SliceCounts, check_slices, merge, slice_counts  # noqa: F401

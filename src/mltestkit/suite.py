@@ -386,7 +386,6 @@ def _latency_arguments(limits: dict[str, float | None]) -> Callable[[SuiteData],
         return (d.model.predict, d.X_test), {
             "max": bounds or None,
             "batch_sizes": list(d.cfg.latency_batch_sizes),
-            "n_calls": 200,
         }
 
     return build

@@ -1,4 +1,5 @@
-"""Faulty endpoints: a planted sleep, a constant server error, a process crash, a broken contract."""
+"""Faulty endpoints: a planted sleep, a constant server error, a process crash, a broken contract,
+a redirect to ``FAULTY_REDIRECT_TO``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import time
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 app = FastAPI(title="faulty")
@@ -58,3 +60,8 @@ def divide(item: Item) -> dict[str, float]:
 def sleep_sync() -> dict[str, str]:
     time.sleep(SLEEP_S)
     return {"status": "ok"}
+
+
+@app.get("/moved")
+def moved() -> RedirectResponse:
+    return RedirectResponse(os.environ.get("FAULTY_REDIRECT_TO", "http://127.0.0.1:9/"), status_code=307)

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import builtins
 import gc
 import math
 import os
@@ -22,6 +23,7 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,7 @@ from ..stats.intervals import z_value
 from ..stats.requirement import (
     Estimate,
     Requirement,
+    decide,
     judge,
     requirements_by_figure,
     rows_to_decide_all,
@@ -94,23 +97,13 @@ def quantile_figures(
     return out
 
 
-def quantile_metrics(
+def quantile_estimates(
     figures: dict[str, tuple[float, float | None, float | None, int]],
-    requirements: dict[str, Requirement],
-    slice: dict[str, Any] | None = None,
-) -> list[MetricValue]:
-    """The :func:`quantile_figures` judged against ``requirements`` (figure name -> requirement).
-
-    An order statistic that does not exist at this sample size leaves that end of the interval
-    unbounded (for example no upper bound on p99 from 50 calls), which the judgment sees.
-
-    >>> figs = quantile_figures(np.arange(1.0, 1001.0), None, 0.95)
-    >>> [m.outcome for m in quantile_metrics(figs, {"p95_ms": Requirement(max=970)})]
-    [None, <Outcome.PASSED: 'passed'>, None]
-    """
-    out = []
-    for name, (value, low, high, n) in figures.items():
-        estimate = Estimate(
+) -> dict[str, Estimate]:
+    """The :func:`quantile_figures` as estimates; an order statistic that does not exist at this
+    sample size leaves that end of the interval unbounded (no upper bound on p99 from 50 calls)."""
+    return {
+        name: Estimate(
             value,
             -math.inf if low is None else low,
             math.inf if high is None else high,
@@ -118,8 +111,25 @@ def quantile_metrics(
             n,
             range=(0.0, math.inf),
         )
-        out.append(judge(name, estimate, requirements.get(name, Requirement()), slice=slice))
-    return out
+        for name, (value, low, high, n) in figures.items()
+    }
+
+
+def quantile_metrics(
+    figures: dict[str, tuple[float, float | None, float | None, int]],
+    requirements: dict[str, Requirement],
+    slice: dict[str, Any] | None = None,
+) -> list[MetricValue]:
+    """The :func:`quantile_figures` judged against ``requirements`` (figure name -> requirement).
+
+    >>> figs = quantile_figures(np.arange(1.0, 1001.0), None, 0.95)
+    >>> [m.outcome for m in quantile_metrics(figs, {"p95_ms": Requirement(max=970)})]
+    [None, <Outcome.PASSED: 'passed'>, None]
+    """
+    return [
+        judge(name, estimate, requirements.get(name, Requirement()), slice=slice)
+        for name, estimate in quantile_estimates(figures).items()
+    ]
 
 
 def latency_requirements(
@@ -172,6 +182,82 @@ def _check_positive(
         raise InputError(argument, f"{what}must be {kind}, got {value!r}", f"pass e.g. {argument}={example}")
 
 
+#: Timed calls at the first look of the sequential plan; each later look doubles them.
+FIRST_LOOK = 100
+#: Calls per batch size when no requirement asks for a decision and ``n_calls`` is not given.
+UNGATED_CALLS = 1000
+
+
+def looks(max_calls: int, first: int = FIRST_LOOK) -> list[int]:
+    """The call counts at which :func:`check_latency` looks at its intervals: ``first``, doubling,
+    up to ``max_calls``.
+
+    >>> looks(1000)
+    [100, 200, 400, 800, 1000]
+    """
+    out = [builtins.min(first, max_calls)]
+    while out[-1] < max_calls:
+        out.append(builtins.min(out[-1] * 2, max_calls))
+    return out
+
+
+def look_level(level: float, k: int) -> float:
+    """The confidence of each of ``k`` looks, so that all of them together keep ``level``
+    (Bonferroni: the chance that any look's interval misses is at most ``1 - level``).
+
+    >>> round(look_level(0.95, 5), 4)
+    0.99
+    """
+    return 1.0 - (1.0 - level) / k
+
+
+def calls_to_decide(ms: np.ndarray, q: float, threshold: float, op: str, level: float) -> int | None:
+    """About how many timed calls would put the order-statistic interval of the ``q`` quantile on one
+    side of ``threshold`` if the timings ``ms`` (sorted) were the whole distribution.
+
+    ``None`` when no number of calls up to 10 million would.
+
+    >>> ms = np.sort(np.random.default_rng(0).exponential(1.0, 200))
+    >>> calls_to_decide(ms, 0.99, 6.0, "<=", 0.95) > 200
+    True
+    """
+    n = len(ms)
+    if n == 0:
+        return None
+    candidate = n
+    while candidate <= 10_000_000:
+        _, low, high = quantile_ranks(candidate, q, level)
+        if low >= 1 and high <= candidate:
+            lo = float(np.quantile(ms, low / candidate, method="inverted_cdf"))
+            hi = float(np.quantile(ms, (high - 1) / candidate, method="inverted_cdf"))
+            if (op == "<=" and (hi <= threshold or lo > threshold)) or (
+                op == ">=" and (lo >= threshold or hi < threshold)
+            ):
+                return candidate
+        candidate = math.ceil(candidate * 1.25)
+    return None
+
+
+def _decided(requirements: dict[str, Requirement], estimates: dict[str, Estimate]) -> bool:
+    """Whether every gated figure's interval lies on one side of its requirement: a pass under the
+    acceptance rule or a failure under the alarm rule."""
+    for name, estimate in estimates.items():
+        requirement = requirements.get(name, Requirement())
+        if not requirement.gated:
+            continue
+        passed, _ = decide(estimate, replace(requirement, rule="acceptance"))
+        failed, _ = decide(estimate, replace(requirement, rule="alarm"))
+        if passed is not Outcome.PASSED and failed is not Outcome.FAILED:
+            return False
+    return True
+
+
+def _estimates(times: np.ndarray, size: int, level: float) -> dict[str, Estimate]:
+    out = quantile_estimates(quantile_figures(np.sort(times) * 1e3, None, level))
+    out["throughput_rows_s"] = _throughput(times, size, level)
+    return out
+
+
 def check_latency(
     predict: Callable[[Any], Any],
     inputs: Any,
@@ -179,10 +265,12 @@ def check_latency(
     min: dict[str, float] | None = None,
     max: dict[str, float] | None = None,
     batch_sizes: Sequence[int] = (1,),
-    n_calls: int = 1000,
+    n_calls: int | None = None,
+    max_calls: int = 100_000,
     warmup: int = 10,
     max_seconds: float = 10.0,
     memory: bool = False,
+    clock: Callable[[], float] | None = None,
     rule: str = "acceptance",
     confidence: float = 0.95,
     seed: int = 0,
@@ -191,10 +279,13 @@ def check_latency(
 ) -> CheckResult:
     """Time ``predict`` on batches of ``inputs`` and judge its latency quantiles and throughput.
 
-    For each batch size, ``predict`` is called ``warmup`` times untimed, then up to ``n_calls``
-    times (fewer if ``max_seconds`` runs out) with the garbage collector paused, each call timed
-    with :func:`time.perf_counter`. Batches cycle through the rows of ``inputs``, so one row
-    makes batches of any size.
+    For each batch size, ``predict`` is called once and ``warmup`` times untimed, then timed with the
+    garbage collector paused. With requirements and no ``n_calls``, the check keeps calling until
+    every required figure is decided: it looks at its intervals after 100 calls, then after each
+    doubling, and stops when each interval lies on one side of its requirement, or when
+    ``max_calls`` or ``max_seconds`` (warm-up included) run out. Each look's interval has the
+    confidence ``1 - (1 - confidence) / looks`` so that all looks together keep ``confidence``.
+    Batches cycle through the rows of ``inputs``, so one row makes batches of any size.
 
     Parameters
     ----------
@@ -210,10 +301,17 @@ def check_latency(
         ``max={"p95_ms": 50, "p99_ms": 80}, min={"throughput_rows_s": 100}``.
     batch_sizes:
         Batch sizes to time.
-    n_calls, warmup, max_seconds:
-        Timed calls per batch size, untimed calls before them, time budget per batch size.
+    n_calls:
+        A fixed number of timed calls per batch size (one look, at ``confidence``); by default
+        the sequential plan above (1,000 calls when nothing is required).
+    max_calls, max_seconds:
+        The budget per batch size: timed calls, and seconds including the warm-up.
+    warmup:
+        Untimed calls before the timed ones (they stop early when ``max_seconds`` runs out).
     memory:
         Also measure the peak allocation of one call with :mod:`tracemalloc`.
+    clock:
+        The timer, in seconds (default :func:`time.perf_counter`); tests pass a fake one.
     rule, confidence:
         Gate rule and interval level.
     seed:
@@ -230,8 +328,10 @@ def check_latency(
     CheckResult
         Kind ``latency``; one ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``throughput_rows_s``
         (and ``peak_memory_mb`` when measured) per batch size, with ``slice={"batch_size": b}``.
-        Under pytest-xdist a :class:`MLTestKitWarning` is issued and ``details["unreliable"]``
-        says why.
+        ``details`` has the calls, the looks and why timing stopped (``decided``, ``max_calls``,
+        ``max_seconds`` or ``n_calls``) per batch size. An inconclusive message shows the
+        interval and about how many calls would decide it. Under pytest-xdist a
+        :class:`MLTestKitWarning` is issued and ``details["unreliable"]`` says why.
 
     Raises
     ------
@@ -244,9 +344,9 @@ def check_latency(
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
     >>> model = LogisticRegression().fit(X, y)
-    >>> r = check_latency(model.predict, X[:1], max={"p95_ms": 50}, batch_sizes=[1, 32], n_calls=200)
-    >>> r.outcome.value, r.metrics[0].slice
-    ('passed', {'batch_size': 1})
+    >>> r = check_latency(model.predict, X[:1], max={"p95_ms": 50}, batch_sizes=[1, 32])
+    >>> r.outcome.value, r.metrics[0].slice, r.details["stopped"]
+    ('passed', {'batch_size': 1}, {'1': 'decided', '32': 'decided'})
     """
     if not callable(predict):
         raise InputError("predict", f"is not callable ({type(predict).__name__})", "pass e.g. model.predict")
@@ -271,11 +371,24 @@ def check_latency(
         raise InputError("batch_sizes", "is empty", "pass e.g. batch_sizes=[1, 32]")
     for size in batch_sizes:
         _check_positive(size, "batch_sizes", "[1, 32]", integer=True)
-    _check_positive(n_calls, "n_calls", "1000", integer=True)
+    if n_calls is not None:
+        _check_positive(n_calls, "n_calls", "1000", integer=True)
+    _check_positive(max_calls, "max_calls", "100_000", integer=True)
     _check_positive(max_seconds, "max_seconds", "10")
     if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
         raise InputError("warmup", f"must be a non-negative int, got {warmup!r}", "pass e.g. warmup=10")
+    if clock is not None and not callable(clock):
+        raise InputError("clock", f"is not callable ({type(clock).__name__})", "pass e.g. time.perf_counter")
     memory = memory or requirements["peak_memory_mb"].gated
+    timed = (*QUANTILES, "throughput_rows_s")
+    if n_calls is not None:
+        schedule = [int(n_calls)]
+    elif any(requirements[f].gated for f in timed):
+        schedule = looks(int(max_calls))
+    else:
+        schedule = [builtins.min(UNGATED_CALLS, int(max_calls))]
+    per_look = look_level(level, len(schedule))
+    looked = {f: replace(requirements[f], confidence=per_look) for f in timed}
 
     unreliable = None
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -284,20 +397,38 @@ def check_latency(
 
     metrics: list[MetricValue] = []
     calls: dict[str, int] = {}
+    stopped: dict[str, str] = {}
+    hints: list[str] = []
     for size, batch in _batches(inputs, [int(b) for b in batch_sizes]).items():
         where = {"batch_size": size}
-        times = _time_calls(predict, batch, n_calls=int(n_calls), warmup=int(warmup), max_seconds=max_seconds)
-        calls[str(size)] = len(times)
+
+        def enough(times: np.ndarray, size: int = size) -> bool:
+            return n_calls is None and _decided(looked, _estimates(times, size, per_look))
+
+        times, why = _time_calls(
+            predict, batch, schedule=schedule, decided=enough, warmup=int(warmup),
+            max_seconds=float(max_seconds), clock=clock or time.perf_counter,
+        )  # fmt: skip
+        calls[str(size)], stopped[str(size)] = len(times), "n_calls" if n_calls is not None else why
+        estimates = _estimates(times, size, per_look)
+        judged = [judge(f, estimates[f], looked[f], slice=where) for f in timed]
+        metrics += judged
         ms = np.sort(times) * 1e3
-        metrics += quantile_metrics(quantile_figures(ms, None, level), requirements, where)
-        metrics.append(
-            judge(
-                "throughput_rows_s",
-                _throughput(times, size, level),
-                requirements["throughput_rows_s"],
-                slice=where,
-            )
-        )
+        for mv in judged:
+            if mv.outcome is Outcome.INCONCLUSIVE and mv.name in QUANTILES:
+                need = [
+                    calls_to_decide(ms, QUANTILES[mv.name], t.value, t.op, per_look) for t in mv.thresholds
+                ]
+                known = [c for c in need if c is not None]
+                hints.append(
+                    f"about {builtins.max(known)} timed calls would decide {mv.name} at batch size {size}"
+                    if known
+                    else f"no number of calls decides {mv.name} at batch size {size} if the timings hold"
+                )
+            elif mv.outcome is Outcome.INCONCLUSIVE:
+                need_rows = rows_to_decide_all([mv])
+                if need_rows is not None:
+                    hints.append(f"about {need_rows} timed calls would decide {mv.name} at batch size {size}")
         if memory:
             metrics.append(
                 judge("peak_memory_mb", _memory(predict, batch), requirements["peak_memory_mb"], slice=where)
@@ -305,43 +436,69 @@ def check_latency(
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
     failing = [m for m in metrics if m.outcome not in (None, Outcome.PASSED)]
     message = "; ".join(m.describe() for m in failing[:5])
-    need = rows_to_decide_all(metrics)
-    if need is not None:
-        message += f"; about {need} timed calls would decide it"
+    if hints:
+        spent = ", ".join(f"{calls[k]} calls at batch size {k} ({stopped[k]})" for k in calls)
+        message += f"; {'; '.join(hints[:5])} (timing stopped after {spent})"
     if unreliable:
         message = f"unreliable: {unreliable}" + (f"; {message}" if message else "")
-    details: dict[str, Any] = {"calls": calls, "warmup": int(warmup)}
+    details: dict[str, Any] = {
+        "calls": calls, "stopped": stopped, "looks": schedule, "look_confidence": per_look,
+        "warmup": int(warmup),
+    }  # fmt: skip
     if unreliable:
         details["unreliable"] = unreliable
     return CheckResult(name, "latency", outcome, metrics, rule, message, details)
 
 
 def _time_calls(
-    predict: Callable[[Any], Any], batch: Any, *, n_calls: int, warmup: int, max_seconds: float
-) -> np.ndarray:
-    times = np.empty(n_calls)
-    clock = time.perf_counter
+    predict: Callable[[Any], Any],
+    batch: Any,
+    *,
+    schedule: Sequence[int],
+    decided: Callable[[np.ndarray], bool],
+    warmup: int,
+    max_seconds: float,
+    clock: Callable[[], float],
+) -> tuple[np.ndarray, str]:
+    """Timings of ``predict(batch)`` (seconds) and why timing stopped: ``decided`` at a look of
+    ``schedule``, ``max_calls`` (its last look) or ``max_seconds`` (warm-up included)."""
+    times = np.empty(schedule[-1])
     enabled = gc.isenabled()
     done = 0
+    why = "max_calls"
+
+    def call() -> None:
+        try:
+            predict(batch)
+        except Exception as exc:
+            raise PredictError(exc, f" on a batch of {len(batch)} rows") from exc
+
     try:
-        for _ in range(warmup + 1):
-            predict(batch)
-        gc.disable()
         deadline = clock() + max_seconds
-        while done < n_calls:
-            start = clock()
-            predict(batch)
-            end = clock()
-            times[done] = end - start
-            done += 1
-            if end > deadline:
+        for _ in range(warmup + 1):  # one checked call, then the warm-up
+            call()
+            if clock() > deadline:
                 break
-    except Exception as exc:
-        raise PredictError(exc, f" on a batch of {len(batch)} rows") from exc
+        gc.disable()
+        out_of_time = False
+        for look in schedule:
+            while done < look and not (out_of_time and done > 0):
+                start = clock()
+                call()
+                end = clock()
+                times[done] = end - start
+                done += 1
+                out_of_time = end > deadline
+            if decided(times[:done]):
+                why = "decided"
+                break
+            if out_of_time:
+                why = "max_seconds"
+                break
     finally:
         if enabled:
             gc.enable()
-    return times[:done]
+    return times[:done], why
 
 
 def _throughput(times: np.ndarray, size: int, level: float) -> Estimate:
@@ -372,3 +529,101 @@ def _memory(predict: Callable[[Any], Any], batch: Any) -> Estimate:
         if started:
             tracemalloc.stop()
     return Estimate(peak, n=1)
+
+
+def check_fit_time(
+    estimator: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    max_seconds: float | None = None,
+    repeats: int = 1,
+    clock: Callable[[], float] | None = None,
+    rule: str = "acceptance",
+    confidence: float = 0.95,
+    seed: int = 0,
+    name: str | None = None,
+) -> CheckResult:
+    """Time the training of ``estimator`` on ``X, y`` and judge it against ``max_seconds``.
+
+    A fresh copy (:func:`sklearn.base.clone`, else :func:`copy.deepcopy`) is fitted ``repeats``
+    times, so ``estimator`` itself is left as it was. The figure ``fit_seconds`` is the slowest
+    fit: a measured value, judged by its value under every rule.
+
+    Parameters
+    ----------
+    estimator:
+        Anything with ``fit(X, y)``, e.g. a scikit-learn estimator or pipeline.
+    X, y:
+        Training data (``y`` may be ``None`` for unsupervised estimators).
+    max_seconds:
+        The longest acceptable fit, in seconds; without it the time is recorded with no outcome.
+    repeats:
+        Fits to time.
+    clock:
+        The timer, in seconds (default :func:`time.perf_counter`); tests pass a fake one.
+    rule, confidence:
+        Gate rule and level, for a uniform API: a measured time is judged by its value.
+    seed:
+        Set as ``random_state`` on the copy when the estimator has that parameter left at ``None``.
+    name:
+        Name of the check (default ``"fit_time"``).
+
+    Returns
+    -------
+    CheckResult
+        Kind ``latency`` with one figure, ``fit_seconds``; every fit's seconds in ``details``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.random.default_rng(0).normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
+    >>> r = check_fit_time(LogisticRegression(), X, y, max_seconds=60)
+    >>> r.outcome.value, r.metrics[0].name, len(r.details["fits_s"])
+    ('passed', 'fit_seconds', 1)
+    """
+    if not callable(getattr(estimator, "fit", None)):
+        raise InputError(
+            "estimator", f"has no fit method ({type(estimator).__name__})", "pass e.g. LogisticRegression()"
+        )
+    rule = validate_rule(rule)
+    level = validate_level(confidence)
+    if max_seconds is not None:
+        _check_positive(max_seconds, "max_seconds", "60")
+    _check_positive(repeats, "repeats", "3", integer=True)
+    if clock is not None and not callable(clock):
+        raise InputError("clock", f"is not callable ({type(clock).__name__})", "pass e.g. time.perf_counter")
+    timer = clock or time.perf_counter
+    fits = []
+    for _ in range(int(repeats)):
+        model = _fresh(estimator, seed)
+        start = timer()
+        try:
+            model.fit(X) if y is None else model.fit(X, y)
+        except Exception as exc:
+            raise InputError(
+                "estimator", f"fit raised {type(exc).__name__}: {exc}", "fix the estimator or the data"
+            ) from exc
+        fits.append(timer() - start)
+    requirement = Requirement(max=max_seconds, rule=rule, confidence=level, argument="max_seconds")
+    metric = judge("fit_seconds", Estimate(builtins.max(fits), n=len(fits)), requirement)
+    message = "" if metric.outcome in (None, Outcome.PASSED) else metric.describe()
+    outcome = worst([metric.outcome] if metric.outcome is not None else [])
+    details = {"fits_s": [round(f, 6) for f in fits]}
+    return CheckResult(name or "fit_time", "latency", outcome, [metric], rule, message, details)
+
+
+def _fresh(estimator: Any, seed: int) -> Any:
+    """An unfitted copy of ``estimator``, with ``random_state=seed`` where it was left ``None``."""
+    try:
+        from sklearn.base import clone
+
+        model = clone(estimator)
+    except (ImportError, TypeError):
+        import copy
+
+        model = copy.deepcopy(estimator)
+    params = model.get_params() if callable(getattr(model, "get_params", None)) else {}
+    if "random_state" in params and params["random_state"] is None:
+        model.set_params(random_state=seed)
+    return model

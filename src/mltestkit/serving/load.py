@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 from scipy import stats
@@ -51,7 +50,7 @@ from ..stats.requirement import (
     validate_rule,
 )
 from .latency import QUANTILES, latency_requirements, quantile_figures, quantile_metrics
-from .server import LOG_TAIL, ServingError, validate_target, validate_url
+from .server import LOG_TAIL, ServingError, parse_url, validate_target
 
 #: Limits a load test stays within unless raised explicitly with ``max_duration`` / ``max_users``.
 MAX_DURATION_S = 60.0
@@ -207,8 +206,8 @@ def load_test(
     ...     r = load_test(server.url + "/predict", payloads=[{"x": 1.0}], duration="3s",
     ...                   max={"p95_ms": 50, "fail_ratio": 0.01}, min={"requests_per_s": 100})
     """
-    url = validate_url(url)
-    validate_target(url, allow_remote)
+    target = parse_url(url)
+    validate_target(target, allow_remote)
     rule = validate_rule(rule)
     level = validate_level(confidence)
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
@@ -256,9 +255,7 @@ def load_test(
             f"has {len(expected)} entries but payloads has {len(payloads)}",
             "pass one answer per payload",
         )
-    parts = urlsplit(url)
-    host = f"{parts.scheme}://{parts.netloc}"
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host, path = target.origin, target.path
     if locustfile is not None:
         if not Path(locustfile).is_file():
             raise InputError(
