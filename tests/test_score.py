@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mltestkit.errors import InputError
-from mltestkit.report.score import BANDS, KIND_ITEMS, RUBRIC, SECTIONS, band, markdown, score_report
+from mltestkit.render import score_markdown
+from mltestkit.report.score import BANDS, COVERAGE, RUBRIC, SECTIONS, band, score_report
 
 
 def check(kind: str, outcome: str = "passed", score: list[str] | None = None) -> dict:
@@ -16,7 +17,7 @@ def test_rubric_has_28_items_in_four_sections_of_seven() -> None:
     assert len(RUBRIC) == 28
     for section in SECTIONS:
         assert [k for k in RUBRIC if k.startswith(section + ".")] == [f"{section}.{i}" for i in range(1, 8)]
-    assert all(item in RUBRIC for items in KIND_ITEMS.values() for item in items)
+    assert all(item in RUBRIC for _, _, items in COVERAGE for item in items)
 
 
 def test_kinds_markers_and_manual_items() -> None:
@@ -44,7 +45,7 @@ def test_kinds_markers_and_manual_items() -> None:
     assert s["sections"] == {"data": 2.0, "model": 2.5, "infrastructure": 1.0, "monitoring": 1.5}
     assert s["final"] == 1.0
     assert s["unknown"] == ["nonsense.9"]
-    assert "Unknown items in score markers: nonsense.9" in markdown(s)
+    assert "Unknown items in score markers: nonsense.9" in score_markdown(s)
 
 
 def test_a_baseline_comparison_covers_monitoring_7() -> None:

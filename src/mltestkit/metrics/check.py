@@ -22,7 +22,8 @@ import numpy as np
 from .._validate import as_1d, encode_labels
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
-from .registry import compute, get_metric, positive_class
+from .curves import confusion, score_curves
+from .registry import LABELS, SCORES, compute, get_metric, positive_class
 
 
 def check_metric(
@@ -105,6 +106,15 @@ def check_metric(
         details["rows_to_decide"] = rows_to_decide_all([mv])
     if keep_rows:
         details["rows"] = _row_record(m.name, y_true, y_pred, pos_label)
+    curves = (
+        score_curves(y_true, y_score, pos_label)
+        if m.input == SCORES
+        else confusion(y_true, y_pred)
+        if m.input == LABELS
+        else None
+    )
+    if curves:
+        details["curves" if m.input == SCORES else "confusion"] = curves
     return CheckResult(
         name=name or m.name,
         kind="metric",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import regressions
-from .text import short_test
+from .text import plain, short_test
 
 __all__ = ["attach_baseline", "comparison_lines", "regressions", "write_outputs"]
 
@@ -53,7 +53,7 @@ def comparison_lines(comparison: dict[str, Any], limit: int = 20) -> list[str]:
         )
         diff = "undefined" if r["difference"] is None else f"{r['difference']:+.4g}{interval}"
         lines.append(
-            f"  {r['outcome'].upper()} {short_test(r['test'])} :: {r['metric']}{where}: "
+            f"  {r['outcome'].upper()} {plain(short_test(r['test']))} :: {plain(r['metric'])}{plain(where)}: "
             f"{diff} (margin {r['margin']:g}, {r['method']})"
         )
     if len(bad) > limit:
@@ -68,7 +68,10 @@ def write_outputs(
     html: str | os.PathLike[str] | None = None,
     meta: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
-    """Write the Markdown model card (with its plots beside it) and/or the HTML page; return the paths."""
+    """Write the Markdown model card (with its SVG plots beside it) and/or the HTML page; return the paths.
+
+    The card links to the HTML page when both are written.
+    """
     from ..report import write_atomic
 
     written: list[Path] = []
@@ -81,7 +84,9 @@ def write_outputs(
         card_meta = load_meta(meta_path, missing_ok=True)
         plots = write_slice_plots(report, target.parent / f"{target.stem}_plots")
         links = [(title, path.relative_to(target.parent).as_posix()) for title, path in plots]
-        written.append(write_atomic(target, markdown_card(report, card_meta, plots=links)))
+        page = os.path.relpath(Path(html).resolve(), target.parent.resolve()) if html is not None else None
+        card = markdown_card(report, card_meta, plots=links, html=Path(page).as_posix() if page else None)
+        written.append(write_atomic(target, card))
         written += [path for _, path in plots]
     if html is not None:
         from .html import html_report

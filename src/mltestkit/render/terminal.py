@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .text import plain
+
 _ORDER = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3, "skipped": 4}
 
 
@@ -24,17 +26,19 @@ def summary_lines(checks: list[dict[str, Any]], limit: int = 200) -> list[str]:
         if len(gated) == 1:
             m = gated[0]
             if m["value"] is None:
-                figure = f"{m['name']} undefined"
+                figure = f"{plain(m['name'])} undefined"
             else:
-                figure = f"{m['name']}={m['value']:.4g}"
+                figure = f"{plain(m['name'])}={m['value']:.4g}"
                 ci = m.get("ci")
                 if ci and ci["low"] is not None and ci["high"] is not None:
                     figure += f" [{ci['low']:.4g}, {ci['high']:.4g}]"
             figure += "".join(f" {t['op']} {t['value']:g}" for t in m.get("threshold") or [])
         elif gated:
             figure = f"{len(gated)} figures"
-        test = (c["test"] or "").split("::")[-1]
-        lines.append(f"{c['outcome'].upper():<12} {test} :: {c['kind']}:{c['name']}  {figure}".rstrip())
+        test = plain((c["test"] or "").split("::")[-1])
+        lines.append(
+            f"{c['outcome'].upper():<12} {test} :: {plain(c['kind'])}:{plain(c['name'])}  {figure}".rstrip()
+        )
     if len(ordered) > limit:
         lines.append(f"... {len(ordered) - limit} more checks in the report")
     return lines

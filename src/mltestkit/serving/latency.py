@@ -284,11 +284,13 @@ def check_latency(
 
     metrics: list[MetricValue] = []
     calls: dict[str, int] = {}
+    histogram: dict[str, dict[str, list[float]]] = {}
     for size, batch in _batches(inputs, [int(b) for b in batch_sizes]).items():
         where = {"batch_size": size}
         times = _time_calls(predict, batch, n_calls=int(n_calls), warmup=int(warmup), max_seconds=max_seconds)
         calls[str(size)] = len(times)
         ms = np.sort(times) * 1e3
+        histogram[str(size)] = _histogram_ms(ms)
         metrics += quantile_metrics(quantile_figures(ms, None, level), requirements, where)
         metrics.append(
             judge(
@@ -310,10 +312,20 @@ def check_latency(
         message += f"; about {need} timed calls would decide it"
     if unreliable:
         message = f"unreliable: {unreliable}" + (f"; {message}" if message else "")
-    details: dict[str, Any] = {"calls": calls, "warmup": int(warmup)}
+    details: dict[str, Any] = {"calls": calls, "warmup": int(warmup), "histogram": histogram}
     if unreliable:
         details["unreliable"] = unreliable
     return CheckResult(name, "latency", outcome, metrics, rule, message, details)
+
+
+def _histogram_ms(ms: np.ndarray, bins: int = 24) -> dict[str, list[float]]:
+    """Counts of sorted call times (ms) in equal bins up to the 99th percentile; the last bin takes the rest."""
+    if ms.size == 0:
+        return {"edges_ms": [], "counts": []}
+    top = float(np.quantile(ms, 0.99))
+    edges = np.linspace(float(ms[0]), max(top, float(ms[0]) + 1e-6), bins + 1)
+    counts = np.bincount(np.clip(np.searchsorted(edges, ms, side="right") - 1, 0, bins - 1), minlength=bins)
+    return {"edges_ms": [round(float(e), 4) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def _time_calls(

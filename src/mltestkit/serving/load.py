@@ -304,7 +304,7 @@ def load_test(
         command = [
             sys.executable, "-m", "locust", "-f", file, "--headless", "--host", host,
             "-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{seconds:g}s",
-            "--json-file", str(out / "stats"),
+            "--json-file", str(out / "stats"), "--csv", str(out / "locust"),
             "--exit-code-on-error", "0", "--stop-timeout", "1",
         ]  # fmt: skip
         if processes is not None:
@@ -320,6 +320,7 @@ def load_test(
             )
         entries = json.loads(stats_path.read_text())
         failures = _read_failures(out / "errors.json")
+        history = _read_history(out / "locust_stats_history.csv")
         responses = _read_responses(out) if expected is not None else []
     if not entries:
         raise ServingError(f"locust sent no requests to {host}; its log ends with:\n{log[-LOG_TAIL:]}")
@@ -328,6 +329,7 @@ def load_test(
 
     result = _result(entries, failures, requirements, rule=rule, level=level, name=name or path)
     details = {**result.details, "command": _shown(command), "wall_s": round(wall, 3), "duration_s": seconds}
+    details["history"] = history
     if code not in (0, None):
         details["exit_code"] = code
     if "CPU usage above" in log:
@@ -407,6 +409,29 @@ def _read_failures(path: Path) -> list[dict[str, Any]]:
         return []
     rows = json.loads(path.read_text(encoding="utf-8"))
     return sorted(rows, key=lambda r: -int(r["occurrences"]))[:MAX_COUNTEREXAMPLES]
+
+
+def _read_history(path: Path, limit: int = 120) -> dict[str, list[float | None]]:
+    """Locust's aggregated stats history (one row a second): seconds since start, users, requests/s, p95 ms."""
+    import csv
+
+    out: dict[str, list[float | None]] = {"t_s": [], "users": [], "requests_per_s": [], "p95_ms": []}
+    if not path.is_file():
+        return out
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("Name") == "Aggregated"]
+    step = max(1, -(-len(rows) // limit))
+    for r in rows[::step]:
+        try:
+            t, users, rps = float(r["Timestamp"]), float(r["User Count"]), float(r["Requests/s"])
+        except (KeyError, ValueError):
+            continue
+        p95 = r.get("95%", "N/A")
+        out["t_s"].append(round(t - float(rows[0]["Timestamp"]), 3))
+        out["users"].append(users)
+        out["requests_per_s"].append(round(rps, 3))
+        out["p95_ms"].append(float(p95) if p95 not in ("N/A", "", None) else None)
+    return out
 
 
 def _read_responses(folder: Path) -> list[tuple[int, int, str]]:
