@@ -106,19 +106,23 @@ def test_baseline_gate_model_card_and_html(
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
-@pytest.mark.parametrize("family", ["xunit1", "xunit2"])
-def test_junit_properties_only_where_the_family_allows(pytester: pytest.Pytester, family: str) -> None:
+@pytest.mark.parametrize(("family", "workers"), [("xunit2", ()), ("xunit2", ("-n", "2")), ("xunit1", ())])
+def test_junit_figures_are_testsuite_properties(
+    pytester: pytest.Pytester, family: str, workers: tuple[str, ...]
+) -> None:
+    from junitparser import JUnitXml
+
     pytester.makepyfile(test_model=MODEL_TESTS)
     pytester.makeini(f"[pytest]\njunit_family = {family}\n")
-    result = run(pytester, "--junitxml", "junit.xml")
-    assert result.ret == 0
-    props = {p.get("name"): p.get("value") for p in ET.parse(pytester.path / "junit.xml").iter("property")}
-    if family == "xunit2":
-        assert props == {}
-    else:
-        assert props["ml.accuracy.outcome"] == "passed"
-        assert 0.8 < float(props["ml.accuracy.accuracy"]) < 1
-        assert props["ml.balanced_accuracy.balanced_accuracy.ci"].startswith("[")
+    result = run(pytester, "--junitxml", "junit.xml", *workers)
+    assert result.ret == 0, result.stdout.str()
+    suite = next(iter(JUnitXml.fromfile(str(pytester.path / "junit.xml"))))
+    props = {p.name: p.value for p in suite.properties()}
+    assert props["ml.test_quality.accuracy"] == "passed"
+    value, rest = props["ml.test_quality.accuracy.accuracy"].split(" ", 1)
+    assert 0.8 < float(value) < 1 and rest.startswith("[") and rest.endswith(">= 0.5: passed")
+    assert props["ml.test_ranking.balanced_accuracy.balanced_accuracy"].endswith(": passed")
+    assert "PytestWarning" not in result.stdout.str()  # record_property would warn under xunit2
 
 
 def test_a_bad_margin_is_a_usage_error(pytester: pytest.Pytester) -> None:

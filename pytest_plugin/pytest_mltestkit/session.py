@@ -71,13 +71,6 @@ class _Role:
 class RunsTests(_Role):
     """Hooks of a process that runs tests: soft failures, and each test's checks on its reports."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        super().__init__(config, settings)
-        # figures become JUnit <property> elements only where the junit family has a place for them
-        self.junit_properties = bool(getattr(config.option, "xmlpath", None)) and str(
-            config.getini("junit_family")
-        ) in ("xunit1", "legacy")
-
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
@@ -97,10 +90,6 @@ class RunsTests(_Role):
             report.ml_checks = record.checks[record.sent :]
             record.sent = len(record.checks)
             report.ml_fingerprints = dict(record.fingerprints)
-            if report.when == "teardown" and self.junit_properties:
-                from mltestkit.render.junit import properties
-
-                report.user_properties.extend(properties(record.checks))
         marker = item.get_closest_marker("ml")
         if marker is not None and marker.kwargs.get("score"):
             score = marker.kwargs["score"]
@@ -123,6 +112,19 @@ class WritesReport(_Role):
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collected.add(report)
+        checks = getattr(report, "ml_checks", None)
+        junit = self.junit()
+        if checks and junit is not None:  # figures as <testsuite> properties, which every junit family keeps
+            from mltestkit.render.junit import properties
+
+            for name, value in properties(report.nodeid, checks):
+                junit.add_global_property(name, value)
+
+    def junit(self) -> Any:
+        """pytest's JUnit XML writer when ``--junitxml`` is given (the object behind ``record_testsuite_property``)."""
+        from _pytest.junitxml import xml_key
+
+        return self.config.stash.get(xml_key, None)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
