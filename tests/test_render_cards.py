@@ -17,7 +17,14 @@ import yaml
 from mltestkit.cli import main
 from mltestkit.errors import ConfigError
 from mltestkit.render.dataset_card import dataset_card
-from mltestkit.render.model_card import PERFORMANCE_KINDS, SKELETON, hf_card, load_meta, markdown_card, mct_json
+from mltestkit.render.model_card import (
+    PERFORMANCE_KINDS,
+    SKELETON,
+    hf_card,
+    load_meta,
+    markdown_card,
+    mct_json,
+)
 from mltestkit.report import build_report, provenance, read_report
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -284,7 +291,9 @@ def test_undefined_figures_are_shown_with_their_reason(report: dict, meta: dict)
 
 def test_credit_card_is_short_and_keeps_data_out_of_quantitative_analyses() -> None:
     report = read_report(GOLDEN / "credit-report.json")
-    meta = load_meta(Path(__file__).parent.parent / "examples" / "credit" / "model_card.yaml", missing_ok=False)
+    meta = load_meta(
+        Path(__file__).parent.parent / "examples" / "credit" / "model_card.yaml", missing_ok=False
+    )
     card = markdown_card(report, meta, html="ml-report.html")
     golden("CREDIT_MODEL_CARD.md", card)
     assert len(card.splitlines()) <= 270
@@ -293,7 +302,9 @@ def test_credit_card_is_short_and_keeps_data_out_of_quantitative_analyses() -> N
     for data_figure in ("psi", "dtype", "nullable", "allowed", "missing", "p95_ms", "column="):
         assert data_figure not in quantitative, data_figure
     assert "| check | test | what | outcome | worst column |" in sections["Evaluation Data"]
-    assert sections["Evaluation Data"].count("| passed |") == sum(c["kind"] == "data" for c in report["checks"])
+    assert sections["Evaluation Data"].count("| passed |") == sum(
+        c["kind"] == "data" for c in report["checks"]
+    )
     assert "p95\\_ms" in sections["Latency and Load"] or "p95_ms" in sections["Latency and Load"]
     assert "[the HTML report](ml-report.html)" in card
     covered = sections["ML Test Score"]

@@ -38,7 +38,8 @@ def test_gitlab_metrics_are_strict_openmetrics_and_labels_are_sanitized(report: 
     assert all(LINE.match(x) for x in samples), [x for x in samples if not LINE.match(x)]
     assert 'mltestkit_checks{outcome="failed"} 3' in samples
     assert (
-        'mltestkit_accuracy{test="tests/test_model.py::test_accuracy",check="accuracy"} 0.8791666667' in samples
+        'mltestkit_accuracy{test="tests/test_model.py::test_accuracy",check="accuracy"} 0.8791666667'
+        in samples
     )
     assert any('slice="city=New_York_1_centre_"' in x for x in samples)
     assert len(families["mltestkit_accuracy"]) == 6  # overall + five slices
@@ -55,13 +56,19 @@ def test_gitlab_names_and_labels_that_collide_after_sanitizing_are_kept_apart(re
     report["checks"].append(dict(copy.deepcopy(report["checks"][2]), test=report["checks"][2]["test"]))
     report["checks"][-1]["metrics"][1]["slice"] = {"sex": "M "}
     families = parse_strictly(openmetrics(report))
-    assert [s.value for s in families["mltestkit_accuracy_2"]] == [0.8791666667]  # "accuracy!" is its own family
+    assert [s.value for s in families["mltestkit_accuracy_2"]] == [
+        0.8791666667
+    ]  # "accuracy!" is its own family
     values = [s.value for s in families["mltestkit_accuracy"] if s.labels["test"].endswith("test_accuracy")]
     assert values == [0.8791666667, 0.5]  # the same name and labels twice: both kept, labels told apart
     assert [s.value for s in families["mltestkit_checks_2"]] == [0.25]
     total = sum(len(v) for v in families.values())
     expected = 1 + sum(
-        sum(1 for v in (m["value"], (m.get("ci") or {}).get("low"), (m.get("ci") or {}).get("high")) if v is not None)
+        sum(
+            1
+            for v in (m["value"], (m.get("ci") or {}).get("low"), (m.get("ci") or {}).get("high"))
+            if v is not None
+        )
         for c in report["checks"]
         for m in c["metrics"]
         if m["value"] is not None

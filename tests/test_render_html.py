@@ -31,7 +31,9 @@ from mltestkit.report.compare import compare_reports
 GOLDEN = Path(__file__).parent / "golden"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-ARTIFACTS = Path(os.environ.get("MLTESTKIT_ARTIFACTS", Path(__file__).parent.parent / "build" / "screenshots"))
+ARTIFACTS = Path(
+    os.environ.get("MLTESTKIT_ARTIFACTS", Path(__file__).parent.parent / "build" / "screenshots")
+)
 
 MEASURE = """(() => {
   const charts = [...document.querySelectorAll("svg.chart")].map((s) => {
@@ -120,7 +122,10 @@ class Browser:
                 out.append(json.dumps(params.get("args"))[:300])
             elif e.get("method") == "Runtime.exceptionThrown":
                 out.append(json.dumps(params.get("exceptionDetails"))[:300])
-            elif e.get("method") == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
+            elif e.get("method") == "Log.entryAdded" and params.get("entry", {}).get("level") in (
+                "error",
+                "warning",
+            ):
                 out.append(str(params["entry"].get("text"))[:300])
         return out
 
@@ -158,14 +163,16 @@ def golden_with_comparison() -> dict[str, Any]:
 
 @pytest.fixture(scope="module", params=["golden", "credit"])
 def page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    report = golden_with_comparison() if request.param == "golden" else read_report(GOLDEN / "credit-report.json")
+    report = (
+        golden_with_comparison() if request.param == "golden" else read_report(GOLDEN / "credit-report.json")
+    )
     path = tmp_path_factory.mktemp("html") / f"{request.param}.html"
     path.write_text(html_report(report), encoding="utf-8")
     return request.param, path
 
 
 def test_page_is_self_contained_and_small(page: tuple[str, Path]) -> None:
-    name, path = page
+    _, path = page
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!data:|#)""", text)
     assert "<script" not in text and "<img" not in text
@@ -189,7 +196,9 @@ def test_credit_page_draws_the_pictures_of_each_kind() -> None:
                     "drift of credit_amount", "latency, batch 1", "requests per second", "p95 over time"):  # fmt: skip
         assert f"<figcaption>{caption}" in text, caption
     data = text[text.index('id="data"') : text.index('id="serving"')]
-    assert data.count("<svg") == data.count("<figcaption>drift of") > 0  # data checks: tables, drift bins only
+    assert (
+        data.count("<svg") == data.count("<figcaption>drift of") > 0
+    )  # data checks: tables, drift bins only
 
 
 def test_failing_and_inconclusive_requirements_come_first() -> None:

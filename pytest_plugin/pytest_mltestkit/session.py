@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,6 +86,11 @@ class RunsTests(_Role):
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, Any]:
         report = yield
+        if call.excinfo is not None and report.failed:
+            from mltestkit.errors import MLTestKitError
+
+            if call.excinfo.errisinstance(MLTestKitError):
+                report.longrepr = without_our_frames(item, call.excinfo)
         record = item.stash.get(RECORD_KEY, None)
         if record is not None:
             report.ml_checks = record.checks[record.sent :]
@@ -97,6 +103,24 @@ class RunsTests(_Role):
         if report.when == "call" or (report.when == "setup" and not report.passed):
             report.ml_markers = sorted(m.name for m in item.iter_markers() if m.name in MARKERS)
         return report
+
+
+def without_our_frames(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    """The failure as pytest shows it, ending at the test's own call into mltestkit (``--full-trace`` shows all).
+
+    The exception's traceback is cut after the last frame outside the mltestkit package, so the
+    test's line and the error's message are what a reader sees, not the library's internals.
+    """
+    import mltestkit
+
+    ours = Path(mltestkit.__file__).resolve().parent
+    tb, last_theirs = excinfo.tb, None
+    while tb is not None and ours not in Path(tb.tb_frame.f_code.co_filename).resolve().parents:
+        last_theirs, tb = tb, tb.tb_next
+    if last_theirs is None or tb is None or item.config.getoption("fulltrace", False):
+        return item.repr_failure(excinfo)
+    last_theirs.tb_next = None
+    return item.repr_failure(pytest.ExceptionInfo.from_exception(excinfo.value))
 
 
 class WritesReport(_Role):
@@ -181,7 +205,7 @@ class WritesReport(_Role):
 
     def _write_outputs(self) -> bool:
         """Write the model card and the HTML page; ``False`` (with a message) if that fails."""
-        from mltestkit.render.outputs import write_outputs
+        from mltestkit.render.outputs import outputs_line, write_outputs
 
         from .recorder import error_text
 
@@ -199,7 +223,7 @@ class WritesReport(_Role):
                 (f"could not write the model card or HTML report: {error_text(exc)}", True)
             )
             return False
-        self.output_lines += [(f"ML output: {p}", False) for p in paths]
+        self.output_lines.append((outputs_line(paths, here), False))
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

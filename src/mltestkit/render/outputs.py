@@ -13,7 +13,7 @@ from typing import Any
 from .compare import regressions
 from .text import plain, short_test
 
-__all__ = ["attach_baseline", "comparison_lines", "regressions", "write_outputs"]
+__all__ = ["attach_baseline", "comparison_lines", "outputs_line", "regressions", "write_outputs"]
 
 
 def attach_baseline(
@@ -93,3 +93,27 @@ def write_outputs(
 
         written.append(write_atomic(html, html_report(report)))
     return written
+
+
+def outputs_line(paths: Sequence[Path], base: str | os.PathLike[str] | None = None) -> str:
+    """One line naming every file written, relative to ``base`` where possible; plots are counted by folder.
+
+    >>> outputs_line([Path("r/CARD.md"), Path("r/CARD_plots/01.svg"), Path("r/CARD_plots/02.svg"), Path("r/x.html")])
+    'ML outputs: r/CARD.md, r/CARD_plots/ (2 plots), r/x.html'
+    """
+    shown: list[str] = []
+    folders: dict[str, int] = {}
+    for path in paths:
+        try:
+            rel = Path(path).relative_to(base) if base is not None else Path(path)
+        except ValueError:
+            rel = Path(path)
+        if rel.suffix == ".svg":
+            folder = rel.parent.as_posix() + "/"
+            if folder not in folders:
+                shown.append(folder)
+            folders[folder] = folders.get(folder, 0) + 1
+        else:
+            shown.append(rel.as_posix())
+    texts = [f"{x} ({folders[x]} plot{'s' if folders[x] != 1 else ''})" if x in folders else x for x in shown]
+    return "ML outputs: " + plain(", ".join(texts))
