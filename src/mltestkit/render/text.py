@@ -57,8 +57,8 @@ def slice_text(s: Mapping[str, Any] | None, sep: str = ", ") -> str:
 #: What could start Markdown or HTML markup inside a line: code spans, emphasis (``_`` only at
 #: a word's edge), links and images, table pipes, strikethrough, math, entities, tags and autolinks.
 _MD_SPECIAL = re.compile(r"[\\`*\[|~!&$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|<(?=[A-Za-z/!?])")
-#: What starts a block only at the start of a line: headings, quotes, list items, rules.
-_MD_LEADING = re.compile(r"^(\s*)([#>]|[-+=](?=[\s=-]|$)|\d+(?=[.)](?:\s|$)))")
+#: What matters only at the start of a line: headings, quotes, list items, rules, workflow commands.
+_MD_LEADING = re.compile(r"^(\s*)([#>]|:(?=:)|[-+=](?=[\s=-]|$)|\d+(?=[.)](?:\s|$)))")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _COMMAND = re.compile(r"^(\s*)::", re.M)
 
