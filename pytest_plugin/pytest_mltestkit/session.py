@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Generator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -114,7 +115,8 @@ def without_our_frames(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseExce
     import mltestkit
 
     ours = Path(mltestkit.__file__).resolve().parent
-    tb, last_theirs = excinfo.tb, None
+    tb: TracebackType | None = excinfo.tb
+    last_theirs: TracebackType | None = None
     while tb is not None and ours not in Path(tb.tb_frame.f_code.co_filename).resolve().parents:
         last_theirs, tb = tb, tb.tb_next
     if last_theirs is None or tb is None or item.config.getoption("fulltrace", False):

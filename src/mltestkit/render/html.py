@@ -54,7 +54,7 @@ th{background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums;wh
 .card b{display:block;font-size:1.7em}
 nav.toc{display:flex;flex-wrap:wrap;gap:.3em 1em;padding:.5em 0;border-bottom:1px solid #d0d7de}
 .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));gap:.8em}
-figure{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:.3em;min-width:0}figure svg{width:100%;height:auto;display:block}
+figure{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:.3em;min-width:0}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#57606a}pre{background:#f6f8fa;padding:.6em;overflow:auto;max-height:20em;font-size:12px;white-space:pre-wrap}
 .filters{display:flex;flex-wrap:wrap;gap:.2em .8em;margin:.4em 0}.filters label{white-space:nowrap}
 """
@@ -235,10 +235,21 @@ def _radio(group: str, value: str, label: str, on: bool = False) -> str:
 
 def _performance(checks: Sequence[Mapping[str, Any]]) -> str:
     parts = [_table(_FIGURE_HEAD, _figure_rows(checks))]
+    drawn: dict[str, str] = {}
     for c in checks:
+        label = f"{short_test(c.get('test'))} :: {c['name']}"
+        details = c.get("details") or {}
+        same = _json([details.get("confusion"), details.get("curves")])
+        if same in drawn:  # several metrics of one classifier on the same rows share their curves
+            if same != _json([None, None]):
+                parts.append(
+                    f"<p class='muted'>{_e(label)}: the same rows and curves as {_e(drawn[same])}.</p>"
+                )
+            continue
+        drawn[same] = label
         plots = check_plots(c)
         if plots:
-            parts.append(f"<h3>{_e(short_test(c.get('test')))} :: {_e(c['name'])}</h3>{_figures(plots)}")
+            parts.append(f"<h3>{_e(label)}</h3>{_figures(plots)}")
     return "".join(parts)
 
 
@@ -260,7 +271,8 @@ def _slices(report: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]) -> s
         check = all_checks[g["check"]]
         rates = _fairness_rates(check) if check.get("kind") == "fairness" else set()
         if not rates or g["metric"] in rates:
-            caption = f"{short_test(g['test'])}: {g['title']} (requirement {requirement(g['threshold'])})"
+            need = f" (requirement {requirement(g['threshold'])})" if g["threshold"] else ""
+            caption = f"{short_test(g['test'])}: {g['title']}{need}"
             plots.append((caption, forest_plot(g)))
     parts = [_figures(plots)]
     gated = [dict(c, metrics=[m for m in c.get("metrics") or [] if m.get("threshold")]) for c in checks]

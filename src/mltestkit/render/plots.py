@@ -92,7 +92,7 @@ def check_plots(check: Mapping[str, Any]) -> list[tuple[str, str]]:
                 svg.heatmap(conf["matrix"], conf["labels"], title=f"{name}: confusion matrix"),
             )
         )
-    curves = d.get("curves") if isinstance(d.get("curves"), Mapping) else {}
+    curves: Mapping[str, Any] = d["curves"] if isinstance(d.get("curves"), Mapping) else {}
     if curves.get("roc"):
         roc = curves["roc"]
         out.append(("ROC curve", svg.lines([("ROC", roc["fpr"], roc["tpr"])], title=f"{name}: ROC curve",

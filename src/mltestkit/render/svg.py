@@ -48,7 +48,8 @@ def _range(values: Sequence[float], pad: float = 0.05) -> tuple[float, float]:
 
 def _svg(width: int, height: int, title: str, body: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'class="chart" role="img" '
         f"{_FONT}><title>{_e(title)}</title>"
         f'<text x="4" y="13" font-weight="600">{_e(title[:100])}</text>{body}</svg>'
     )
@@ -77,7 +78,7 @@ def forest(
     shown = sorted((r for r in rows if r.get("value") is not None), key=lambda r: r["value"])[:limit]
     width, left, right, row = 640, 170, 620, 18
     height = 30 + row * max(len(shown), 1) + 34
-    ends = [v for r in shown for v in (r.get("low"), r.get("high"), r["value"])]
+    ends: list[float] = [v for r in shown for v in (r.get("low"), r.get("high"), r["value"]) if v is not None]
     lo, hi = _range([*ends, threshold] if threshold is not None else ends)
 
     def x(v: float) -> float:
