@@ -72,3 +72,29 @@ def test_every_section_full_scores_seven() -> None:
 def test_unknown_manual_item_is_a_clear_error() -> None:
     with pytest.raises(InputError, match=r"^manual: unknown ML Test Score item 'model\.8'; use section\.N"):
         score_report({"checks": []}, manual=["model.8"])
+
+
+def test_baselines_and_reproducibility_are_credited_whatever_the_check_is_called() -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mltestkit import check_beats_simple_model, check_reproducible
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    model = LogisticRegression().fit(X[:300], y[:300])
+
+    def train(data, seed):
+        return LogisticRegression(random_state=seed).fit(*data)
+
+    results = [
+        check_beats_simple_model(model, X[:300], y[:300], X[300:], y[300:], name="my baseline"),
+        check_reproducible(train, (X[:300], y[:300]), X[300:], y[300:], name="same seed, same model"),
+    ]
+    checks = [{"test": "t.py::test_b", **r.to_dict()} for r in results]
+    how = {i["id"]: i["checks"] for i in score_report({"checks": checks})["items"] if i["how"] == "automated"}
+    assert how["model.5"] == ["test_b::my baseline"]
+    assert how["infrastructure.1"] == ["test_b::same seed, same model"]
+    without = {i["id"]: i["how"] for i in score_report({"checks": checks[1:]})["items"]}
+    assert without["model.5"] == "missing"  # a plain metric check does not count as a baseline
