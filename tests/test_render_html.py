@@ -244,3 +244,52 @@ def test_text_from_the_report_is_escaped() -> None:
     page = html_report(report)
     assert "<script" not in page and "<b>message" not in page and "<svg onload" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_stored_curves_agree_with_scikit_learn() -> None:
+    import numpy as np
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    from mltestkit import check_metric
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 5000)
+    score = np.clip(0.5 * y + rng.normal(0.25, 0.25, 5000), 0, 1).round(3)
+    curves = check_metric("roc_auc", y, y_score=score).details["curves"]
+    fpr, tpr = np.array(curves["roc"]["fpr"]), np.array(curves["roc"]["tpr"])
+    assert len(fpr) <= 60 and fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
+    ref_fpr, ref_tpr, _ = roc_curve(y, score, drop_intermediate=False)
+    gaps = np.hypot(fpr[:, None] - ref_fpr[None, :], tpr[:, None] - ref_tpr[None, :]).min(axis=1)
+    assert gaps.max() < 1e-3  # every stored point is a point of scikit-learn's curve (to the stored rounding)
+    assert abs(np.trapezoid(tpr, fpr) - roc_auc_score(y, score)) < 0.01
+    rel = curves["reliability"]
+    assert sum(rel["count"]) == 5000 and all(0 <= p <= 1 for p in rel["predicted"] + rel["observed"])
+    conf = check_metric("accuracy", y, (score > 0.5).astype(int)).details["confusion"]
+    assert conf["labels"] == ["0", "1"] and sum(map(sum, conf["matrix"])) == 5000
+    assert "curves" not in check_metric("rmse", score, score + 0.1).details
+
+
+def test_stored_drift_bins_and_latency_histogram() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mltestkit import check_drift, check_latency
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame(
+        {f"x{i}": rng.normal(0, 1, 500) for i in range(7)} | {"c": rng.choice(["a", "b"], 500)}
+    )
+    cur = ref.copy()
+    cur["x3"] = cur["x3"] + 1.0
+    bins = check_drift(ref, cur).details["bins"]
+    assert len(bins) == 5 and bins[0]["column"] == "x3"  # the five columns of highest PSI, worst first
+    assert [b["psi"] for b in bins] == sorted((b["psi"] for b in bins), reverse=True)
+    for b in bins:
+        assert abs(sum(b["reference"]) - 1) < 1e-3 and abs(sum(b["current"]) - 1) < 1e-3
+        assert len(b.get("edges") or []) == len(b["reference"]) + 1 or len(b["categories"]) == len(
+            b["reference"]
+        )
+    result = check_latency(sorted, [3, 1, 2], batch_sizes=[1, 2], n_calls=50, warmup=1)
+    hist = result.details["histogram"]
+    assert sorted(hist) == ["1", "2"]
+    assert all(sum(h["counts"]) == result.details["calls"][k] for k, h in hist.items())

@@ -185,7 +185,10 @@ def test_under_load(ml, ml_server):
     ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=1, duration="2s", max={{"fail_ratio": 0.0}})
 """
     )
-    result = run(pytester, "-q")
+    result = run(pytester, "-q", "--ml-report", "r.json")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["load test http*/fast: * s, * requests, 0 failures"])
     assert "Captured stderr" not in result.stdout.str()
+    history = read_report(pytester.path / "r.json")["checks"][0]["details"]["history"]
+    assert history["t_s"] and len(history["t_s"]) == len(history["requests_per_s"]) == len(history["p95_ms"])
+    assert max(history["requests_per_s"]) > 0  # locust's stats history, read before its folder is removed

@@ -412,25 +412,32 @@ def _read_failures(path: Path) -> list[dict[str, Any]]:
 
 
 def _read_history(path: Path, limit: int = 120) -> dict[str, list[float | None]]:
-    """Locust's aggregated stats history (one row a second): seconds since start, users, requests/s, p95 ms."""
+    """Locust's aggregated stats history (a row a second): seconds since the first row, users,
+    requests/s over each interval (from the running request count) and the p95 so far (ms)."""
     import csv
 
     out: dict[str, list[float | None]] = {"t_s": [], "users": [], "requests_per_s": [], "p95_ms": []}
     if not path.is_file():
         return out
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("Name") == "Aggregated"]
+        rows = []
+        for r in csv.DictReader(fh):
+            try:
+                if r.get("Name") == "Aggregated":
+                    p95 = r.get("95%") or "N/A"
+                    rows.append((float(r["Timestamp"]), float(r["User Count"]), float(r["Total Request Count"]),
+                                 None if p95 == "N/A" else float(p95)))  # fmt: skip
+            except (KeyError, ValueError):
+                continue
     step = max(1, -(-len(rows) // limit))
-    for r in rows[::step]:
-        try:
-            t, users, rps = float(r["Timestamp"]), float(r["User Count"]), float(r["Requests/s"])
-        except (KeyError, ValueError):
-            continue
-        p95 = r.get("95%", "N/A")
-        out["t_s"].append(round(t - float(rows[0]["Timestamp"]), 3))
+    kept = rows[::step]
+    for i, (t, users, total, p95) in enumerate(kept):
+        before = kept[i - 1] if i else None
+        rate = (total - before[2]) / max(t - before[0], 1e-9) if before else 0.0
+        out["t_s"].append(round(t - kept[0][0], 3))
         out["users"].append(users)
-        out["requests_per_s"].append(round(rps, 3))
-        out["p95_ms"].append(float(p95) if p95 not in ("N/A", "", None) else None)
+        out["requests_per_s"].append(round(rate, 3))
+        out["p95_ms"].append(p95)
     return out
 
 
