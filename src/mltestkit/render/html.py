@@ -125,6 +125,17 @@ def _figure_rows(checks: Iterable[Mapping[str, Any]], *, sliced: bool = False) -
 _FIGURE_HEAD = ("test", "check", "figure", "value", "interval", "requirement", "n", "outcome")
 
 
+def _sliced_head(where: str) -> tuple[str, ...]:
+    return (*_FIGURE_HEAD[:2], where, *_FIGURE_HEAD[2:])
+
+
+def _collapsed(summary: str, head: Sequence[str], rows: list[str]) -> str:
+    """A table folded under a ``<details>`` line; nothing when there are no rows."""
+    if not rows:
+        return ""
+    return f"<details><summary>{_e(summary)} ({len(rows)})</summary>{_table(head, rows)}</details>"
+
+
 def attention(report: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
     """``(check, figure)`` pairs that need a look: failed, inconclusive or error, worst first.
 
@@ -280,16 +291,8 @@ def _slices(report: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]) -> s
     rest = _figure_rows(
         [dict(c, metrics=[m for m in c.get("metrics") or [] if not m.get("threshold")]) for c in checks]
     )
-    if rest:
-        parts.append(
-            f"<details><summary>figures without a requirement ({len(rest)})</summary>{_table(_FIGURE_HEAD, rest)}</details>"
-        )
-    rows = _figure_rows(checks, sliced=True)
-    if rows:
-        head = ("test", "check", "slice", "figure", "value", "interval", "requirement", "n", "outcome")
-        parts.append(
-            f"<details><summary>every sliced figure ({len(rows)})</summary>{_table(head, rows)}</details>"
-        )
+    parts.append(_collapsed("figures without a requirement", _FIGURE_HEAD, rest))
+    parts.append(_collapsed("every sliced figure", _sliced_head("slice"), _figure_rows(checks, sliced=True)))
     return "".join(parts)
 
 
@@ -350,17 +353,15 @@ def _data(checks: Sequence[Mapping[str, Any]]) -> str:
         plots = check_plots(c)
         if plots:
             parts.append(f"<h3>{_e(c['name'])}: the columns that moved most</h3>{_figures(plots)}")
-        if figures:
-            head = ("test", "check", "column", "figure", "value", "interval", "requirement", "n", "outcome")
-            parts.append(
-                f"<details><summary>{_e(c['name'])}: every figure ({len(figures)})</summary>{_table(head, figures)}</details>"
-            )
+        parts.append(_collapsed(f"{c['name']}: every figure", _sliced_head("column"), figures))
     return "".join(parts)
 
 
 def _serving(checks: Sequence[Mapping[str, Any]]) -> str:
-    head = ("test", "check", "where", "figure", "value", "interval", "requirement", "n", "outcome")
-    parts = [_table(head, _figure_rows(checks, sliced=True)), _table(_FIGURE_HEAD, _figure_rows(checks))]
+    parts = [
+        _table(_sliced_head("where"), _figure_rows(checks, sliced=True)),
+        _table(_FIGURE_HEAD, _figure_rows(checks)),
+    ]
     for c in checks:
         plots = check_plots(c)
         if plots:
