@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -15,7 +17,14 @@ import yaml
 from mltestkit.cli import main
 from mltestkit.errors import ConfigError
 from mltestkit.render.dataset_card import dataset_card
-from mltestkit.render.model_card import SKELETON, hf_card, load_meta, markdown_card, mct_json
+from mltestkit.render.model_card import (
+    PERFORMANCE_KINDS,
+    SKELETON,
+    hf_card,
+    load_meta,
+    markdown_card,
+    mct_json,
+)
 from mltestkit.report import build_report, provenance, read_report
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -61,6 +70,7 @@ def test_card_has_mitchell_sections_in_order(report: dict, meta: dict) -> None:
         "Evaluation Data",
         "Training Data",
         "Quantitative Analyses",
+        "Latency and Load",
         "Ethical Considerations",
         "Caveats and Recommendations",
         "Not Tested",
@@ -109,9 +119,16 @@ def test_hf_card_parses_with_huggingface_hub(report: dict, meta: dict) -> None:
     card = ModelCard(text)
     results = card.data.eval_results
     expected = [
-        (c["name"], m["name"], m["value"]) for c in report["checks"] for m in c["metrics"] if not m["slice"]
+        (c["name"], m["name"], m["value"])
+        for c in report["checks"]
+        if c["kind"] in PERFORMANCE_KINDS
+        for m in c["metrics"]
+        if not m["slice"]
     ]
     assert [(r.metric_type, r.metric_value) for r in results] == [(m, v) for _, m, v in expected]
+    assert "p95_ms" not in {r.metric_type for r in results}  # serving figures are not model performance
+    names = [r.metric_name for r in results]
+    assert len(names) == len(set(names))
     assert {r.task_type for r in results} == {"tabular-classification"}
     assert {(r.dataset_type, r.dataset_name, r.dataset_split) for r in results} == {
         ("csv", "applications-2025", "test")
@@ -126,7 +143,8 @@ def mct_schema() -> dict:
     if spec is None or not spec.submodule_search_locations:
         pytest.skip("model-card-toolkit is not installed (make venv installs it with --no-deps)")
     path = Path(next(iter(spec.submodule_search_locations))) / "schema" / "v0.0.2" / "model_card.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    # the shipped schema refers to "#definitions/graphic" (no slash), which strict resolvers reject
+    return json.loads(path.read_text(encoding="utf-8").replace('"#definitions/', '"#/definitions/'))
 
 
 def test_mct_json_validates_against_the_toolkit_schema(report: dict, meta: dict) -> None:
@@ -136,7 +154,10 @@ def test_mct_json_validates_against_the_toolkit_schema(report: dict, meta: dict)
         jsonschema.Draft7Validator(schema).validate(doc)
     doc = mct_json(report, meta)
     perf = doc["quantitative_analysis"]["performance_metrics"]
-    assert len(perf) == sum(len(c["metrics"]) for c in report["checks"])
+    assert len(perf) == sum(len(c["metrics"]) for c in report["checks"] if c["kind"] in PERFORMANCE_KINDS)
+    assert {p["type"] for p in perf}.isdisjoint({"p95_ms", "psi", "ks"})
+    graphics = doc["quantitative_analysis"]["graphics"]["collection"]
+    assert graphics and base64.b64decode(graphics[0]["image"]).startswith(b"<svg")
     first = perf[0]
     assert first["type"] == "accuracy" and isinstance(first["value"], str)
     assert (
@@ -189,18 +210,9 @@ def test_cli_card_init_then_all_formats(tmp_path: Path, capsys: pytest.CaptureFi
     out = tmp_path / "MODEL_CARD.md"
     assert main(["card", src, "--meta", str(GOLDEN / "model_card.yaml"), "-o", str(out)]) == 0
     text = out.read_text()
-    assert "](MODEL_CARD_plots/01-accuracy-by-slice-accuracy.png)" in text
-    assert (tmp_path / "MODEL_CARD_plots" / "01-accuracy-by-slice-accuracy.png").read_bytes()[
-        :4
-    ] == b"\x89PNG"
-    svg = tmp_path / "svg" / "CARD.md"
-    assert main(["card", src, "-o", str(svg), "--plot-format", "svg"]) == 0
-    assert (
-        (svg.parent / "CARD_plots" / "01-accuracy-by-slice-accuracy.svg")
-        .read_text()
-        .lstrip()
-        .startswith("<?xml")
-    )
+    assert "](MODEL_CARD_plots/01-accuracy-by-slice-accuracy.svg)" in text
+    plot = (tmp_path / "MODEL_CARD_plots" / "01-accuracy-by-slice-accuracy.svg").read_text()
+    assert plot.startswith("<svg") and "sex=F" in plot
     assert main(["card", src, "--format", "mct-json", "-o", str(tmp_path / "card.json")]) == 0
     jsonschema.Draft7Validator(mct_schema()).validate(json.loads((tmp_path / "card.json").read_text()))
     assert main(["card", src, "--format", "hf"]) == 0
@@ -257,7 +269,7 @@ def test_cards_from_real_slice_fairness_and_data_checks(tmp_path: Path) -> None:
 
     groups = slice_groups(report)
     assert {g["title"] for g in groups} >= {"accuracy", "fairness: selection_rate"}
-    assert html_report(report).count("<img ") == len(groups)
+    assert html_report(report).count('class="chart"') >= sum(g["kind"] == "slice" for g in groups) + 1
 
 
 def test_undefined_figures_are_shown_with_their_reason(report: dict, meta: dict) -> None:
@@ -268,10 +280,42 @@ def test_undefined_figures_are_shown_with_their_reason(report: dict, meta: dict)
     current = copy.deepcopy(report)
     current["checks"][1]["metrics"][0].update(value=None, ci=None, reason="no positive rows")
     assert "| test_recall | recall | undefined (no positive rows) | – |" in markdown_card(current, meta)
-    assert "undefined (no positive rows)" in html_report(current, plots=False)
+    assert "undefined (no positive rows)" in html_report(current)
     assert "mltestkit_recall{" not in openmetrics(current)
     assert all(
         p["type"] != "recall" for p in mct_json(current, meta)["quantitative_analysis"]["performance_metrics"]
     )
     rows = {r["metric"]: r for r in compare_reports(report, current)["rows"]}
     assert rows["recall"]["difference"] is None and rows["recall"]["outcome"] == "inconclusive"
+
+
+def test_credit_card_is_short_and_keeps_data_out_of_quantitative_analyses() -> None:
+    report = read_report(GOLDEN / "credit-report.json")
+    meta = load_meta(
+        Path(__file__).parent.parent / "examples" / "credit" / "model_card.yaml", missing_ok=False
+    )
+    card = markdown_card(report, meta, html="ml-report.html")
+    golden("CREDIT_MODEL_CARD.md", card)
+    assert len(card.splitlines()) <= 270
+    sections = dict(re.findall(r"(?ms)^## (.+?)\n(.*?)(?=^## |\Z)", card))
+    quantitative = sections["Quantitative Analyses"]
+    for data_figure in ("psi", "dtype", "nullable", "allowed", "missing", "p95_ms", "column="):
+        assert data_figure not in quantitative, data_figure
+    assert "| check | test | what | outcome | worst column |" in sections["Evaluation Data"]
+    assert sections["Evaluation Data"].count("| passed |") == sum(
+        c["kind"] == "data" for c in report["checks"]
+    )
+    assert "p95\\_ms" in sections["Latency and Load"] or "p95_ms" in sections["Latency and Load"]
+    assert "[the HTML report](ml-report.html)" in card
+    covered = sections["ML Test Score"]
+    assert "| model.5 |" in covered and "| infrastructure.1 |" in covered  # baseline and reproducibility
+
+
+def test_an_outcome_only_where_a_requirement_was() -> None:
+    report = read_report(GOLDEN / "credit-report.json")
+    card = markdown_card(report, {})
+    rows = [line for line in card.splitlines() if line.startswith("| ") and "\\|" not in line]
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if len(cells) >= 7 and cells[-3] == "–":  # requirement column empty
+            assert cells[-1] == "–", line

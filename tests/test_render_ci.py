@@ -22,18 +22,58 @@ def report() -> dict:
     return read_report(GOLDEN / "report.json")
 
 
-def test_gitlab_metrics_lines_parse_and_labels_are_sanitized(report: dict) -> None:
+def parse_strictly(text: str) -> dict[str, list]:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    return {f.name: list(f.samples) for f in text_string_to_metric_families(text)}
+
+
+def test_gitlab_metrics_are_strict_openmetrics_and_labels_are_sanitized(report: dict) -> None:
     report["checks"][2]["metrics"][0]["slice"] = {"city": 'New York #1 "centre"'}
     text = openmetrics(report)
+    families = parse_strictly(text)
     lines = text.strip().splitlines()
-    assert all(LINE.match(line) for line in lines), [x for x in lines if not LINE.match(x)]
-    assert 'mltestkit_checks{outcome="failed"} 3' in lines
+    assert lines[-1] == "# EOF"
+    samples = [x for x in lines if not x.startswith("#")]
+    assert all(LINE.match(x) for x in samples), [x for x in samples if not LINE.match(x)]
+    assert 'mltestkit_checks{outcome="failed"} 3' in samples
     assert (
-        'mltestkit_accuracy{test="tests/test_model.py::test_accuracy",check="accuracy"} 0.8791666667' in lines
+        'mltestkit_accuracy{test="tests/test_model.py::test_accuracy",check="accuracy"} 0.8791666667'
+        in samples
     )
-    assert any('slice="city=New_York_1_centre_"' in x for x in lines)
-    assert sum(x.startswith("mltestkit_accuracy{") for x in lines) == 6  # overall + five slices
-    assert len(lines) == len(set(lines))
+    assert any('slice="city=New_York_1_centre_"' in x for x in samples)
+    assert len(families["mltestkit_accuracy"]) == 6  # overall + five slices
+    assert len(samples) == len(set(samples))
+    heads = [x.split()[2] for x in lines if x.startswith("# TYPE ")]
+    assert len(heads) == len(set(heads)) == len(families)  # one block per family
+
+
+def test_gitlab_names_and_labels_that_collide_after_sanitizing_are_kept_apart(report: dict) -> None:
+    check = report["checks"][0]
+    twin = copy.deepcopy(check["metrics"][0])
+    check["metrics"] += [dict(twin, name="accuracy!"), dict(twin, name="accuracy", value=0.5)]
+    check["metrics"].append(dict(twin, name="checks", value=0.25, ci=None))
+    report["checks"].append(dict(copy.deepcopy(report["checks"][2]), test=report["checks"][2]["test"]))
+    report["checks"][-1]["metrics"][1]["slice"] = {"sex": "M "}
+    families = parse_strictly(openmetrics(report))
+    assert [s.value for s in families["mltestkit_accuracy_2"]] == [
+        0.8791666667
+    ]  # "accuracy!" is its own family
+    values = [s.value for s in families["mltestkit_accuracy"] if s.labels["test"].endswith("test_accuracy")]
+    assert values == [0.8791666667, 0.5]  # the same name and labels twice: both kept, labels told apart
+    assert [s.value for s in families["mltestkit_checks_2"]] == [0.25]
+    total = sum(len(v) for v in families.values())
+    expected = 1 + sum(
+        sum(
+            1
+            for v in (m["value"], (m.get("ci") or {}).get("low"), (m.get("ci") or {}).get("high"))
+            if v is not None
+        )
+        for c in report["checks"]
+        for m in c["metrics"]
+        if m["value"] is not None
+    )
+    assert total == expected + len([o for o in ("passed", "failed") if report["summary"].get(o)]) - 1
 
 
 def test_annotations_point_at_the_test_and_stay_within_ten(report: dict) -> None:

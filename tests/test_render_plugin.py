@@ -3,8 +3,6 @@ JUnit properties, ML Test Score markers; serially and under pytest-xdist."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 import pytest
 
 from mltestkit.report import read_report
@@ -58,7 +56,10 @@ def test_baseline_gate_model_card_and_html(
     result = run(pytester, "--ml-report", "cur.json", "--ml-baseline", "base.json", *MARGINS, *outputs)
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
-        ["*baseline comparison: 3 figures matched (*), no regression*", "*ML output: *MODEL_CARD.md"]
+        [
+            "*baseline comparison: 3 figures matched (*), no regression*",
+            "*ML outputs: card/MODEL_CARD.md, cur.html",
+        ]
     )
     report = read_report(pytester.path / "cur.json")
     assert {r["method"] for r in report["comparison"]["rows"]} == {"mcnemar", "paired-bootstrap"}
@@ -106,19 +107,23 @@ def test_baseline_gate_model_card_and_html(
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
-@pytest.mark.parametrize("family", ["xunit1", "xunit2"])
-def test_junit_properties_only_where_the_family_allows(pytester: pytest.Pytester, family: str) -> None:
+@pytest.mark.parametrize(("family", "workers"), [("xunit2", ()), ("xunit2", ("-n", "2")), ("xunit1", ())])
+def test_junit_figures_are_testsuite_properties(
+    pytester: pytest.Pytester, family: str, workers: tuple[str, ...]
+) -> None:
+    from junitparser import JUnitXml
+
     pytester.makepyfile(test_model=MODEL_TESTS)
     pytester.makeini(f"[pytest]\njunit_family = {family}\n")
-    result = run(pytester, "--junitxml", "junit.xml")
-    assert result.ret == 0
-    props = {p.get("name"): p.get("value") for p in ET.parse(pytester.path / "junit.xml").iter("property")}
-    if family == "xunit2":
-        assert props == {}
-    else:
-        assert props["ml.accuracy.outcome"] == "passed"
-        assert 0.8 < float(props["ml.accuracy.accuracy"]) < 1
-        assert props["ml.balanced_accuracy.balanced_accuracy.ci"].startswith("[")
+    result = run(pytester, "--junitxml", "junit.xml", *workers)
+    assert result.ret == 0, result.stdout.str()
+    suite = next(iter(JUnitXml.fromfile(str(pytester.path / "junit.xml"))))
+    props = {p.name: p.value for p in suite.properties()}
+    assert props["ml.test_quality.accuracy"] == "passed"
+    value, rest = props["ml.test_quality.accuracy.accuracy"].split(" ", 1)
+    assert 0.8 < float(value) < 1 and rest.startswith("[") and rest.endswith(">= 0.5: passed")
+    assert props["ml.test_ranking.balanced_accuracy.balanced_accuracy"].endswith(": passed")
+    assert "PytestWarning" not in result.stdout.str()  # record_property would warn under xunit2
 
 
 def test_a_bad_margin_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -128,3 +133,62 @@ def test_a_bad_margin_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(
         ["*--ml-margin: 'accuracy=-0.1' is not valid; expected NAME=VALUE with a non-negative number*"]
     )
+
+
+TERMINAL_TESTS = """
+import numpy as np
+import pandas as pd
+import pytest
+
+from mltestkit import infer_schema
+
+FRAME = pd.DataFrame({f"c{i}": np.arange(50.0) for i in range(12)})
+
+
+def test_schema(ml):
+    bad = FRAME.copy()
+    bad.loc[3, "c7"] = None
+    ml.check_schema(bad, infer_schema(FRAME))
+
+
+def test_bad_input(ml):
+    ml.check_metric("accuracy", [1, 0, 1], [1, 0])
+"""
+
+
+def test_a_failure_shows_what_failed_and_not_our_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_terminal=TERMINAL_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    schema = out[out.index("_ test_schema _") : out.index("_ test_bad_input _")]
+    assert "c7" in schema and "failed" in schema
+    assert "c3" not in schema  # a passing column's rules are not listed
+    assert "passing figures not shown" in schema
+    bad = out[out.index("_ test_bad_input _") : out.index("short test summary")]
+    assert "InputError" in bad and "y_pred" in bad
+    assert "src/mltestkit" not in bad and "site-packages/mltestkit" not in bad  # no frames of ours
+    assert len(bad.splitlines()) < 15
+
+
+def test_load_test_progress_reaches_the_terminal(pytester: pytest.Pytester) -> None:
+    from pathlib import Path
+
+    app = Path(__file__).parent / "apps" / "faulty.py"
+    pytester.makepyfile(
+        test_progress_to_terminal=f"""
+import pytest
+
+@pytest.mark.ml_load
+def test_under_load(ml, ml_server):
+    url = ml_server("{app}:app", health="/health")
+    ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=1, duration="2s", max={{"fail_ratio": 0.0}})
+"""
+    )
+    result = run(pytester, "-q", "--ml-report", "r.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["load test http*/fast: * s, * requests, 0 failures"])
+    assert "Captured stderr" not in result.stdout.str()
+    history = read_report(pytester.path / "r.json")["checks"][0]["details"]["history"]
+    assert history["t_s"] and len(history["t_s"]) == len(history["requests_per_s"]) == len(history["p95_ms"])
+    assert max(history["requests_per_s"]) > 0  # locust's stats history, read before its folder is removed

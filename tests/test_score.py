@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mltestkit.errors import InputError
-from mltestkit.report.score import BANDS, KIND_ITEMS, RUBRIC, SECTIONS, band, markdown, score_report
+from mltestkit.render import score_markdown
+from mltestkit.report.score import BANDS, COVERAGE, RUBRIC, SECTIONS, band, score_report
 
 
 def check(kind: str, outcome: str = "passed", score: list[str] | None = None) -> dict:
@@ -16,7 +17,7 @@ def test_rubric_has_28_items_in_four_sections_of_seven() -> None:
     assert len(RUBRIC) == 28
     for section in SECTIONS:
         assert [k for k in RUBRIC if k.startswith(section + ".")] == [f"{section}.{i}" for i in range(1, 8)]
-    assert all(item in RUBRIC for items in KIND_ITEMS.values() for item in items)
+    assert all(item in RUBRIC for _, _, items in COVERAGE for item in items)
 
 
 def test_kinds_markers_and_manual_items() -> None:
@@ -44,7 +45,7 @@ def test_kinds_markers_and_manual_items() -> None:
     assert s["sections"] == {"data": 2.0, "model": 2.5, "infrastructure": 1.0, "monitoring": 1.5}
     assert s["final"] == 1.0
     assert s["unknown"] == ["nonsense.9"]
-    assert "Unknown items in score markers: nonsense.9" in markdown(s)
+    assert "Unknown items in score markers: nonsense.9" in score_markdown(s)
 
 
 def test_a_baseline_comparison_covers_monitoring_7() -> None:
@@ -71,3 +72,29 @@ def test_every_section_full_scores_seven() -> None:
 def test_unknown_manual_item_is_a_clear_error() -> None:
     with pytest.raises(InputError, match=r"^manual: unknown ML Test Score item 'model\.8'; use section\.N"):
         score_report({"checks": []}, manual=["model.8"])
+
+
+def test_baselines_and_reproducibility_are_credited_whatever_the_check_is_called() -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mltestkit import check_beats_simple_model, check_reproducible
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    model = LogisticRegression().fit(X[:300], y[:300])
+
+    def train(data, seed):
+        return LogisticRegression(random_state=seed).fit(*data)
+
+    results = [
+        check_beats_simple_model(model, X[:300], y[:300], X[300:], y[300:], name="my baseline"),
+        check_reproducible(train, (X[:300], y[:300]), X[300:], y[300:], name="same seed, same model"),
+    ]
+    checks = [{"test": "t.py::test_b", **r.to_dict()} for r in results]
+    how = {i["id"]: i["checks"] for i in score_report({"checks": checks})["items"] if i["how"] == "automated"}
+    assert how["model.5"] == ["test_b::my baseline"]
+    assert how["infrastructure.1"] == ["test_b::same seed, same model"]
+    without = {i["id"]: i["how"] for i in score_report({"checks": checks[1:]})["items"]}
+    assert without["model.5"] == "missing"  # a plain metric check does not count as a baseline

@@ -61,6 +61,25 @@ def _label(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str
     return str(name)
 
 
+def terminal_progress(config: pytest.Config, label: str) -> Callable[[float, int, int], None] | bool:
+    """A load-test progress callback that writes through pytest's terminal reporter (past output capture);
+    ``True`` (locust's own lines on stderr) where there is no terminal, as on a pytest-xdist worker."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or hasattr(config, "workerinput"):
+        return True
+
+    def show(elapsed: float, requests: int, failures: int) -> None:
+        from mltestkit.render.text import plain
+
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"load test {plain(label)}: {elapsed:.0f} s, {requests} requests, {failures} failures"
+            )
+
+    return show
+
+
 def error_text(exc: BaseException) -> str:
     """The message of an ERROR record: an mltestkit error as it is, any other with its type.
 
@@ -121,6 +140,8 @@ class MLRecorder:
                 kwargs.setdefault(key, value)
             try:
                 self._configured_bounds(function.__name__, args, kwargs)
+                if function.__name__ == "load_test" and "progress" not in kwargs:
+                    kwargs["progress"] = terminal_progress(self._item.config, _label(function, args, kwargs))
                 result = function(*args, **kwargs)
             except Exception as exc:
                 label = _label(function, args, kwargs)
@@ -165,7 +186,9 @@ class MLRecorder:
             if soft or self._soft_depth:
                 self._record.soft_failures.append(result)
             else:
-                raise CheckFailure(result.describe())
+                from mltestkit.render.terminal import failure_text
+
+                raise CheckFailure(failure_text(result.to_dict()))
         return result
 
     def _store(self, result: CheckResult) -> dict[str, Any]:
@@ -205,5 +228,7 @@ def raise_soft_failures(record: TestRecord) -> None:
     __tracebackhide__ = True
     failures, record.soft_failures = record.soft_failures, []
     if failures:
-        text = "\n\n".join(f.describe() for f in failures)
+        from mltestkit.render.terminal import failure_text
+
+        text = "\n\n".join(failure_text(f.to_dict()) for f in failures)
         raise CheckFailure(f"{len(failures)} soft check(s) failed:\n{text}")

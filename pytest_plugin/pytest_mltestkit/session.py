@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Generator
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -97,13 +99,6 @@ class _Role:
 class RunsTests(_Role):
     """Hooks of a process that runs tests: soft failures, and each test's checks on its reports."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        super().__init__(config, settings)
-        # figures become JUnit <property> elements only where the junit family has a place for them
-        self.junit_properties = bool(getattr(config.option, "xmlpath", None)) and str(
-            config.getini("junit_family")
-        ) in ("xunit1", "legacy")
-
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
@@ -118,15 +113,16 @@ class RunsTests(_Role):
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, Any]:
         report = yield
+        if call.excinfo is not None and report.failed:
+            from mltestkit.errors import MLTestKitError
+
+            if call.excinfo.errisinstance(MLTestKitError):
+                report.longrepr = without_our_frames(item, call.excinfo)
         record = item.stash.get(RECORD_KEY, None)
         if record is not None:
             report.ml_checks = record.checks[record.sent :]
             record.sent = len(record.checks)
             report.ml_fingerprints = dict(record.fingerprints)
-            if report.when == "teardown" and self.junit_properties:
-                from mltestkit.render.junit import properties
-
-                report.user_properties.extend(properties(record.checks))
         marker = item.get_closest_marker("ml")
         if marker is not None and marker.kwargs.get("score"):
             score = marker.kwargs["score"]
@@ -134,6 +130,25 @@ class RunsTests(_Role):
         if report.when == "call" or (report.when == "setup" and not report.passed):
             report.ml_markers = sorted(m.name for m in item.iter_markers() if m.name in MARKERS)
         return report
+
+
+def without_our_frames(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    """The failure as pytest shows it, ending at the test's own call into mltestkit (``--full-trace`` shows all).
+
+    The exception's traceback is cut after the last frame outside the mltestkit package, so the
+    test's line and the error's message are what a reader sees, not the library's internals.
+    """
+    import mltestkit
+
+    ours = Path(mltestkit.__file__).resolve().parent
+    tb: TracebackType | None = excinfo.tb
+    last_theirs: TracebackType | None = None
+    while tb is not None and ours not in Path(tb.tb_frame.f_code.co_filename).resolve().parents:
+        last_theirs, tb = tb, tb.tb_next
+    if last_theirs is None or tb is None or item.config.getoption("fulltrace", False):
+        return item.repr_failure(excinfo)
+    last_theirs.tb_next = None
+    return item.repr_failure(pytest.ExceptionInfo.from_exception(excinfo.value))
 
 
 class WritesReport(_Role):
@@ -173,6 +188,19 @@ class WritesReport(_Role):
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collected.add(report)
+        checks = getattr(report, "ml_checks", None)
+        junit = self.junit()
+        if checks and junit is not None:  # figures as <testsuite> properties, which every junit family keeps
+            from mltestkit.render.junit import properties
+
+            for name, value in properties(report.nodeid, checks):
+                junit.add_global_property(name, value)
+
+    def junit(self) -> Any:
+        """pytest's JUnit XML writer when ``--junitxml`` is given (the object behind ``record_testsuite_property``)."""
+        from _pytest.junitxml import xml_key
+
+        return self.config.stash.get(xml_key, None)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -280,7 +308,7 @@ class WritesReport(_Role):
 
     def _write_outputs(self) -> bool:
         """Write the model card and the HTML page; ``False`` (with a message) if that fails."""
-        from mltestkit.render.outputs import write_outputs
+        from mltestkit.render.outputs import outputs_line, write_outputs
 
         from .recorder import error_text
 
@@ -298,7 +326,7 @@ class WritesReport(_Role):
                 (f"could not write the model card or HTML report: {error_text(exc)}", True)
             )
             return False
-        self.output_lines += [(f"ML output: {p}", False) for p in paths]
+        self.output_lines.append((outputs_line(paths, here), False))
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

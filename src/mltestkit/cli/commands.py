@@ -40,7 +40,7 @@ def card_args(p: argparse.ArgumentParser) -> None:
         "--format", choices=("md", "hf", "mct-json"), default="md", help="Markdown, Hugging Face or MCT JSON"
     )
     p.add_argument("--no-plots", action="store_true", help="do not write slice plots beside the card")
-    p.add_argument("--plot-format", choices=("png", "svg"), default="png", help="format of the slice plots")
+    p.add_argument("--plot-format", choices=("svg",), default="svg", help="format of the slice plots (SVG)")
     p.add_argument(
         "--init",
         metavar="PATH",
@@ -70,7 +70,7 @@ def card(args: argparse.Namespace) -> int:
         from ..render.plots import write_slice_plots
 
         out = Path(args.output)
-        plots = write_slice_plots(report, out.parent / f"{out.stem}_plots", fmt=args.plot_format)
+        plots = write_slice_plots(report, out.parent / f"{out.stem}_plots")
         links = [(title, path.relative_to(out.parent).as_posix()) for title, path in plots]
     text = (
         hf_card(report, meta, plots=links)

@@ -181,6 +181,7 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
     cc = np.diff(np.searchsorted(b, edges, side="left"), prepend=0, append=b.size)
     return {
         "counts": (rc, cc),
+        "labels": [float(min(a[0], b[0])), *map(float, edges), float(max(a[-1], b[-1]))],
         "psi": psi(rc, cc),
         "ks": d,
         "p_value": p_value,
@@ -199,10 +200,18 @@ def _floats(s: pd.Series) -> np.ndarray:
 def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
     rc = ref.value_counts(dropna=False)
     cc = cur.value_counts(dropna=False)
-    table = pd.concat([rc, cc], axis=1).fillna(0).to_numpy(dtype=float).T
+    joined = pd.concat([rc, cc], axis=1).fillna(0)
+    table = joined.to_numpy(dtype=float).T
     r, c = table[0], table[1]
     p_value = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
-    return {"counts": (r, c), "psi": psi(r, c), "js": float(jensenshannon(r, c, base=2)), "p_value": p_value}
+    labels = [str(v) for v in joined.index]
+    return {
+        "counts": (r, c),
+        "labels": labels,
+        "psi": psi(r, c),
+        "js": float(jensenshannon(r, c, base=2)),
+        "p_value": p_value,
+    }
 
 
 def check_drift(
@@ -318,10 +327,12 @@ def check_drift(
         rows.append(row)
     adjusted = holm([row["p_value"] for row in rows])
     metrics: list[MetricValue] = []
+    bins_of: list[dict[str, Any]] = []
     for i, (row, p_adj) in enumerate(zip(rows, adjusted, strict=True)):
         row["p_adjusted"] = float(p_adj)
         rng = np.random.default_rng([seed, i])
         ref_counts, cur_counts = row.pop("counts")
+        bins_of.append(_shares(row, row.pop("labels"), ref_counts, cur_counts))
         intervals = count_intervals(ref_counts, cur_counts, level, rng)
         ref_values, cur_values = row.pop("samples", (None, None))
         if "ks" in row:
@@ -356,8 +367,29 @@ def check_drift(
         metrics=metrics,
         rule=rule,
         message=message,
-        details={"table": rows, "test": {"numeric": "ks", "categorical": "chi2"}, "correction": "holm"},
+        details={
+            "table": rows,
+            "test": {"numeric": "ks", "categorical": "chi2"},
+            "correction": "holm",
+            "bins": sorted(bins_of, key=lambda b: -b["psi"])[:PLOTTED_COLUMNS],
+        },
     )
+
+
+#: ``details["bins"]`` keeps the binned shares of this many columns, those of highest PSI.
+PLOTTED_COLUMNS = 5
+
+
+def _shares(row: dict[str, Any], labels: list[Any], ref: np.ndarray, cur: np.ndarray) -> dict[str, Any]:
+    """A column's reference and current shares per bin (``edges`` for numbers, ``categories`` otherwise)."""
+    key = "categories" if row["kind"] not in ("numeric", "datetime") else "edges"
+    return {
+        "column": row["column"],
+        "psi": row["psi"],
+        key: labels[:50],
+        "reference": [round(float(v), 4) for v in (ref / max(ref.sum(), 1))[:50]],
+        "current": [round(float(v), 4) for v in (cur / max(cur.sum(), 1))[:50]],
+    }
 
 
 def _boot_wasserstein(

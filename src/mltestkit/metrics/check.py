@@ -22,8 +22,9 @@ import numpy as np
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
+from .curves import confusion, score_curves
 from .pushdown import table_estimate
-from .registry import compute, get_metric
+from .registry import LABELS, SCORES, compute, get_metric
 
 
 def check_metric(
@@ -126,6 +127,17 @@ def check_metric(
 
     if data is None and keeps_rows(m, est.n or 0, keep_rows):
         details["rows"] = row_record(m, y_true, y_pred, y_score=y_score, pos_label=pos_label)
+    curves = (
+        None
+        if data is not None
+        else score_curves(y_true, y_score, pos_label)
+        if m.input == SCORES
+        else confusion(y_true, y_pred)
+        if m.input == LABELS
+        else None
+    )
+    if curves:
+        details["curves" if m.input == SCORES else "confusion"] = curves
     return CheckResult(
         name=name or m.name,
         kind="metric",

@@ -6,7 +6,7 @@ from .github import error_annotations, step_summary, write_step_summary
 from .gitlab import openmetrics
 from .html import html_report
 from .junit import properties
-from .model_card import hf_card, load_meta, markdown_card, mct_json
+from .model_card import hf_card, load_meta, markdown_card, mct_json, score_markdown
 from .outputs import attach_baseline, comparison_lines, write_outputs
 from .terminal import summary_lines
 
@@ -24,6 +24,7 @@ __all__ = [
     "openmetrics",
     "properties",
     "regressions",
+    "score_markdown",
     "step_summary",
     "summary_lines",
     "write_outputs",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..report.build import is_regression
-from .text import cell, fmt, short_test
+from .text import fmt, md, short_test
 
 #: Rows are listed worst first.
 ORDER = {"worse": 0, "inconclusive": 1, "non-inferior": 2, "same": 3, "better": 4}
@@ -49,15 +49,15 @@ def markdown_table(comparison: Mapping[str, Any], *, limit: int = 200) -> str:
             test = short_test(r["test"])
             metric = r["metric"] if r["check"] == r["metric"] else f"{r['check']}: {r['metric']}"
             lines.append(
-                f"| {r['outcome']} | {cell(test)} | {cell(metric)} | {cell(r['slice']) or '–'} | {fmt(r['baseline'])} "
+                f"| {r['outcome']} | {md(test)} | {md(metric)} | {md(r['slice'] or '–')} | {fmt(r['baseline'])} "
                 f"| {fmt(r['current'])} | {fmt(r['difference'])}{interval} | {r['margin']:g} | {r['method']} |"
             )
         if len(rows) > limit:
             lines.append(f"\n... {len(rows) - limit} more rows in the JSON comparison.")
         unpaired = Counter(r["unpaired"] for r in rows if r.get("unpaired") and r["method"] == "intervals")
         for reason, count in sorted(unpaired.items()):
-            lines += ["", f"Unpaired, compared by their intervals: {count} figure(s), {cell(reason)}."]
+            lines += ["", f"Unpaired, compared by their intervals: {count} figure(s), {md(reason)}."]
     for key, label in (("only_baseline", "Only in the baseline"), ("only_current", "New in this run")):
         if comparison.get(key):
-            lines += ["", f"{label}: " + "; ".join(comparison[key][:50])]
+            lines += ["", f"{label}: " + "; ".join(md(x) for x in comparison[key][:50])]
     return "\n".join(lines)

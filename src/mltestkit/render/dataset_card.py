@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .text import cell, fmt, meta_get, meta_items, provenance_lines, short_test
+from .text import fmt, md, meta_get, meta_items, provenance_lines, short_test
 
 SECTIONS = (
     ("motivation", "Motivation", "Why was the dataset created, by whom, with what funding?"),
@@ -57,7 +57,7 @@ def _text(meta: Mapping[str, Any], key: str) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [*[f"- {i}" for i in meta_items(value)], ""]
     if isinstance(value, Mapping):
-        return [*[f"- **{k}:** {cell(v)}" for k, v in value.items()], ""]
+        return [*[f"- **{md(k)}:** {md(v)}" for k, v in value.items()], ""]
     return [str(value).strip(), ""]
 
 
@@ -70,18 +70,16 @@ def _statistics_table(stats: Mapping[str, Any]) -> list[str]:
     ]
     for name, c in (stats.get("columns") or {}).items():
         top = ", ".join(f"{t['value']} ({t['count']})" for t in (c.get("top") or [])[:3])
-        lines.append(
-            f"| {cell(name)} | {c.get('kind', '–')} | {c.get('dtype', '–')} | {fmt(c.get('missing'))} "
-            f"| {fmt(c.get('distinct'))} | {fmt(c.get('min'))} | {fmt(c.get('max'))} | {fmt(c.get('mean'))} |"
-            + f" {cell(top) or '–'} |"
-        )
+        cells = [name, c.get("kind", "–"), c.get("dtype", "–")]
+        cells += [fmt(c.get(k)) for k in ("missing", "distinct", "min", "max", "mean")]
+        lines.append("| " + " | ".join(md(x) for x in cells) + f" | {md(top) or '–'} |")
     return [*lines, ""]
 
 
 def _failures_table(failures: list[Mapping[str, Any]]) -> list[str]:
     lines = ["| column | rule | rows |", "|---|---|---|"]
     for f in failures[:100]:
-        lines.append(f"| {cell(f.get('column', '–'))} | {cell(f.get('rule', '–'))} | {fmt(f.get('count'))} |")
+        lines.append(f"| {md(f.get('column', '–'))} | {md(f.get('rule', '–'))} | {fmt(f.get('count'))} |")
     return [*lines, ""]
 
 
@@ -94,8 +92,8 @@ def _drift_table(rows: list[Mapping[str, Any]]) -> list[str]:
     ]
     for r in rows[:200]:
         lines.append(
-            f"| {cell(r.get('column', '–'))} | {r.get('kind', '–')} | {r.get('drifted', '–')} | "
-            + " | ".join(fmt(r.get(k)) for k in keys)
+            f"| {md(r.get('column', '–'))} | {md(r.get('kind', '–'))} | {r.get('drifted', '–')} | "
+            + " | ".join(md(fmt(r.get(k))) for k in keys)
             + " |"
         )
     return [*lines, ""]
@@ -123,7 +121,7 @@ def dataset_card(report: Mapping[str, Any], meta: Mapping[str, Any] | None = Non
             if stats:
                 for c, st in stats:
                     lines += [
-                        f"**Statistics** (from {cell(c['name'])}, {cell(short_test(c.get('test')))}):",
+                        f"**Statistics** (from {md(c['name'])}, {md(short_test(c.get('test')))}):",
                         "",
                     ]
                     lines += _statistics_table(st)
@@ -137,10 +135,10 @@ def dataset_card(report: Mapping[str, Any], meta: Mapping[str, Any] | None = Non
         ]
     for c in data_checks:
         test = (c.get("test") or "").split("::")[-1]
-        lines += [f"### {cell(c['name'])} ({cell(test)}): {c['outcome']}", ""]
+        lines += [f"### {md(c['name'])} ({md(test)}): {c['outcome']}", ""]
         first = (c.get("message") or "").strip().splitlines()
         if first:
-            lines += [cell(first[0]), ""]
+            lines += [md(first[0]), ""]
         details = c.get("details") or {}
         if details.get("failures"):
             lines += _failures_table(list(details["failures"]))

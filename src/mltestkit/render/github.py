@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from .terminal import summary_lines
-from .text import failing, outcome_counts
+from .text import failing, fence, outcome_counts, plain
 
 MAX_ANNOTATIONS = 10
 SUMMARY_CAP = 1024 * 1024
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return plain(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -76,7 +76,7 @@ def step_summary(report: Mapping[str, Any], *, cap: int = SUMMARY_CAP) -> str:
         lines = list(head)
         checks = summary_lines(list(report.get("checks") or []), limit=limit) if limit else []
         if checks:
-            lines += ["```", *checks, "```", ""]
+            lines += [*fence(checks), ""]
         if comparison:
             lines += ["### Baseline comparison", "", markdown_table(comparison, limit=max(limit, 20)), ""]
         text = "\n".join(lines) + "\n"

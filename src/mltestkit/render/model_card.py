@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,15 +30,17 @@ from typing import Any
 from ..errors import ConfigError
 from .plots import slice_groups
 from .text import (
-    cell,
+    bounds,
     fmt,
     interval,
+    md,
     meta_get,
     meta_items,
     provenance_lines,
     requirement,
     short_test,
     slice_text,
+    worst_column,
 )
 
 #: Sections of the card (Mitchell et al., 2019), in order.
@@ -145,6 +148,12 @@ def _field(meta: Mapping[str, Any], key: str, label: str) -> list[str]:
     return [f"**{label}:** {items[0]}", ""]
 
 
+#: Kinds whose figures are model performance (the Quantitative Analyses section).
+PERFORMANCE_KINDS = ("metric", "slice", "fairness", "behavior", "custom", "comparison")
+#: Kinds of the Latency and Load section.
+SERVING_KINDS = ("latency", "load")
+
+
 def unsliced(report: Mapping[str, Any], kinds: Sequence[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """``(check, metric)`` pairs of figures without a slice from checks of the given kinds."""
     return [
@@ -156,17 +165,29 @@ def unsliced(report: Mapping[str, Any], kinds: Sequence[str]) -> list[tuple[dict
     ]
 
 
-def _figure_table(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
+def _value(m: Mapping[str, Any]) -> str:
+    return fmt(m.get("value")) if m.get("value") is not None else md(f"undefined ({m.get('reason') or '?'})")
+
+
+def _gated(m: Mapping[str, Any]) -> str:
+    """The figure's outcome when it had a requirement, an en dash otherwise."""
+    return str(m.get("outcome") or "–") if m.get("threshold") else "–"
+
+
+def _figure_table(
+    pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], where: bool = False
+) -> list[str]:
+    extra = " where |" if where else ""
     lines = [
-        "| test | figure | value | interval | requirement | n | outcome |",
-        "|---|---|---|---|---|---|---|",
+        f"| test | figure |{extra} value | interval | requirement | n | outcome |",
+        "|---|---|---|---|---|---|---|" + ("---|" if where else ""),
     ]
     for c, m in pairs:
         figure = m["name"] if m["name"] == c["name"] else f"{c['name']}: {m['name']}"
-        value = fmt(m.get("value")) if m.get("value") is not None else f"undefined ({m.get('reason') or '?'})"
+        at = f" {md(slice_text(m.get('slice')) or '–')} |" if where else ""
         lines.append(
-            f"| {cell(short_test(c.get('test')))} | {cell(figure)} | {cell(value)} | {interval(m)} "
-            f"| {requirement(m.get('threshold'))} | {fmt(m.get('n'))} | {m.get('outcome') or c['outcome']} |"
+            f"| {md(short_test(c.get('test')))} | {md(figure)} |{at} {_value(m)} | {interval(m)} "
+            f"| {requirement(m.get('threshold'))} | {fmt(m.get('n'))} | {_gated(m)} |"
         )
     return [*lines, ""]
 
@@ -178,30 +199,59 @@ def _slice_tables(groups: Sequence[Mapping[str, Any]], intersectional: bool) -> 
         if not rows:
             continue
         out += [
-            f"*{cell(g['title'])}* ({cell(short_test(g['test']))}; requirement {requirement(g.get('threshold'))}):",
+            f"*{md(g['title'])}* ({md(short_test(g['test']))}; requirement {requirement(g.get('threshold'))}):",
             "",
             "| slice | value | interval | n | outcome |",
             "|---|---|---|---|---|",
         ]
         for r in rows:
-            ci = "–" if r["low"] is None or r["high"] is None else f"[{fmt(r['low'])}, {fmt(r['high'])}]"
             out.append(
-                f"| {cell(r['slice'])} | {fmt(r['value'])} | {ci} | {fmt(r['n'])} | {r['outcome'] or '–'} |"
+                f"| {md(r['slice'])} | {fmt(r['value'])} | {bounds(r['low'], r['high'])} | {fmt(r['n'])} "
+                f"| {r['outcome'] or '–'} |"
             )
         out.append("")
     return out
 
 
-def _checks_list(report: Mapping[str, Any], kind: str) -> list[str]:
-    out = []
-    for c in report.get("checks") or []:
-        if c.get("kind") == kind:
-            first = (c.get("message") or "").strip().splitlines()
-            out.append(
-                f"- **{cell(c['name'])}** ({cell(short_test(c.get('test')))}): {c['outcome']}"
-                + (f" -- {cell(first[0])}" if first else "")
-            )
-    return [*out, ""] if out else []
+def _group_rates(check: Mapping[str, Any]) -> list[str]:
+    """A fairness check's per-group rates, one row a group."""
+    groups = [g for g in (check.get("details") or {}).get("groups") or [] if isinstance(g, Mapping)]
+    by = [str(b) for b in (check.get("details") or {}).get("by") or []]
+    if not groups:
+        return []
+    rates = [k for k in groups[0] if k not in (*by, "rows")]
+    lines = [
+        f"*{md(check['name'])}* ({md(short_test(check.get('test')))}), rates by group:",
+        "",
+        "| group | rows | " + " | ".join(md(r) for r in rates) + " |",
+        "|---|---|" + "---|" * len(rates),
+    ]
+    for g in groups:
+        name = ", ".join(f"{b}={g.get(b)}" for b in by)
+        lines.append(
+            f"| {md(name)} | {fmt(g.get('rows'))} | " + " | ".join(fmt(g.get(r)) for r in rates) + " |"
+        )
+    return [*lines, ""]
+
+
+def _data_table(report: Mapping[str, Any]) -> list[str]:
+    checks = [c for c in report.get("checks") or [] if c.get("kind") == "data"]
+    if not checks:
+        return []
+    lines = [
+        "**Data checks:**",
+        "",
+        "| check | test | what | outcome | worst column |",
+        "|---|---|---|---|---|",
+    ]
+    for c in checks:
+        worst = worst_column(c)
+        what = ((c.get("message") or "").strip().splitlines() or ["–"])[0]
+        what = what if len(what) <= 100 else what[:99] + "…"
+        lines.append(
+            f"| {md(c['name'])} | {md(short_test(c.get('test')))} | {md(what)} | {c['outcome']} | {md(worst)} |"
+        )
+    return [*lines, ""]
 
 
 def markdown_card(
@@ -209,6 +259,7 @@ def markdown_card(
     meta: Mapping[str, Any] | None = None,
     *,
     plots: Sequence[tuple[str, str]] = (),
+    html: str | None = None,
 ) -> str:
     """The model card as Markdown.
 
@@ -220,12 +271,14 @@ def markdown_card(
         The parsed ``model_card.yaml`` (``{}`` or ``None`` for none: the card marks the gaps).
     plots:
         ``(title, relative path)`` of slice plots written beside the card.
+    html:
+        The relative link of the HTML report written beside the card, where the long tables are.
     """
-    from ..report.score import markdown as score_markdown
     from ..report.score import score_report
     from .compare import markdown_table
 
     meta = dict(meta or {})
+    checks = list(report.get("checks") or [])
     name = meta_get(meta, "model.name") or "Model"
     lines = [f"# Model card: {name}", ""]
     if not meta:
@@ -236,6 +289,8 @@ def markdown_card(
         ]
     overview = meta_get(meta, "model.overview")
     lines += [str(overview).strip() if overview else _gap("model.overview"), ""]
+    if html:
+        lines += [f"Every figure, table and plot of the run: [the HTML report]({html}).", ""]
 
     lines += ["## Model Details", ""]
     for key, label in (
@@ -259,39 +314,51 @@ def markdown_card(
 
     lines += ["## Factors", ""]
     lines += _field(meta, "factors.relevant", "Relevant factors")
-    groups = slice_groups(report)
+    groups = slice_groups(report, ("slice",))
     attrs = sorted(
         {
-            k
-            for c in report.get("checks") or []
+            str(k)
+            for c in checks
+            if c.get("kind") in ("slice", "fairness")
             for m in c.get("metrics") or []
             for k in (m.get("slice") or {})
         }
     )
     lines += [
         "**Evaluation factors (from the report):** "
-        + (", ".join(f"`{a}`" for a in attrs) if attrs else "none: no sliced figure was measured"),
+        + (", ".join(md(a) for a in attrs) if attrs else "none: no sliced figure was measured"),
         "",
     ]
 
     lines += ["## Metrics", ""]
-    used = sorted({m["name"] for c in report.get("checks") or [] for m in c.get("metrics") or []})
+    used = sorted(
+        {str(m["name"]) for c in checks if c.get("kind") in PERFORMANCE_KINDS for m in c.get("metrics") or []}
+    )
+    serving = sorted(
+        {str(m["name"]) for c in checks if c.get("kind") in SERVING_KINDS for m in c.get("metrics") or []}
+    )
+    lines += ["**Measured:** " + (", ".join(md(u) for u in used) if used else "none"), ""]
+    if serving:
+        lines += ["**Serving:** " + ", ".join(md(u) for u in serving), ""]
     lines += [
-        "**Measured:** " + (", ".join(used) if used else "none"),
-        "",
         f"Each figure carries a {fmt((report.get('provenance') or {}).get('confidence', 0.95))} confidence "
-        f"interval and is gated under the {(report.get('provenance') or {}).get('gate_rule', 'acceptance')} rule.",
+        f"interval; figures with a requirement are gated under the "
+        f"{(report.get('provenance') or {}).get('gate_rule', 'acceptance')} rule.",
         "",
     ]
     lines += _field(meta, "metrics.rationale", "Why these metrics")
 
     lines += ["## Evaluation Data", ""]
     lines += _field(meta, "evaluation_data", "Description")
-    data_checks = _checks_list(report, "data")
-    if data_checks:
-        lines += ["**Data checks:**", "", *data_checks]
+    data_table = _data_table(report)
+    lines += data_table
     lines += ["## Training Data", ""]
     lines += _field(meta, "training_data", "Description")
+    if data_table:
+        lines += [
+            "The data checks on training and evaluation data are in the table under Evaluation Data.",
+            "",
+        ]
 
     lines += ["## Quantitative Analyses", ""]
     overall = unsliced(report, ("metric",))
@@ -302,38 +369,54 @@ def markdown_card(
     if any(r["keys"] > 1 for g in groups for r in g["rows"]):
         lines += ["### Intersectional slices", "", *_slice_tables(groups, intersectional=True)]
     for title, link in plots:
-        lines += [f"![{cell(title)}]({link})", ""]
-    fairness = unsliced(report, ("fairness",))
+        lines += [f"![{md(title)}]({link})", ""]
+    fairness = [c for c in checks if c.get("kind") == "fairness"]
     if fairness:
-        lines += ["### Fairness", "", *_figure_table(fairness)]
+        pairs = unsliced(report, ("fairness",))
+        gated = [(c, m) for c, m in pairs if m.get("threshold")] or pairs
+        lines += ["### Fairness", "", *_figure_table(gated)]
+        if len(gated) < len(pairs):
+            lines += [
+                f"{len(pairs) - len(gated)} more disparity figures without a requirement are in the report.",
+                "",
+            ]
+        for c in fairness:
+            lines += _group_rates(c)
     behavior = unsliced(report, ("behavior",))
     if behavior:
         lines += ["### Behavioral tests", "", *_figure_table(behavior)]
-    perf = unsliced(report, ("latency", "load"))
-    if perf:
-        lines += ["### Latency and load", "", *_figure_table(perf)]
     other = unsliced(report, ("custom", "comparison"))
     if other:
         lines += ["### Other checks", "", *_figure_table(other)]
-    if not (report.get("checks") or []):
+    if not checks:
         lines += ["> **Gap:** the report holds no check, so nothing was measured.", ""]
     if report.get("comparison"):
-        lines += ["### Baseline comparison", "", markdown_table(report["comparison"]), ""]
+        lines += ["### Baseline comparison", "", markdown_table(report["comparison"], limit=30), ""]
+
+    perf = [
+        (c, m)
+        for c in checks
+        if c.get("kind") in SERVING_KINDS
+        for m in c.get("metrics") or []
+        if m.get("threshold") or not m.get("slice")
+    ]
+    if perf:
+        lines += ["## Latency and Load", "", *_figure_table(perf, where=True)]
 
     lines += ["## Ethical Considerations", ""]
     lines += _field(meta, "ethical_considerations", "Risks and mitigations")
     lines += ["## Caveats and Recommendations", ""]
     lines += _field(meta, "caveats", "Caveats")
 
-    kinds = {c.get("kind") for c in report.get("checks") or []}
+    kinds = {c.get("kind") for c in checks}
     missing = [label for kind, label in _TEST_KINDS if kind not in kinds]
     lines += ["## Not Tested", ""]
     lines += [f"- No {label} in this run." for label in missing] or ["- Every kind of check ran in this run."]
-    undecided = [c for c in report.get("checks") or [] if c.get("outcome") in ("inconclusive", "error")]
+    undecided = [c for c in checks if c.get("outcome") in ("inconclusive", "error")]
     lines += [
-        f"- {cell(c['name'])} ({cell(short_test(c.get('test')))}) was {c['outcome']}: the data could not decide it."
+        f"- {md(c['name'])} ({md(short_test(c.get('test')))}) was {c['outcome']}: the data could not decide it."
         if c["outcome"] == "inconclusive"
-        else f"- {cell(c['name'])} ({cell(short_test(c.get('test')))}) ended in an error."
+        else f"- {md(c['name'])} ({md(short_test(c.get('test')))}) ended in an error."
         for c in undecided
     ]
     lines.append("")
@@ -345,29 +428,62 @@ def markdown_card(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def score_markdown(score: Mapping[str, Any]) -> str:
+    """The score as Markdown: a table of section sums, the final score and the items.
+
+    >>> from mltestkit.report.score import score_report
+    >>> print(score_markdown(score_report({"checks": []})).splitlines()[0])
+    **ML Test Score: 0** (the lowest section sum) -- more a research project than a production system.
+    """
+    from ..report.score import SECTION_TITLES, SECTIONS
+
+    lines = [
+        f"**ML Test Score: {score['final']:g}** (the lowest section sum) -- {score['band']}.",
+        "",
+        "| section | score | automated | manual |",
+        "|---|---|---|---|",
+    ]
+    for section in SECTIONS:
+        its = [i for i in score["items"] if i["section"] == section]
+        auto = sum(i["how"] == "automated" for i in its)
+        man = sum(i["how"] == "manual" for i in its)
+        lines.append(f"| {SECTION_TITLES[section]} | {score['sections'][section]:g} | {auto} of 7 | {man} |")
+    done = [i for i in score["items"] if i["how"] != "missing"]
+    if done:
+        lines += ["", "| item | test | points | covered by |", "|---|---|---|---|"]
+    for i in done:
+        by = ", ".join(md(c) for c in i["checks"][:3]) + (
+            f" and {len(i['checks']) - 3} more" if len(i["checks"]) > 3 else ""
+        )
+        lines.append(f"| {i['id']} | {i['title']} | {i['points']:g} | {by or 'documented by hand'} |")
+    missing = [i["id"] for i in score["items"] if i["how"] == "missing"]
+    if missing:
+        lines += ["", f"Not covered ({len(missing)}): " + ", ".join(missing) + "."]
+    if score.get("unknown"):
+        lines += ["", "Unknown items in score markers: " + ", ".join(md(u) for u in score["unknown"])]
+    return "\n".join(lines)
+
+
 def hf_card(
     report: Mapping[str, Any], meta: Mapping[str, Any] | None = None, *, plots: Sequence[tuple[str, str]] = ()
 ) -> str:
     """A Hugging Face model card: YAML front matter with ``model-index`` results, then the Markdown card.
 
-    Only unsliced figures with a value go into ``model-index``; ``verified`` is never set,
-    since that marks results the Hub computed itself.
+    Only unsliced model-performance figures with a value go into ``model-index``, each under a
+    name no other result has; ``verified`` is never set, since that marks results the Hub
+    computed itself.
     """
     import yaml
 
     meta = dict(meta or {})
+    performance = [(c, m) for c, m in unsliced(report, PERFORMANCE_KINDS) if m.get("value") is not None]
     front: dict[str, Any] = {}
     if meta_get(meta, "model.license"):
         front["license"] = str(meta_get(meta, "model.license"))
     front["tags"] = ["mltestkit"]
     metrics = [
-        {
-            "type": m["name"],
-            "value": m["value"],
-            "name": m["name"] if m["name"] == c["name"] else f"{c['name']}: {m['name']}",
-        }
-        for c, m in unsliced(report, ("metric", "fairness", "behavior", "latency", "load", "custom"))
-        if m.get("value") is not None
+        {"type": m["name"], "value": m["value"], "name": label}
+        for (c, m), label in zip(performance, unique_names(performance), strict=True)
     ]
     if metrics:
         dataset = {
@@ -398,6 +514,44 @@ def hf_card(
     return f"---\n{head}---\n\n{markdown_card(report, meta, plots=plots)}"
 
 
+def unique_names(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[str]:
+    """A distinct display name for each ``(check, figure)``: the figure, then its check, test and slice as needed.
+
+    >>> a = ({"name": "accuracy", "test": "t.py::test_a"}, {"name": "accuracy"})
+    >>> b = ({"name": "accuracy", "test": "t.py::test_b"}, {"name": "accuracy"})
+    >>> unique_names([a, b, a])
+    ['accuracy (test_a)', 'accuracy (test_b)', 'accuracy (test_a) #3']
+    """
+    names = [m["name"] if m["name"] == c["name"] else f"{c['name']}: {m['name']}" for c, m in pairs]
+    counts = Counter(names)
+    names = [
+        n
+        if counts[n] == 1
+        else f"{n} ({short_test(c.get('test'))})"
+        + (f" [{slice_text(m.get('slice'))}]" if m.get("slice") else "")
+        for n, (c, m) in zip(names, pairs, strict=True)
+    ]
+    seen: Counter[str] = Counter()
+    out = []
+    for i, n in enumerate(names):
+        seen[n] += 1
+        out.append(n if seen[n] == 1 else f"{n} #{i + 1}")
+    return out
+
+
+def _graphics(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's forest plots as Model Card Toolkit graphics (base64 SVG)."""
+    import base64
+
+    from .plots import forest_plot
+
+    collection = [
+        {"name": g["title"], "image": base64.b64encode(forest_plot(g).encode("utf-8")).decode("ascii")}
+        for g in slice_groups(report, ("slice",))
+    ]
+    return {"description": "forest plots of the sliced figures (SVG, base64)", "collection": collection}
+
+
 def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The card as Model Card Toolkit JSON, schema v0.0.2 (string values, ``confidence_interval``)."""
     meta = dict(meta or {})
@@ -425,6 +579,8 @@ def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -
     ]
     performance = []
     for c in report.get("checks") or []:
+        if c.get("kind") not in PERFORMANCE_KINDS:
+            continue
         for m in c.get("metrics") or []:
             if m.get("value") is None:
                 continue
@@ -461,6 +617,6 @@ def mct_json(report: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -
         "schema_version": "0.0.2",
         "model_details": details,
         "model_parameters": {"model_architecture": str(meta_get(meta, "model.type") or ""), "data": data},
-        "quantitative_analysis": {"performance_metrics": performance},
+        "quantitative_analysis": {"performance_metrics": performance, "graphics": _graphics(report)},
         "considerations": considerations,
     }

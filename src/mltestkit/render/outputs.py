@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .compare import regressions
-from .text import short_test
+from .text import plain, short_test
 
-__all__ = ["attach_baseline", "comparison_lines", "regressions", "write_outputs"]
+__all__ = ["attach_baseline", "comparison_lines", "outputs_line", "regressions", "write_outputs"]
 
 
 def attach_baseline(
@@ -53,7 +53,7 @@ def comparison_lines(comparison: dict[str, Any], limit: int = 20) -> list[str]:
         )
         diff = "undefined" if r["difference"] is None else f"{r['difference']:+.4g}{interval}"
         lines.append(
-            f"  {r['outcome'].upper()} {short_test(r['test'])} :: {r['metric']}{where}: "
+            f"  {r['outcome'].upper()} {plain(short_test(r['test']))} :: {plain(r['metric'])}{plain(where)}: "
             f"{diff} (margin {r['margin']:g}, {r['method']})"
         )
     if len(bad) > limit:
@@ -68,7 +68,10 @@ def write_outputs(
     html: str | os.PathLike[str] | None = None,
     meta: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
-    """Write the Markdown model card (with its plots beside it) and/or the HTML page; return the paths."""
+    """Write the Markdown model card (with its SVG plots beside it) and/or the HTML page; return the paths.
+
+    The card links to the HTML page when both are written.
+    """
     from ..report import write_atomic
 
     written: list[Path] = []
@@ -81,10 +84,36 @@ def write_outputs(
         card_meta = load_meta(meta_path, missing_ok=True)
         plots = write_slice_plots(report, target.parent / f"{target.stem}_plots")
         links = [(title, path.relative_to(target.parent).as_posix()) for title, path in plots]
-        written.append(write_atomic(target, markdown_card(report, card_meta, plots=links)))
+        page = os.path.relpath(Path(html).resolve(), target.parent.resolve()) if html is not None else None
+        card = markdown_card(report, card_meta, plots=links, html=Path(page).as_posix() if page else None)
+        written.append(write_atomic(target, card))
         written += [path for _, path in plots]
     if html is not None:
         from .html import html_report
 
         written.append(write_atomic(html, html_report(report)))
     return written
+
+
+def outputs_line(paths: Sequence[Path], base: str | os.PathLike[str] | None = None) -> str:
+    """One line naming every file written, relative to ``base`` where possible; plots are counted by folder.
+
+    >>> outputs_line([Path("r/CARD.md"), Path("r/CARD_plots/01.svg"), Path("r/CARD_plots/02.svg"), Path("r/x.html")])
+    'ML outputs: r/CARD.md, r/CARD_plots/ (2 plots), r/x.html'
+    """
+    shown: list[str] = []
+    folders: dict[str, int] = {}
+    for path in paths:
+        try:
+            rel = Path(path).relative_to(base) if base is not None else Path(path)
+        except ValueError:
+            rel = Path(path)
+        if rel.suffix == ".svg":
+            folder = rel.parent.as_posix() + "/"
+            if folder not in folders:
+                shown.append(folder)
+            folders[folder] = folders.get(folder, 0) + 1
+        else:
+            shown.append(rel.as_posix())
+    texts = [f"{x} ({folders[x]} plot{'s' if folders[x] != 1 else ''})" if x in folders else x for x in shown]
+    return "ML outputs: " + plain(", ".join(texts))

@@ -1,28 +1,29 @@
-"""Error-bar plots of sliced figures (matplotlib with the Agg canvas, imported only here).
+"""The pictures of a report, chosen per kind of check and drawn as inline SVG (:mod:`.svg`).
 
-Figures come from the report only: every metric with a ``slice`` is grouped by its check and
-metric name; each group becomes one horizontal error-bar chart with the threshold drawn as a
-dashed line.
+Everything comes from the report: sliced figures give forest plots (slices and fairness);
+``details`` stored by the checks give the rest: ``curves`` (ROC, precision-recall,
+reliability) and ``confusion`` of classifier metrics, ``bins`` of drift checks, ``histogram``
+of latency checks, ``history`` of load tests. Data checks are shown as tables, not plots.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import require
 from ..files import write_atomic
+from . import svg
 from .text import slice_text
 
-_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "inconclusive": "#bf8700", "error": "#8250df"}
+#: Kinds whose sliced figures are model performance (plotted as forest plots).
+SLICED_KINDS = ("slice", "fairness", "metric", "behavior", "custom")
 
 
-def slice_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Sliced figures grouped by check and metric, in report order.
+def slice_groups(report: Mapping[str, Any], kinds: tuple[str, ...] = SLICED_KINDS) -> list[dict[str, Any]]:
+    """Sliced figures of checks of ``kinds``, grouped by check and metric, in report order.
 
     >>> check = {"test": "t.py::test_s", "name": "by_sex", "kind": "slice", "metrics": [
     ...     {"name": "accuracy", "value": 0.9, "n": 50, "ci": {"low": 0.8, "high": 0.95}, "threshold": [],
@@ -33,6 +34,8 @@ def slice_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     for i, check in enumerate(report.get("checks") or []):
+        if check.get("kind") not in kinds:
+            continue
         for m in check.get("metrics") or []:
             if not m.get("slice"):
                 continue
@@ -43,6 +46,7 @@ def slice_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "title": title,
                     "test": check.get("test") or "",
                     "kind": check.get("kind"),
+                    "check": i,
                     "metric": m["name"],
                     "threshold": list(m.get("threshold") or []),
                     "rows": [],
@@ -56,45 +60,78 @@ def slice_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "low": ci.get("low"),
                     "high": ci.get("high"),
                     "n": m.get("n"),
-                    "outcome": m.get("outcome"),
+                    "outcome": m.get("outcome") if m.get("threshold") else None,
                 }
             )
     return list(groups.values())
 
 
-def errorbar_plot(group: Mapping[str, Any], fmt: str = "png") -> bytes:
-    """One group's figures as an error-bar chart, as PNG or SVG bytes."""
-    require("matplotlib", "cards", "plots of slice metrics")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def forest_plot(group: Mapping[str, Any]) -> str:
+    """A slice group as a forest plot (estimate, interval, requirement line, sorted by value)."""
+    limits = [t["value"] for t in group["threshold"] if t.get("value") is not None]
+    rows = [{**r, "label": r["slice"]} for r in group["rows"]]
+    return svg.forest(
+        rows, threshold=limits[0] if limits else None, title=group["title"], xlabel=group["metric"]
+    )
 
-    rows = [r for r in group["rows"] if r["value"] is not None][:60]
-    fig = Figure(figsize=(6.4, 0.9 + 0.32 * max(len(rows), 1)), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    for y, r in enumerate(rows):
-        lo = r["value"] if r["low"] is None else r["low"]
-        hi = r["value"] if r["high"] is None else r["high"]
-        ax.errorbar(
-            [r["value"]],
-            [y],
-            xerr=[[r["value"] - lo], [hi - r["value"]]],
-            fmt="o",
-            color=_COLORS.get(r["outcome"] or "", "#57606a"),
-            capsize=3,
+
+def check_plots(check: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(caption, svg)`` pictures of one check from its stored details (none for plain data checks).
+
+    >>> check_plots({"kind": "metric", "name": "accuracy", "details": {
+    ...     "confusion": {"labels": ["0", "1"], "matrix": [[5, 1], [2, 7]]}}})[0][0]
+    'confusion matrix'
+    """
+    d = check.get("details") or {}
+    name = str(check.get("name", ""))
+    out: list[tuple[str, str]] = []
+    conf = d.get("confusion")
+    if isinstance(conf, Mapping) and conf.get("matrix"):
+        out.append(
+            (
+                "confusion matrix",
+                svg.heatmap(conf["matrix"], conf["labels"], title=f"{name}: confusion matrix"),
+            )
         )
-    for t in group["threshold"]:
-        if t.get("value") is not None:
-            ax.axvline(t["value"], linestyle="--", color="#57606a", linewidth=1)
-    ax.set_yticks(range(len(rows)), [r["slice"][:40] for r in rows])
-    ax.invert_yaxis()
-    ax.set_xlabel(group["metric"])
-    ax.set_title(group["title"][:80], fontsize=10)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-    fig.savefig(buf, format=fmt, metadata=metadata)
-    return buf.getvalue()
+    curves: Mapping[str, Any] = d["curves"] if isinstance(d.get("curves"), Mapping) else {}
+    if curves.get("roc"):
+        roc = curves["roc"]
+        out.append(("ROC curve", svg.lines([("ROC", roc["fpr"], roc["tpr"])], title=f"{name}: ROC curve",
+                                           xlabel="false positive rate", ylabel="true positive rate",
+                                           diagonal=True, unit_square=True)))  # fmt: skip
+    if curves.get("pr"):
+        pr = curves["pr"]
+        out.append(("precision-recall curve", svg.lines([("precision", pr["recall"], pr["precision"])],
+                                                        title=f"{name}: precision-recall", xlabel="recall",
+                                                        ylabel="precision", unit_square=True)))  # fmt: skip
+    if curves.get("reliability"):
+        rel = curves["reliability"]
+        out.append(("reliability diagram", svg.lines([("observed", rel["predicted"], rel["observed"])],
+                                                     title=f"{name}: reliability", xlabel="predicted probability",
+                                                     ylabel="observed frequency", diagonal=True,
+                                                     unit_square=True)))  # fmt: skip
+    for b in d.get("bins") or []:
+        labels = b.get("edges") or b.get("categories") or []
+        out.append((f"drift of {b['column']}", svg.bars(labels, [("reference", b["reference"]), ("current", b["current"])],
+                                                        title=f"{b['column']}: reference vs current (PSI {b['psi']:.3g})",
+                                                        xlabel=str(b["column"]))))  # fmt: skip
+    for size, h in (d.get("histogram") or {}).items():
+        if h.get("counts"):
+            out.append((f"latency, batch {size}", svg.bars(h["edges_ms"], [("calls", h["counts"])],
+                                                           title=f"{name}: call time, batch size {size}",
+                                                           xlabel="ms", ylabel="calls")))  # fmt: skip
+    hist = d.get("history") or {}
+    if hist.get("t_s"):
+        t = hist["t_s"]
+        out.append(("requests per second", svg.lines([("requests/s", t, hist["requests_per_s"])],
+                                                     title=f"{name}: requests/s over time", xlabel="s",
+                                                     ylabel="requests/s")))  # fmt: skip
+        p95 = [(a, b) for a, b in zip(t, hist["p95_ms"], strict=False) if b is not None]
+        if p95:
+            out.append(("p95 over time", svg.lines([("p95 ms", [a for a, _ in p95], [b for _, b in p95])],
+                                                   title=f"{name}: p95 response time over time", xlabel="s",
+                                                   ylabel="ms")))  # fmt: skip
+    return out
 
 
 def _slug(text: str) -> str:
@@ -102,17 +139,17 @@ def _slug(text: str) -> str:
 
 
 def write_slice_plots(
-    report: Mapping[str, Any], out_dir: str | os.PathLike[str], *, fmt: str = "png"
+    report: Mapping[str, Any], out_dir: str | os.PathLike[str], *, kinds: tuple[str, ...] = ("slice",)
 ) -> list[tuple[str, Path]]:
-    """Write one plot per sliced group into ``out_dir``; return ``(title, path)`` pairs."""
-    groups = slice_groups(report)
+    """Write one forest plot (``.svg``) per sliced group of ``kinds`` into ``out_dir``; return ``(title, path)`` pairs."""
+    groups = slice_groups(report, kinds)
     out: list[tuple[str, Path]] = []
     if not groups:
         return out
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
     for i, g in enumerate(groups, 1):
-        path = target / f"{i:02d}-{_slug(g['title'])}.{fmt}"
-        write_atomic(path, errorbar_plot(g, fmt))
+        path = target / f"{i:02d}-{_slug(g['title'])}.svg"
+        write_atomic(path, forest_plot(g))
         out.append((g["title"], path))
     return out

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -53,9 +54,68 @@ def slice_text(s: Mapping[str, Any] | None, sep: str = ", ") -> str:
     return sep.join(f"{k}={v}" for k, v in (s or {}).items())
 
 
-def cell(text: Any) -> str:
-    """Text for a Markdown table cell: pipes escaped, on one line."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+#: What could start Markdown or HTML markup inside a line: code spans, emphasis (``_`` only at
+#: a word's edge), links and images, table pipes, strikethrough, math, entities, tags and autolinks.
+_MD_SPECIAL = re.compile(r"[\\`*\[|~!&$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|<(?=[A-Za-z/!?])")
+#: What matters only at the start of a line: headings, quotes, list items, rules, workflow commands.
+_MD_LEADING = re.compile(r"^(\s*)([#>]|:(?=:)|[-+=](?=[\s=-]|$)|\d+(?=[.)](?:\s|$)))")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_COMMAND = re.compile(r"^(\s*)::", re.M)
+
+
+def _control(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return {10: "\\n", 13: "\\r", 9: "\\t"}.get(code, f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+
+
+def plain(text: Any, *, multiline: bool = False) -> str:
+    r"""Text from a report made safe for a terminal or a CI log.
+
+    Control characters (escape sequences, carriage returns, and line breaks unless
+    ``multiline``) are shown as ``\xNN`` escapes, and a line that would start with ``::`` (a
+    GitHub Actions workflow command such as ``::add-mask::``) gets a backslash in front.
+
+    >>> plain("a\x1b[31mb"), plain("x\n::set-env name=A::1"), plain("::warning::x\ny", multiline=True)
+    ('a\\x1b[31mb', 'x\\n::set-env name=A::1', '\\::warning::x\ny')
+    """
+    s = str(text)
+    if multiline:
+        s = "\n".join(_CONTROL.sub(_control, line) for line in s.split("\n"))
+    else:
+        s = _CONTROL.sub(_control, s)
+    return _COMMAND.sub(r"\1\\::", s)
+
+
+def md(text: Any) -> str:
+    r"""Text from a report made safe inside Markdown: a paragraph, a list item, a heading or a table cell.
+
+    Every character that could start markup (HTML tags, emphasis, links, images, code spans,
+    table pipes, headings, math) is backslash-escaped, and the text stays on one line, so a
+    check name, a slice value or a column name can neither add markup nor leave its cell.
+
+    >>> md("<img src=x>"), md("a|b"), md("# title"), md("x\ny"), md("credit_amount"), md("1. item"), md("0.5")
+    ('\\<img src=x>', 'a\\|b', '\\# title', 'x y', 'credit_amount', '1\\. item', '0.5')
+    """
+    s = _CONTROL.sub(lambda m: " " if m.group() in "\n\r\t\u2028\u2029" else _control(m), str(text))
+    s = _MD_SPECIAL.sub(lambda m: "\\" + m.group(), s)
+    return _MD_LEADING.sub(_leading, s)
+
+
+def _leading(m: re.Match[str]) -> str:
+    space, mark = m.group(1), m.group(2)
+    return space + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
+
+
+def fence(lines: Iterable[str]) -> list[str]:
+    """Lines (made :func:`plain`) inside a code fence longer than any run of backticks in them.
+
+    >>> fence(["a ``` b"])
+    ['````', 'a ``` b', '````']
+    """
+    body = [plain(line) for line in lines]
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    mark = "`" * max(3, longest + 1)
+    return [mark, *body, mark]
 
 
 def short_test(test: str | None) -> str:
@@ -139,3 +199,44 @@ def provenance_lines(report: Mapping[str, Any]) -> list[str]:
             f"- Fingerprint `{name}`: {fp.get('kind')}{shape}, sha256 `{fp.get('sha256', '')[:16]}…`"
         )
     return [*lines, ""]
+
+
+def worst_column(c: Mapping[str, Any]) -> str:
+    """The column of a data check nearest to (or past) its requirement, or its first failure; an en dash if none.
+
+    A figure at zero under a limit of zero (no missing values where none are allowed) is not
+    near anything, so a check whose columns are all clean has no worst column.
+
+    >>> worst_column({"metrics": [
+    ...     {"name": "psi", "value": 0.05, "threshold": [{"op": "<=", "value": 0.2}], "outcome": "passed",
+    ...      "slice": {"column": "a"}},
+    ...     {"name": "psi", "value": 0.15, "threshold": [{"op": "<=", "value": 0.2}], "outcome": "passed",
+    ...      "slice": {"column": "b"}}]})
+    'b: psi 0.15 (<= 0.2)'
+    """
+    rank = {"failed": 0, "error": 0, "inconclusive": 1, "passed": 2}
+    gated = [
+        (rank.get(m.get("outcome") or "", 3), -_closeness(m), i, m)
+        for i, m in enumerate(c.get("metrics") or [])
+        if m.get("threshold") and m.get("slice") and m.get("value") is not None
+    ]
+    if gated:
+        rank_, closeness, _, m = min(gated, key=lambda g: g[:3])
+        if rank_ < 2 or closeness < 0:
+            where = m["slice"].get("column") if list(m["slice"]) == ["column"] else slice_text(m["slice"])
+            return f"{where}: {m['name']} {fmt(m['value'])} ({requirement(m['threshold'])})"
+    failures = (c.get("details") or {}).get("failures") or []
+    if failures and isinstance(failures[0], Mapping):
+        f = failures[0]
+        return f"{f.get('column', '–')}: {f.get('rule', '?')} ({fmt(f.get('count'))} rows)"
+    return "–"
+
+
+def _closeness(m: Mapping[str, Any]) -> float:
+    """The figure as a share of its limit (``<=``) or the limit as a share of the figure (``>=``); 0 when nothing."""
+    t = m["threshold"][0]
+    limit, value = float(t["value"]), float(m["value"])
+    high, low = (value, limit) if t["op"] in ("<=", "<") else (limit, value)
+    if high <= 0:
+        return 0.0
+    return high / low if low > 0 else float("inf")

@@ -6,7 +6,7 @@ that runs automatically earns one. A section's score is the sum of its tests; th
 is the lowest section score, because a system is only as well tested as its weakest part.
 
 A report covers a rubric item automatically when one of its checks maps to the item: by the
-check's kind (:data:`KIND_ITEMS`), by ``@pytest.mark.ml(score="monitoring.7")`` on the test
+check's kind or the names of its figures (:data:`COVERAGE`), by ``@pytest.mark.ml(score="monitoring.7")`` on the test
 (the plugin copies it into the check's ``score`` list), or, for ``monitoring.7``, when the run
 was compared with a baseline. Items done by hand come from the caller (e.g. the
 ``ml_test_score.manual`` list of ``model_card.yaml``).
@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -70,17 +71,36 @@ RUBRIC: dict[str, str] = {
     "monitoring.7": "Prediction quality has not regressed",
 }
 
-#: Rubric items a check of each kind covers.
-KIND_ITEMS: dict[str, tuple[str, ...]] = {
-    "metric": ("infrastructure.4",),
-    "slice": ("model.6",),
-    "fairness": ("model.7",),
-    "data": ("data.1",),
-    "behavior": ("infrastructure.2",),
-    "latency": ("monitoring.6",),
-    "load": ("monitoring.6", "infrastructure.3"),
-    "comparison": ("monitoring.7",),
-}
+#: Rubric items a check covers, in one place: ``(what, pattern, items)`` where ``what`` is
+#: ``"kind"`` (the check's kind equals ``pattern``) or ``"figure"`` (one of its figures' names
+#: matches the regular expression ``pattern`` in full). A check earns every row that matches.
+COVERAGE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("kind", "metric", ("infrastructure.4",)),
+    ("kind", "slice", ("model.6",)),
+    ("kind", "fairness", ("model.7",)),
+    ("kind", "data", ("data.1",)),
+    ("kind", "behavior", ("infrastructure.2",)),
+    ("kind", "latency", ("monitoring.6",)),
+    ("kind", "load", ("monitoring.6", "infrastructure.3")),
+    ("kind", "comparison", ("monitoring.7",)),
+    ("figure", r"\w+_difference_vs_\w+", ("model.5",)),  # check_beats_simple_model
+    ("figure", r"prediction_mismatches_same_seed|accuracy_spread_across_seeds", ("infrastructure.1",)),
+)
+
+
+def covered_items(check: Mapping[str, Any]) -> list[str]:
+    """The rubric items :data:`COVERAGE` credits to one check record.
+
+    >>> covered_items({"kind": "metric", "metrics": [{"name": "accuracy_difference_vs_majority_class"}]})
+    ['infrastructure.4', 'model.5']
+    """
+    names = [str(m.get("name")) for m in check.get("metrics") or []]
+    out: list[str] = []
+    for what, pattern, items in COVERAGE:
+        hit = check.get("kind") == pattern if what == "kind" else any(re.fullmatch(pattern, n) for n in names)
+        out += [i for i in items if hit and i not in out]
+    return out
+
 
 #: Bands of the final score, from the paper, in our words: (lowest score, meaning).
 BANDS: tuple[tuple[float, str], ...] = (
@@ -143,7 +163,7 @@ def score_report(report: Mapping[str, Any], *, manual: Iterable[str] = ()) -> di
         label = (
             f"{(check.get('test') or '').split('::')[-1] or check.get('name', '')}::{check.get('name', '')}"
         )
-        ids = list(KIND_ITEMS.get(check.get("kind", ""), ()))
+        ids = covered_items(check)
         for item in check.get("score") or []:
             if item in RUBRIC:
                 ids.append(item)
@@ -176,32 +196,3 @@ def score_report(report: Mapping[str, Any], *, manual: Iterable[str] = ()) -> di
         "band": band(final),
         "unknown": sorted(unknown),
     }
-
-
-def markdown(score: Mapping[str, Any]) -> str:
-    """The score as Markdown: a table of section sums, the final score and the items.
-
-    >>> print(markdown(score_report({"checks": []})).splitlines()[0])
-    **ML Test Score: 0** (the lowest section sum) -- more a research project than a production system.
-    """
-    lines = [
-        f"**ML Test Score: {score['final']:g}** (the lowest section sum) -- {score['band']}.",
-        "",
-        "| section | score | automated | manual |",
-        "|---|---|---|---|",
-    ]
-    for section in SECTIONS:
-        its = [i for i in score["items"] if i["section"] == section]
-        auto = sum(i["how"] == "automated" for i in its)
-        man = sum(i["how"] == "manual" for i in its)
-        lines.append(f"| {SECTION_TITLES[section]} | {score['sections'][section]:g} | {auto} of 7 | {man} |")
-    lines += ["", "| item | test | points | covered by |", "|---|---|---|---|"]
-    for i in score["items"]:
-        by = ", ".join(i["checks"][:3]) + (
-            f" and {len(i['checks']) - 3} more" if len(i["checks"]) > 3 else ""
-        )
-        by = by or ("documented by hand" if i["how"] == "manual" else "not covered")
-        lines.append(f"| {i['id']} | {i['title']} | {i['points']:g} | {by.replace('|', '/')} |")
-    if score.get("unknown"):
-        lines += ["", "Unknown items in score markers: " + ", ".join(score["unknown"])]
-    return "\n".join(lines)

@@ -399,6 +399,7 @@ def check_latency(
     calls: dict[str, int] = {}
     stopped: dict[str, str] = {}
     hints: list[str] = []
+    histogram: dict[str, dict[str, list[float]]] = {}
     for size, batch in _batches(inputs, [int(b) for b in batch_sizes]).items():
         where = {"batch_size": size}
 
@@ -414,6 +415,7 @@ def check_latency(
         judged = [judge(f, estimates[f], looked[f], slice=where) for f in timed]
         metrics += judged
         ms = np.sort(times) * 1e3
+        histogram[str(size)] = _histogram_ms(ms)
         for mv in judged:
             if mv.outcome is Outcome.INCONCLUSIVE and mv.name in QUANTILES:
                 need = [
@@ -443,11 +445,21 @@ def check_latency(
         message = f"unreliable: {unreliable}" + (f"; {message}" if message else "")
     details: dict[str, Any] = {
         "calls": calls, "stopped": stopped, "looks": schedule, "look_confidence": per_look,
-        "warmup": int(warmup),
+        "warmup": int(warmup), "histogram": histogram,
     }  # fmt: skip
     if unreliable:
         details["unreliable"] = unreliable
     return CheckResult(name, "latency", outcome, metrics, rule, message, details)
+
+
+def _histogram_ms(ms: np.ndarray, bins: int = 24) -> dict[str, list[float]]:
+    """Counts of sorted call times (ms) in equal bins up to the 99th percentile; the last bin takes the rest."""
+    if ms.size == 0:
+        return {"edges_ms": [], "counts": []}
+    top = float(np.quantile(ms, 0.99))
+    edges = np.linspace(float(ms[0]), max(top, float(ms[0]) + 1e-6), bins + 1)
+    counts = np.bincount(np.clip(np.searchsorted(edges, ms, side="right") - 1, 0, bins - 1), minlength=bins)
+    return {"edges_ms": [round(float(e), 4) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def _time_calls(

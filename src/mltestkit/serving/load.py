@@ -301,7 +301,7 @@ def load_test(
         command = [
             sys.executable, "-m", "locust", "-f", file, "--headless", "--host", host,
             "-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{seconds:g}s",
-            "--json-file", str(out / "stats"),
+            "--json-file", str(out / "stats"), "--csv", str(out / "locust"),
             "--exit-code-on-error", "0", "--stop-timeout", "1",
         ]  # fmt: skip
         if processes is not None:
@@ -317,6 +317,7 @@ def load_test(
             )
         entries = json.loads(stats_path.read_text())
         failures = _read_failures(out / "errors.json")
+        history = _read_history(out / "locust_stats_history.csv")
         responses = _read_responses(out) if expected is not None else []
     if not entries:
         raise ServingError(f"locust sent no requests to {host}; its log ends with:\n{log[-LOG_TAIL:]}")
@@ -325,6 +326,7 @@ def load_test(
 
     result = _result(entries, failures, requirements, rule=rule, level=level, name=name or path)
     details = {**result.details, "command": _shown(command), "wall_s": round(wall, 3), "duration_s": seconds}
+    details["history"] = history
     if code not in (0, None):
         details["exit_code"] = code
     if "CPU usage above" in log:
@@ -404,6 +406,36 @@ def _read_failures(path: Path) -> list[dict[str, Any]]:
         return []
     rows = json.loads(path.read_text(encoding="utf-8"))
     return sorted(rows, key=lambda r: -int(r["occurrences"]))[:MAX_COUNTEREXAMPLES]
+
+
+def _read_history(path: Path, limit: int = 120) -> dict[str, list[float | None]]:
+    """Locust's aggregated stats history (a row a second): seconds since the first row, users,
+    requests/s over each interval (from the running request count) and the p95 so far (ms)."""
+    import csv
+
+    out: dict[str, list[float | None]] = {"t_s": [], "users": [], "requests_per_s": [], "p95_ms": []}
+    if not path.is_file():
+        return out
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = []
+        for r in csv.DictReader(fh):
+            try:
+                if r.get("Name") == "Aggregated":
+                    p95 = r.get("95%") or "N/A"
+                    rows.append((float(r["Timestamp"]), float(r["User Count"]), float(r["Total Request Count"]),
+                                 None if p95 == "N/A" else float(p95)))  # fmt: skip
+            except (KeyError, ValueError):
+                continue
+    step = max(1, -(-len(rows) // limit))
+    kept = rows[::step]
+    for i, (t, users, total, p95) in enumerate(kept):
+        before = kept[i - 1] if i else None
+        rate = (total - before[2]) / max(t - before[0], 1e-9) if before else 0.0
+        out["t_s"].append(round(t - kept[0][0], 3))
+        out["users"].append(users)
+        out["requests_per_s"].append(round(rate, 3))
+        out["p95_ms"].append(p95)
+    return out
 
 
 def _read_responses(folder: Path) -> list[tuple[int, int, str]]:
