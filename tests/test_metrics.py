@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from sklearn import metrics as skm
 
 from mltestkit import check_metric
@@ -120,7 +121,7 @@ def test_ece_by_hand():
 
 
 def test_registry_declares_direction_and_interval():
-    assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "wilson"
+    assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "binomial"
     assert not METRICS["log_loss"].higher_is_better
     assert len(METRICS) == 18
     for m in METRICS.values():
@@ -135,27 +136,28 @@ def test_a_threshold_at_the_edge_of_the_range_is_judged_on_the_value():
     assert perfect.outcome is Outcome.PASSED and perfect.metrics[0].rule == "point"
 
 
-def test_wilson_interval_values():
+def test_proportions_get_the_clopper_pearson_interval_of_scipy():
     est = compute("accuracy", [1] * 90 + [0] * 10, [1] * 100)
-    assert (round(est.low, 4), round(est.high, 4)) == (0.8256, 0.9448)
-    assert est.method == "wilson"
+    ci = stats.binomtest(90, 100).proportion_ci(confidence_level=0.95, method="exact")
+    assert (est.low, est.high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert est.method == "clopper-pearson"
 
 
-def test_perfect_f1_falls_back_instead_of_a_zero_width_interval():
+def test_perfect_f1_has_an_exact_interval_on_the_jaccard_index_not_a_zero_width_one():
     y = np.array([0, 1] * 100)
     est = compute("f1", y, y)
     assert est.value == 1.0
-    assert est.method == "wilson-fallback"
-    assert est.low < 0.99
+    assert est.method == "clopper-pearson-jaccard"
+    jl = 0.025 ** (1 / 100)  # Clopper-Pearson's lower end at 100 of 100
+    assert est.low == pytest.approx(2 * jl / (1 + jl)) and est.low < 0.99 and est.high == 1.0
 
 
 def test_same_seed_same_interval_other_seed_other_interval():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 300)
     p = np.where(rng.random(300) < 0.8, y, 1 - y)
-    a = compute("f1", y, p, seed=3)
-    b = compute("f1", y, p, seed=3)
-    c = compute("f1", y, p, seed=4)
+    s = p * 0.6 + 0.3 * np.random.default_rng(2).random(300)
+    a, b, c = (compute("average_precision", y, y_score=s, seed=k) for k in (3, 3, 4))
     assert (a.low, a.high) == (b.low, b.high)
     assert (a.low, a.high) != (c.low, c.high)
 
@@ -182,11 +184,11 @@ def test_custom_callable_metric():
     assert r.metrics[0].ci.method == "bootstrap"
 
 
-def test_large_input_switches_mean_interval_to_normal_and_says_so():
+def test_mean_losses_get_the_skew_corrected_interval_from_power_sums():
     rng = np.random.default_rng(0)
     y = rng.normal(size=200_000)
     r = check_metric("mae", y, y + rng.normal(scale=0.1, size=y.size), max=0.1)
-    assert r.metrics[0].ci.method == "normal"
+    assert r.metrics[0].ci.method == "skew-t" and r.outcome.value == "passed"
 
 
 @pytest.mark.parametrize(
@@ -220,7 +222,7 @@ def test_without_a_requirement_the_figure_is_recorded_without_an_outcome():
     r = check_metric("accuracy", [0, 1, 1, 0] * 25, [0, 1, 0, 0] * 25)
     (mv,) = r.metrics
     assert (mv.value, mv.outcome, mv.rule, mv.thresholds) == (0.75, None, None, ())
-    assert mv.ci is not None and mv.ci.method == "wilson"
+    assert mv.ci is not None and mv.ci.method == "clopper-pearson"
     assert r.outcome is Outcome.PASSED and r.rule is None and not r.fails_test
     assert r.to_dict()["metrics"][0]["outcome"] is None
 

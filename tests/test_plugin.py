@@ -65,7 +65,7 @@ def test_with_ml_checks_run_and_the_report_validates(pytester):
     ]
     acc = report["checks"][0]["metrics"][0]
     assert acc["value"] == pytest.approx(0.95)
-    assert acc["ci"]["method"] == "wilson" and acc["ci"]["level"] == 0.95
+    assert acc["ci"]["method"] == "clopper-pearson" and acc["ci"]["level"] == 0.95
     assert acc["threshold"] == [{"op": ">=", "value": 0.9}]
     assert report["provenance"]["seed"] == 0
     assert report["provenance"]["packages"]["numpy"]

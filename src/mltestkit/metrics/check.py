@@ -9,7 +9,7 @@ Examples
 >>> pred = np.where(rng.random(2000) < 0.9, y, 1 - y)
 >>> result = check_metric("accuracy", y, pred, min=0.85)
 >>> result.outcome.value, result.metrics[0].ci.method
-('passed', 'wilson')
+('passed', 'clopper-pearson')
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def check_metric(
     outcome = worst([mv.outcome]) if mv.outcome is not None else Outcome.PASSED
     details: dict[str, Any] = {}
     if outcome is Outcome.INCONCLUSIVE:
-        details["rows_to_decide"] = rows_to_decide_all([mv])
+        details["rows_to_decide"] = rows_to_decide_all([mv]) or est.needed
     if keep_rows:
         details["rows"] = _row_record(m.name, y_true, y_pred, pos_label)
     return CheckResult(

@@ -19,9 +19,9 @@ a proportion over the predicted negatives::
         "no predicted negatives",
     ),
 
-``share`` builds a proportion's entry (Wilson interval, range (0, 1), additive); the other
+``share`` builds a proportion's entry (exact binomial interval, range (0, 1), additive); the other
 families take a :class:`Metric` with their own ``value`` (``statistics="per-row losses"`` and
-``value=lambda y, p: ...`` per-row losses give a mean loss with a BCa interval, and so on).
+``value=lambda y, p: ...`` per-row losses give a mean loss with a skew-corrected interval, and so on).
 
 Examples
 --------
@@ -29,7 +29,7 @@ Examples
 >>> groups = np.array([0, 0, 0, 1, 1, 1])
 >>> est = estimate("accuracy", [1, 0, 1, 1, 0, 0], [1, 0, 0, 1, 0, 0], groups=groups, size=2)
 >>> est.value.tolist(), est[1].method
-([0.6666666666666666, 1.0], 'wilson')
+([0.6666666666666666, 1.0], 'clopper-pearson')
 """
 
 from __future__ import annotations
@@ -71,9 +71,10 @@ class Metric:
         The sufficient statistics it reads: ``confusion counts``, ``sorted scores``,
         ``per-row losses`` or ``rows``.
     interval:
-        ``wilson`` (proportions, on their own denominator), ``cells`` (bootstrap over confusion
-        cells), ``delong``, ``mean`` (BCa bootstrap of the mean loss, normal on large inputs) or
-        ``bootstrap`` (rows).
+        ``binomial`` (proportions: Clopper-Pearson on their own denominator), ``jaccard``
+        (the same on the Jaccard index, mapped to F1), ``mover`` (per-class ones combined), ``cells``
+        (bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
+        ``mean`` (skew-corrected interval of the mean loss from power sums) or ``bootstrap`` (rows).
     higher_is_better, range:
         Its direction and the values it can take (``range`` goes to
         :class:`~mltestkit.stats.requirement.Estimate`, so that a threshold at its edge is
@@ -87,7 +88,7 @@ class Metric:
         ``(..., K, K)``; per-row losses ``value(y, p)`` for ``per-row losses``; a float
         ``value(y, p)`` for ``rows`` (raising ``ValueError`` where undefined).
     counts:
-        A proportion's ``(successes, trials)`` from confusion counts.
+        A proportion's ``(successes, trials)`` from confusion counts (for f1: the Jaccard index's).
     finish:
         Applied to a mean loss and its interval ends (``sqrt`` for RMSE).
     batch, influence:
@@ -128,12 +129,12 @@ def share(
     higher_is_better: bool = True,
     one_class: bool = True,
 ) -> Metric:
-    """The entry of a proportion ``successes / trials`` of confusion counts (Wilson interval)."""
+    """The entry of a proportion ``successes / trials`` of confusion counts (Clopper-Pearson interval)."""
     return Metric(
         name,
         LABELS,
         CONFUSION,
-        "wilson",
+        "binomial",
         higher_is_better,
         SHARE,
         True,
@@ -170,7 +171,7 @@ METRICS: dict[str, Metric] = {
             "balanced_accuracy",
             LABELS,
             CONFUSION,
-            "cells",
+            "mover",
             True,
             SHARE,
             True,
@@ -219,12 +220,13 @@ METRICS: dict[str, Metric] = {
             "f1",
             LABELS,
             CONFUSION,
-            "cells",
+            "jaccard",
             True,
             SHARE,
             True,
             "harmonic mean of precision and recall",
             value=es.f1,
+            counts=lambda cm, pos: (_cells(cm, pos, TP), _cells(cm, pos, TP, FP, FN)),
             undefined="no positive rows and no predicted positives",
             one_class=True,
         ),
@@ -232,7 +234,7 @@ METRICS: dict[str, Metric] = {
             "roc_auc",
             SCORES,
             SORTED_SCORES,
-            "delong",
+            "auc",
             True,
             SHARE,
             False,
@@ -251,6 +253,7 @@ METRICS: dict[str, Metric] = {
             False,
             "area under the precision-recall curve",
             value=es.average_precision,
+            batch=es.average_precision_replicates,
             undefined="y_true has no positive rows",
             one_class=True,
         ),
@@ -290,6 +293,7 @@ METRICS: dict[str, Metric] = {
             False,
             "expected calibration error, 10 equal-width bins",
             value=es.ece,
+            batch=es.ece_replicates,
             one_class=True,
             probabilities=True,
         ),
@@ -344,8 +348,8 @@ METRICS: dict[str, Metric] = {
     ]
 }
 
-#: The proportions: Wilson intervals, exact per-row outcomes, usable by fairness and weak slices.
-PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "wilson")
+#: The proportions: exact binomial intervals, exact per-row outcomes, usable by fairness and weak slices.
+PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "binomial")
 
 
 def get_metric(metric: Any, name: str | None = None) -> Metric:
@@ -355,7 +359,7 @@ def get_metric(metric: Any, name: str | None = None) -> Metric:
     ``name`` or the function's ``__name__``.
 
     >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
-    ('wilson', 'mine')
+    ('binomial', 'mine')
     """
     if isinstance(metric, Metric):
         return metric
@@ -524,7 +528,7 @@ def estimate(
     --------
     >>> est = estimate("rmse", [1.0, 2.0, 3.0, 4.0] * 25, [1.5, 2.0, 3.0, 4.0] * 25, groups=[0, 0, 1, 1] * 25)
     >>> [round(float(v), 3) for v in est.value], est.method
-    ([0.354, 0.0], ('bootstrap-bca', 'bootstrap-bca'))
+    ([0.354, 0.0], ('skew-t', 'skew-t'))
     """
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
@@ -567,7 +571,7 @@ def compute(
 
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
-    (0.667, 'wilson', 3)
+    (0.667, 'clopper-pearson', 3)
     """
     m = get_metric(metric, name)
     est = estimate(

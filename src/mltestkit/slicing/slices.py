@@ -327,20 +327,24 @@ def merge(*parts: SliceCounts) -> SliceCounts:
 def one_sided_p(est: GroupEstimates, t: Threshold, level: float) -> np.ndarray:
     """p-value per slice of "the requirement holds" (small when the slice is surely on the wrong side).
 
-    Exact binomial for a proportion, else normal from the interval's half-width; NaN where the
-    value or the interval is undefined (such a slice can never be failed by the correction).
+    Exact binomial for a proportion; else normal, with the standard error read from the
+    interval's end on the side that would show a failure (the upper end for ``min=``, the lower
+    for ``max=``). NaN where the value or that end is undefined or at the value (no honest
+    interval): such a slice is never failed by the correction.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         if est.successes is not None:
             k, n = est.successes, est.n
             p = stats.binom.cdf(k, n, t.value) if t.op == ">=" else stats.binom.sf(k - 1, n, t.value)
             return np.where((n > 0) & np.isfinite(est.value), p, np.nan)
-        se = (est.high - est.low) / (2 * iv.z_value(level))
-        zs = (est.value - t.value) / se
-        zs = np.where(se > 0, zs, np.where(est.value == t.value, 0.0, np.sign(est.value - t.value) * np.inf))
-        p = stats.norm.cdf(zs) if t.op == ">=" else stats.norm.sf(zs)
-        defined = np.isfinite(est.value) & np.isfinite(est.low) & np.isfinite(est.high)
-        return np.where(defined, p, np.nan)
+        z = iv.z_value(level)
+        if t.op == ">=":
+            se = (est.high - est.value) / z
+            p = stats.norm.cdf((est.value - t.value) / se)
+        else:
+            se = (est.value - est.low) / z
+            p = stats.norm.sf((est.value - t.value) / se)
+        return np.where(np.isfinite(est.value) & np.isfinite(se) & (se > 0), p, np.nan)
 
 
 # ---------------------------------------------------------------- the check
@@ -473,10 +477,13 @@ def check_slices(
     values: list[MetricValue] = []
     table: list[dict[str, Any]] = []
     gated: list[tuple[int, float]] = []  # (figure index, one-sided p-value)
+    needed: list[int] = []  # rows that would give an interval where a slice has none
     for keys, est, sizes in blocks:
         pvals = [one_sided_p(est, t, level) for t in requirement.thresholds]
         for i, key in enumerate(keys):
             e = est[i]
+            if e.needed is not None:
+                needed.append(e.needed)
             mv = judge(est.metric, e, requirement, slice=dict(key))
             if (e.n or 0) < min_size:
                 mv = set_aside(mv, f"n < min_size ({e.n} < {min_size})")
@@ -521,7 +528,7 @@ def check_slices(
         "table": table[:TABLE_ROWS],
     }
     if outcome is Outcome.INCONCLUSIVE:
-        details["rows_to_decide"] = rows_to_decide_all(values)
+        details["rows_to_decide"] = rows_to_decide_all(values) or builtins.max(needed, default=None)
     if len(table) > TABLE_ROWS:
         details["table_truncated"] = len(table)
     return CheckResult(
