@@ -40,6 +40,7 @@ def check_metric(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     keep_rows: bool = False,
+    sample_weight: Any = None,
 ) -> CheckResult:
     """Measure a metric with a confidence interval and judge it against ``min`` and/or ``max``.
 
@@ -67,6 +68,10 @@ def check_metric(
     name:
         The check's name in the report (default: the metric's); a callable metric's figure is
         recorded under it too.
+    sample_weight:
+        A weight per row, for count metrics and mean losses: the value is scikit-learn's with
+        ``sample_weight``, the interval rests on Kish's effective size ``(sum w)**2 / sum w**2``
+        (``n`` in the result).
     keep_rows:
         Keep the per-row outcomes of a proportion metric (packed bits in ``details["rows"]``),
         so that a baseline comparison on the same rows can use a paired test.
@@ -97,6 +102,7 @@ def check_metric(
         confidence=confidence,
         n_boot=n_boot,
         seed=seed,
+        sample_weight=sample_weight,
     )
     mv = judge(m.name, est, requirement)
     outcome = worst([mv.outcome]) if mv.outcome is not None else Outcome.PASSED

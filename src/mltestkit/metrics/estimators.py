@@ -69,9 +69,12 @@ def group_rows(codes: np.ndarray, size: int) -> list[np.ndarray]:
     return np.split(order, ends[:-1])
 
 
-def confusion_counts(codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    """``counts[g, i, j]``: rows of group ``g`` with true class ``i`` predicted as ``j`` (one bincount)."""
-    return np.bincount((codes * k + t) * k + p, minlength=size * k * k).reshape(size, k, k)
+def confusion_counts(
+    codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """``counts[g, i, j]``: rows of group ``g`` with true class ``i`` predicted as ``j`` (one bincount);
+    with ``weights``, their summed weights (floats)."""
+    return np.bincount((codes * k + t) * k + p, weights=weights, minlength=size * k * k).reshape(size, k, k)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _defined(x: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _effective(
+def effective_counts(
     k: np.ndarray, n: np.ndarray, n_sq: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Successes and trials for an interval: the counts, or with weights Kish's effective size
@@ -191,7 +194,7 @@ def confusion_estimates(
     if metric.interval in ("binomial", "jaccard"):
         k, trials = metric.counts(cm, pos)
         sq = metric.counts(np.asarray(cm_sq, dtype=float), pos)[1] if weighted else None
-        k_eff, n_eff, share = _effective(k, trials, sq)
+        k_eff, n_eff, share = effective_counts(k, trials, sq)
         low, high = iv.clopper_pearson(k_eff, n_eff, level)
         if metric.interval == "jaccard":
             low, high = 2 * low / (1 + low), 2 * high / (1 + high)
@@ -211,7 +214,7 @@ def confusion_estimates(
         diag = np.diagonal(cm, axis1=-2, axis2=-1)
         per_class = cm.sum(axis=-1)
         sq = cm_sq.sum(axis=-1) if weighted else None  # type: ignore[union-attr]
-        k_eff, n_eff, share = _effective(diag, per_class, sq)
+        k_eff, n_eff, share = effective_counts(diag, per_class, sq)
         low, high = iv.clopper_pearson(k_eff, n_eff, level)
         _, lo, hi = iv.mover_mean(share, low, high, per_class > 0)
         n_rows = n_eff.sum(axis=-1) if weighted else rows
@@ -395,10 +398,13 @@ def _row_bootstrap(
     return low, high, "bootstrap"
 
 
-def point_value(metric: Any, y: np.ndarray, p: np.ndarray) -> float | None:
+def point_value(metric: Any, y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> float | None:
     """The value of a metric of rows on all of ``y``, ``p`` without an interval (``None`` if undefined)."""
     if metric.interval == "mean":
-        mean = float(metric.value(y, p).mean())
+        losses = metric.value(y, p)
+        if weights is not None and not weights.sum() > 0:
+            return None
+        mean = float(np.average(losses, weights=weights))
         return finite(metric.finish(mean) if metric.finish is not None else mean)
     try:
         return finite(metric.value(y, p))

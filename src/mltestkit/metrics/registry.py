@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -411,12 +411,38 @@ class Prepared:
     p: np.ndarray
     k: int = 1
     pos: int = 0
+    weights: np.ndarray | None = None
+
+
+def sample_weights(sample_weight: Any, n: int, metric: Metric) -> np.ndarray | None:
+    """Validated non-negative finite weights, one a row (``None`` when not given)."""
+    if sample_weight is None:
+        return None
+    w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+    same_length(np.empty(n), "y_true", w, "sample_weight")
+    if np.any(w < 0):
+        raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+    if metric.statistics not in (CONFUSION, LOSSES):
+        raise InputError(
+            "sample_weight",
+            f"is not supported for {metric.name} (its interval needs unweighted rows)",
+            "use a count metric or a mean loss, or drop sample_weight",
+        )
+    return w
 
 
 def prepare(
-    metric: Metric, y_true: Any, y_pred: Any = None, y_score: Any = None, pos_label: Any = None
+    metric: Metric,
+    y_true: Any,
+    y_pred: Any = None,
+    y_score: Any = None,
+    pos_label: Any = None,
+    sample_weight: Any = None,
 ) -> Prepared:
     """Validate the rows ``metric`` reads; every error names the argument."""
+    if sample_weight is not None:
+        rows = prepare(metric, y_true, y_pred, y_score, pos_label)
+        return replace(rows, weights=sample_weights(sample_weight, len(rows.y), metric))
     yt = as_1d(y_true, "y_true")
     if metric.input == CUSTOM:
         yp = as_1d(y_pred if y_pred is not None else y_score, "y_pred", allow_nan=True)
@@ -468,8 +494,13 @@ def estimate_prepared(
     # values near the float limits overflow to inf: the figure is then reported as not finite
     with np.errstate(over="ignore", invalid="ignore"):
         if m.statistics == CONFUSION:
-            cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k)
-            return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed)
+            w = rows.weights
+            cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w)
+            cm_sq = None if w is None else es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w * w)
+            return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed, cm_sq=cm_sq)
+        if m.statistics == LOSSES and rows.weights is not None:
+            mom, shift = es.loss_moments(m.value(rows.y, rows.p), codes, size, rows.weights)
+            return es.loss_estimates(m, mom, level=level, shift=shift)
         return es.row_estimates(m, rows.y, rows.p, codes, size, level=level, n_boot=n_boot, seed=seed)
 
 
@@ -478,9 +509,10 @@ def value_of(rows: Prepared) -> float | None:
     m = rows.metric
     with np.errstate(over="ignore", invalid="ignore"):
         if m.statistics == CONFUSION:
-            cm = es.confusion_counts(np.zeros(len(rows.y), np.int64), 1, rows.y, rows.p, rows.k)
+            zero = np.zeros(len(rows.y), np.int64)
+            cm = es.confusion_counts(zero, 1, rows.y, rows.p, rows.k, rows.weights)
             return es.finite(m.value(cm, rows.pos)[0])
-        return es.point_value(m, rows.y, rows.p)
+        return es.point_value(m, rows.y, rows.p, rows.weights)
 
 
 def estimate(
@@ -496,6 +528,7 @@ def estimate(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    sample_weight: Any = None,
 ) -> GroupEstimates:
     """The value and confidence interval of a metric for every group of rows.
 
@@ -516,6 +549,9 @@ def estimate(
         Generator gives one seed).
     name:
         The name of a callable metric.
+    sample_weight:
+        A weight per row (count metrics and mean losses): values are the weighted ones of
+        scikit-learn, intervals rest on Kish's effective size ``(sum w)**2 / sum w**2``.
 
     Returns
     -------
@@ -533,7 +569,7 @@ def estimate(
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
     seed_int = es.seed_value(seed)
-    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label)
+    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label, sample_weight)
     codes = None
     if groups is not None:
         codes = as_1d(groups, "groups", numeric=True)
@@ -564,6 +600,7 @@ def compute(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    sample_weight: Any = None,
 ) -> Estimate:
     """Value and confidence interval of a metric on all rows, without any requirement.
 
@@ -583,6 +620,7 @@ def compute(
         confidence=confidence,
         n_boot=n_boot,
         seed=seed,
+        sample_weight=sample_weight,
     )[0]
     if est.value is None and est.reason is not None:
         fix = (

@@ -42,7 +42,7 @@ import numpy as np
 from .._validate import as_1d, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import METRICS, confusion_estimates
-from ..metrics.estimators import confusion_counts, seed_value
+from ..metrics.estimators import confusion_counts, effective_counts, seed_value
 from ..metrics.registry import SHARE
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
@@ -173,6 +173,7 @@ def check_fairness(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sensitive: Any = None,
+    sample_weight: Any = None,
 ) -> CheckResult:
     """Per-group rates and disparities between groups, with intervals, judged against the requirements.
 
@@ -199,6 +200,9 @@ def check_fairness(
         Name of the check in the report (default ``"fairness"``).
     sensitive:
         Deprecated spelling of ``by=`` (warns).
+    sample_weight:
+        A weight per row: rates and disparities are fairlearn's with ``sample_weight``; the
+        intervals rest on Kish's effective sizes.
 
     Returns
     -------
@@ -244,8 +248,16 @@ def check_fairness(
     except InputError as exc:
         raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
     size = len(sl.keys)
-    cm = confusion_counts(sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2)
-    rows = cm.sum(axis=(1, 2))
+    tb, pb = (t == pos).astype(np.int64), (p == pos).astype(np.int64)
+    w = None
+    if sample_weight is not None:
+        w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+        same_length(yt, "y_true", w, "sample_weight")
+        if np.any(w < 0):
+            raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+    cm = confusion_counts(sl.codes, size, tb, pb, 2, w)
+    cm_sq = None if w is None else confusion_counts(sl.codes, size, tb, pb, 2, w * w)
+    rows = np.bincount(sl.codes, minlength=size)
     used = rows >= builtins.max(min_size, 1)
     if used.sum() < 2:
         detail = (
@@ -258,7 +270,7 @@ def check_fairness(
         reason = "fewer than two groups where the rates are defined"
 
     rates_g = {
-        r: confusion_estimates(METRICS[metric], cm, 1, level=level, n_boot=n_boot, seed=seed_int)
+        r: confusion_estimates(METRICS[metric], cm, 1, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
         for r, metric in GROUP_METRICS.items()
     }
     masked = {k: np.where(used, est_r.value, np.nan) for k, est_r in rates_g.items()}
@@ -269,7 +281,7 @@ def check_fairness(
         by_name.setdefault(dname, []).append(th)
     disparities: dict[str, Any] = {}
     for d in DISPARITIES.values():
-        value, low, high, note = disparity_interval(d, cm, used, level)
+        value, low, high, note = disparity_interval(d, cm, used, level, cm_sq)
         est = Estimate(
             value,
             low if value is not None else None,
@@ -328,20 +340,22 @@ def check_fairness(
     )
 
 
-def _pair_limits(cm: np.ndarray, rate: str, used: np.ndarray, z: float) -> tuple[np.ndarray, ...]:
-    """Value and Clopper-Pearson limits at the normal quantile ``z`` of one rate in every used group."""
+def _pair_limits(
+    cm: np.ndarray, rate: str, used: np.ndarray, z: float, cm_sq: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """Value and Clopper-Pearson limits at the normal quantile ``z`` of one rate in every used group
+    (on Kish's effective counts when ``cm_sq`` holds summed squared weights)."""
     m = METRICS[GROUP_METRICS[rate]]
     assert m.counts is not None
-    k, n = (np.asarray(x, dtype=float) for x in m.counts(cm, 1))
-    ok = used & (n > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(ok, k / np.where(ok, n, 1.0), np.nan)
-    lo, hi = iv.clopper_pearson_z(k, n, z)
+    k, n = m.counts(cm, 1)
+    k_eff, n_eff, p = effective_counts(k, n, None if cm_sq is None else m.counts(cm_sq, 1)[1])
+    ok = used & (np.asarray(n) > 0)
+    lo, hi = iv.clopper_pearson_z(k_eff, n_eff, z)
     return p[ok], lo[ok], hi[ok]
 
 
 def disparity_interval(
-    d: Disparity, cm: np.ndarray, used: np.ndarray, level: float
+    d: Disparity, cm: np.ndarray, used: np.ndarray, level: float, cm_sq: np.ndarray | None = None
 ) -> tuple[float | None, float | None, float | None, str | None]:
     """Value and interval of a disparity from pairwise intervals of the group rates.
 
@@ -356,19 +370,20 @@ def disparity_interval(
     judged on the rest: the value and the far end are those of the defined rates, and the
     protected end is the edge of the range, 1 for a difference and 0 for a ratio.
 
-    Returns ``(value, low, high, note)``; ``note`` names the rates left out.
+    ``cm`` holds the groups' confusion counts (or summed weights, with ``cm_sq`` their summed
+    squared weights). Returns ``(value, low, high, note)``; ``note`` names the rates left out.
     """
     alpha = 1 - level
     z = iv.z_value(level)
     parts: list[tuple[float, float, float]] = []
     missing = []
     for rate in d.rates:
-        p, lo, hi = _pair_limits(cm, rate, used, z)
+        p, lo, hi = _pair_limits(cm, rate, used, z, cm_sq)
         if p.size < 2:
             missing.append(rate)
             continue
         z_all = iv.range_quantile(p.size, 1 - alpha / (2 * len(d.rates)))
-        _, lo_a, hi_a = _pair_limits(cm, rate, used, z_all)
+        _, lo_a, hi_a = _pair_limits(cm, rate, used, z_all, cm_sq)
         off = ~np.eye(p.size, dtype=bool)
         i, j = np.nonzero(off)
         if d.kind == "difference":

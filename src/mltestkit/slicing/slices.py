@@ -370,6 +370,7 @@ def check_slices(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    sample_weight: Any = None,
 ) -> CheckResult:
     """Measure metrics on every slice of the data, with intervals, and judge each slice.
 
@@ -411,6 +412,8 @@ def check_slices(
         seed alone, as :func:`~mltestkit.check_metric` on the slice's rows would).
     name:
         Name of the check in the report.
+    sample_weight:
+        A weight per row (count metrics and mean losses), as in :func:`~mltestkit.check_metric`.
 
     Returns
     -------
@@ -466,7 +469,7 @@ def check_slices(
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
         for m in metrics:
-            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label)
+            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label, sample_weight)
             overall[m.name] = value_of(rows)
             for sl in slicing_list:
                 est = estimate_prepared(
