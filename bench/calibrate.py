@@ -133,7 +133,7 @@ def truth_of(metric: str, setting: str) -> float:
     if metric in ("average_precision", "ece"):
         rng = _rng(f"truth/{metric}/{setting}")
         rows = _score_rows(metric, setting, 4_000_000, rng)
-        return float(compute(metric, rows["y_true"], y_score=rows["y_score"], n_boot=100).value)
+        return float(METRICS[metric].value(rows["y_true"].astype(float), rows["y_score"]))
     cells = np.asarray(LABEL_CELLS[setting], dtype=float).reshape(1, 2, 2)
     return float(m.value(cells, 1)[0])
 
@@ -454,9 +454,15 @@ def plot(grid: np.ndarray, curves: dict[str, np.ndarray], threshold: float, n: i
 
 def _map(fn: Callable[[Any], Any], tasks: list[Any], jobs: int) -> list[Any]:
     if jobs <= 1:
-        return [fn(t) for t in tasks]
+        return [_progress(fn(t), t) for t in tasks]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(fn, tasks))
+        return [_progress(out, t) for out, t in zip(pool.map(fn, tasks), tasks, strict=True)]
+
+
+def _progress(out: Any, task: Any) -> Any:
+    """Print one line per finished task (stderr), so that a long run shows where it is."""
+    print(f"done {task!r:.70} {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
+    return out
 
 
 def mc_error(x: float, reps: int) -> float:

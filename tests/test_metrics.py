@@ -154,12 +154,20 @@ def test_perfect_f1_has_an_exact_interval_on_the_jaccard_index_not_a_zero_width_
 
 def test_same_seed_same_interval_other_seed_other_interval():
     rng = np.random.default_rng(1)
-    y = rng.integers(0, 2, 300)
-    p = np.where(rng.random(300) < 0.8, y, 1 - y)
-    s = p * 0.6 + 0.3 * np.random.default_rng(2).random(300)
-    a, b, c = (compute("average_precision", y, y_score=s, seed=k) for k in (3, 3, 4))
-    assert (a.low, a.high) == (b.low, b.high)
+    y = rng.integers(0, 2, 1500)
+    s = y * 0.2 + rng.random(1500)
+    a, b, c = (compute("average_precision", y, y_score=s, seed=k, n_boot=200) for k in (3, 3, 4))
+    assert a.method == "bootstrap" and (a.low, a.high) == (b.low, b.high)
     assert (a.low, a.high) != (c.low, c.high)
+
+
+def test_row_bootstrap_below_its_minimum_rows_is_inconclusive_with_the_rows_needed():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    r = check_metric("average_precision", y, y_score=y * 0.5 + 0.5 * rng.random(300), min=0.5)
+    mv = r.metrics[0]
+    assert mv.value is not None and mv.ci.low is None and r.outcome is Outcome.INCONCLUSIVE
+    assert r.details["rows_to_decide"] == 1000 and "about 1000 would give one" in mv.reason
 
 
 def test_string_labels_with_pos_label():

@@ -112,7 +112,7 @@ class GroupEstimates:
         if value is not None and (low is None or high is None):
             need = None if self.needed is None else finite(self.needed[g])
             reason = (
-                f"the per-row values are too heavy-tailed for an interval on {int(self.n[g])} rows"
+                f"no honest interval on {int(self.n[g])} rows (about {int(need)} would give one)"
                 if need is not None
                 else "no interval can be made on these rows"
             )
@@ -358,6 +358,7 @@ def row_estimates(
         return loss_estimates(metric, mom, level=level, shift=shift)
     value, low, high = (np.full(size, np.nan) for _ in range(3))
     methods = ["bootstrap"] * size
+    needed = np.where(rows < iv.BOOTSTRAP_MIN_ROWS, float(iv.BOOTSTRAP_MIN_ROWS), np.nan)
     for g, idx in enumerate(group_rows(codes, size)):
         if idx.size == 0:
             continue
@@ -369,10 +370,11 @@ def row_estimates(
             raise
         except ValueError:  # undefined on this group
             continue
-        lo, hi, methods[g] = _row_bootstrap(metric, yg, pg, v, level, n_boot, rng)
-        value[g], low[g], high[g] = v, lo, hi
+        value[g] = v
+        if idx.size >= iv.BOOTSTRAP_MIN_ROWS:
+            low[g], high[g], methods[g] = _row_bootstrap(metric, yg, pg, v, level, n_boot, rng)
     return GroupEstimates(
-        metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined
+        metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined, needed
     )
 
 

@@ -27,6 +27,11 @@ ArrayLike = Any
 #: Rows times replicates above which a row bootstrap switches to the normal interval.
 ROW_BOOTSTRAP_BUDGET = 50_000_000
 
+#: A row bootstrap gives an interval only on at least this many rows: below it, its percentile ends
+#: for average precision, ECE and R2 miss their level by far (docs/trust.md), and the figure is
+#: inconclusive with the rows that would give one.
+BOOTSTRAP_MIN_ROWS = 1000
+
 #: A mean of per-row values gets an interval only from at least this many (effective) rows per
 #: unit of their sample kurtosis: below it the skew-corrected interval misses its level (measured
 #: in docs/trust.md), and the figure is inconclusive with the rows that would decide it.
