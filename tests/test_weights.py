@@ -117,3 +117,25 @@ def test_bad_weights_name_the_argument():
         check_metric("accuracy", [0, 1], [0, 1], sample_weight=[1])
     with pytest.raises(InputError, match="sample_weight: is not supported for roc_auc"):
         check_metric("roc_auc", [0, 1], y_score=[0.2, 0.7], sample_weight=[1, 1])
+
+
+def test_weighted_slice_counts_add_across_partitions_and_equal_the_rows():
+    from mltestkit.slicing import merge, slice_counts
+
+    rng = np.random.default_rng(3)
+    n = 900
+    g = rng.choice(["a", "b"], n)
+    y = rng.integers(0, 2, n)
+    p = np.where(rng.random(n) < 0.8, y, 1 - y)
+    w = rng.uniform(0.5, 2.0, n)
+    parts = [slice(0, 300), slice(300, 900)]
+    merged = merge(*(slice_counts(y[s], p[s], by={"g": g[s]}, sample_weight=w[s]) for s in parts))
+    whole = slice_counts(y, p, by={"g": g}, sample_weight=w)
+    np.testing.assert_allclose(merged.counts, whole.counts, rtol=1e-12)
+    np.testing.assert_allclose(merged.squares, whole.squares, rtol=1e-12)
+    from_counts = check_slices("precision", counts=merged)
+    from_rows = check_slices("precision", y, p, by={"g": g}, sample_weight=w)
+    for a, b in zip(from_counts.metrics, from_rows.metrics, strict=True):
+        assert (a.value, a.ci.low, a.ci.high) == pytest.approx((b.value, b.ci.low, b.ci.high), rel=1e-9)
+    with pytest.raises(InputError, match="parts: mix weighted and unweighted counts"):
+        merge(whole, slice_counts(y, p, by={"g": g}))

@@ -256,11 +256,14 @@ def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any =
 @dataclass(frozen=True)
 class SliceCounts:
     """Confusion counts per slice: ``counts[s, i, j]`` rows of slice ``keys[s]`` with true class
-    ``classes[i]`` predicted as ``classes[j]``. Counts add across partitions (see :func:`merge`)."""
+    ``classes[i]`` predicted as ``classes[j]``; with sample weights, their summed weights, and
+    ``squares`` the summed squared weights (for Kish's effective sizes). Both add across
+    partitions (see :func:`merge`)."""
 
     keys: tuple[Key, ...]
     classes: tuple[Any, ...]
     counts: np.ndarray
+    squares: np.ndarray | None = None
 
     @property
     def sizes(self) -> np.ndarray:
@@ -268,12 +271,20 @@ class SliceCounts:
 
 
 def slice_counts(
-    y_true: Any, y_pred: Any, *, by: Any, bins: Any = None, depth: int = 1, combos: Any = None
+    y_true: Any,
+    y_pred: Any,
+    *,
+    by: Any,
+    bins: Any = None,
+    depth: int = 1,
+    combos: Any = None,
+    sample_weight: Any = None,
 ) -> SliceCounts:
     """Per-slice confusion counts of labelled data, ready to :func:`merge` with other partitions.
 
     Quantile bins depend on the data; pass explicit edges (``bins=[...]``) when the counts of
-    several partitions are to be merged.
+    several partitions are to be merged. With ``sample_weight``, the counts are summed weights
+    and ``squares`` summed squared weights; weighted parts merge with weighted parts.
 
     Examples
     --------
@@ -287,12 +298,22 @@ def slice_counts(
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
     k = len(classes)
+    w = None
+    if sample_weight is not None:
+        w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+        same_length(yt, "y_true", w, "sample_weight")
+        if np.any(w < 0):
+            raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
     keys: list[Key] = []
-    parts = []
+    parts, squares = [], []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
-        parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k))
+        parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w))
+        if w is not None:
+            squares.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w * w))
         keys.extend(sl.keys)
-    return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
+    if w is None:
+        return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
+    return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts), np.concatenate(squares))
 
 
 def merge(*parts: SliceCounts) -> SliceCounts:
@@ -309,16 +330,26 @@ def merge(*parts: SliceCounts) -> SliceCounts:
     """
     if not parts or not all(isinstance(x, SliceCounts) for x in parts):
         raise InputError("parts", "must be one or more SliceCounts", "pass the results of slice_counts(...)")
+    weighted = {x.squares is not None for x in parts}
+    if len(weighted) > 1:
+        raise InputError(
+            "parts", "mix weighted and unweighted counts", "pass sample_weight to slice_counts for every part"
+        )
     classes = tuple(sorted({c for x in parts for c in x.classes}, key=lambda v: (str(type(v)), v)))
     keys = list(dict.fromkeys(k for x in parts for k in x.keys))
     kindex = {k: i for i, k in enumerate(keys)}
     cindex = {c: i for i, c in enumerate(classes)}
-    out = np.zeros((len(keys), len(classes), len(classes)), dtype=np.int64)
+    shape = (len(keys), len(classes), len(classes))
+    out = np.zeros(shape, dtype=float if True in weighted else np.int64)
+    sq = np.zeros(shape) if True in weighted else None
     for x in parts:
         rows = np.array([kindex[k] for k in x.keys], dtype=np.int64)
         cls = np.array([cindex[c] for c in x.classes], dtype=np.int64)
-        np.add.at(out, (rows[:, None, None], cls[None, :, None], cls[None, None, :]), x.counts)
-    return SliceCounts(tuple(keys), classes, out)
+        where = (rows[:, None, None], cls[None, :, None], cls[None, None, :])
+        np.add.at(out, where, x.counts)
+        if sq is not None and x.squares is not None:
+            np.add.at(sq, where, x.squares)
+    return SliceCounts(tuple(keys), classes, out, sq)
 
 
 # ---------------------------------------------------------------- judging slices
@@ -462,8 +493,8 @@ def check_slices(
         for m in metrics:
             pos = positive_class(m, classes, pos_label)
             overall[m.name] = _value(m.value(runs[0][1].sum(axis=0), pos))
-            for keys, cm in runs:
-                est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int)
+            for keys, cm, cm_sq in runs:
+                est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
                 blocks.append((keys, est, cm.sum(axis=(1, 2))))
     else:
         yt = as_1d(y_true, "y_true")
@@ -550,13 +581,17 @@ def _value(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray]]:
+def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray, np.ndarray | None]]:
     """The slicings of merged counts: runs of consecutive slices over the same columns."""
     cols = [tuple(c for c, _ in k) for k in counts.keys]
     if not cols:
         raise InputError("counts", "holds no slices", "pass the result of slice_counts(...)")
     starts = [i for i in range(len(cols)) if i == 0 or cols[i] != cols[i - 1]] + [len(cols)]
-    return [(list(counts.keys[a:b]), counts.counts[a:b]) for a, b in itertools.pairwise(starts)]
+    sq = counts.squares
+    return [
+        (list(counts.keys[a:b]), counts.counts[a:b], None if sq is None else sq[a:b])
+        for a, b in itertools.pairwise(starts)
+    ]
 
 
 def _worst(values: list[MetricValue], overall: Mapping[str, float | None]) -> dict[str, Any] | None:
