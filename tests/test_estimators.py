@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.metrics as skm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,3 +159,21 @@ def test_every_metric_is_available_per_slice_and_label_metrics_from_counts_only(
     )
     assert [m.value for m in r.metrics] == [1.0, pytest.approx(0.875)]
     assert r.outcome is Outcome.PASSED
+
+
+@settings(max_examples=30, deadline=None)
+@given(data_seed=st.integers(0, 2**32 - 1), n=st.integers(3, 80), ties=st.booleans())
+def test_vectorized_replicates_equal_the_metric_on_each_resample(data_seed, n, ties):
+    from mltestkit.metrics import estimators as es
+
+    rng = np.random.default_rng(data_seed)
+    y = rng.integers(0, 2, n).astype(float)
+    s = rng.random(n).round(1 if ties else 6)
+    idx = rng.integers(0, n, (20, n))
+    ap = es.average_precision_replicates(y, s, idx)
+    ece = es.ece_replicates(y, s, idx)
+    for b in range(20):
+        yy, ss = y[idx[b]], s[idx[b]]
+        ref = skm.average_precision_score(yy, ss) if yy.sum() > 0 else np.nan
+        np.testing.assert_allclose(ap[b], ref, atol=1e-12)
+        assert ece[b] == pytest.approx(es.ece(yy, ss), abs=1e-12)

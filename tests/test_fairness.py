@@ -258,3 +258,29 @@ def test_plugin_records_fairness_table(pytester):
     assert check["details"]["groups"][0]["sex"] == "F"
     assert check["metrics"][2]["name"] == "equalized_odds_difference"
     assert check["metrics"][2]["outcome"] == "passed"
+
+
+def test_equalized_odds_is_judged_on_the_spread_that_is_defined():
+    # no group but "a" has negative rows, so the FPR spread is undefined; the TPR spread alone
+    # (0.9 against 0.2 on 300 positives a group) already exceeds max=0.1
+    g = np.repeat(["a", "b"], 400)
+    y = np.r_[np.repeat([1, 0], [300, 100]), np.ones(400, int)]
+    rng = np.random.default_rng(0)
+    tpr = np.where(g == "a", 0.9, 0.2)
+    p = np.where(y == 1, rng.random(800) < tpr, rng.random(800) < 0.5).astype(int)
+    for rule in ("alarm", "acceptance"):
+        r = check_fairness(y, p, by={"g": g}, max={"equalized_odds_difference": 0.1}, rule=rule)
+        eo = next(m for m in r.metrics if m.name == "equalized_odds_difference")
+        assert eo.value == pytest.approx(r.details["disparities"]["equal_opportunity_difference"]["value"])
+        assert eo.outcome is Outcome.FAILED, rule
+        assert eo.ci.high == 1.0 and eo.ci.low > 0.1
+        assert "fpr defined in fewer than two groups" in eo.reason
+    ratio = check_fairness(y, p, by={"g": g}, min={"equalized_odds_ratio": 0.8}, rule="alarm")
+    eor = next(m for m in ratio.metrics if m.name == "equalized_odds_ratio")
+    assert eor.outcome is Outcome.FAILED and eor.ci.low == 0.0
+
+
+def test_an_undefined_disparity_is_inconclusive_under_every_rule():
+    for rule in ("acceptance", "alarm"):
+        r = check_fairness([0, 1] * 20, [0, 1] * 20, by={"g": ["a"] * 40}, rule=rule)
+        assert r.outcome is Outcome.INCONCLUSIVE, rule

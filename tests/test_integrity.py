@@ -346,7 +346,7 @@ def test_every_file_a_run_writes_has_the_permissions_the_umask_gives(pytester, u
         os.umask(previous)
     result.assert_outcomes(passed=1)
     written = sorted(p for p in (pytester.path / "out").rglob("*") if p.is_file())
-    assert {p.suffix for p in written} == {".json", ".md", ".html", ".png"}
+    assert {p.suffix for p in written} == {".json", ".md", ".html", ".svg"}
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in written} == {
         p.name: oct(0o666 & ~umask) for p in written
     }

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from sklearn import metrics as skm
 
 from mltestkit import check_metric
@@ -120,7 +121,7 @@ def test_ece_by_hand():
 
 
 def test_registry_declares_direction_and_interval():
-    assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "wilson"
+    assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "binomial"
     assert not METRICS["log_loss"].higher_is_better
     assert len(METRICS) == 18
     for m in METRICS.values():
@@ -135,29 +136,38 @@ def test_a_threshold_at_the_edge_of_the_range_is_judged_on_the_value():
     assert perfect.outcome is Outcome.PASSED and perfect.metrics[0].rule == "point"
 
 
-def test_wilson_interval_values():
+def test_proportions_get_the_clopper_pearson_interval_of_scipy():
     est = compute("accuracy", [1] * 90 + [0] * 10, [1] * 100)
-    assert (round(est.low, 4), round(est.high, 4)) == (0.8256, 0.9448)
-    assert est.method == "wilson"
+    ci = stats.binomtest(90, 100).proportion_ci(confidence_level=0.95, method="exact")
+    assert (est.low, est.high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert est.method == "clopper-pearson"
 
 
-def test_perfect_f1_falls_back_instead_of_a_zero_width_interval():
+def test_perfect_f1_has_an_exact_interval_on_the_jaccard_index_not_a_zero_width_one():
     y = np.array([0, 1] * 100)
     est = compute("f1", y, y)
     assert est.value == 1.0
-    assert est.method == "wilson-fallback"
-    assert est.low < 0.99
+    assert est.method == "clopper-pearson-jaccard"
+    jl = 0.025 ** (1 / 100)  # Clopper-Pearson's lower end at 100 of 100
+    assert est.low == pytest.approx(2 * jl / (1 + jl)) and est.low < 0.99 and est.high == 1.0
 
 
 def test_same_seed_same_interval_other_seed_other_interval():
     rng = np.random.default_rng(1)
-    y = rng.integers(0, 2, 300)
-    p = np.where(rng.random(300) < 0.8, y, 1 - y)
-    a = compute("f1", y, p, seed=3)
-    b = compute("f1", y, p, seed=3)
-    c = compute("f1", y, p, seed=4)
-    assert (a.low, a.high) == (b.low, b.high)
+    y = rng.integers(0, 2, 1500)
+    s = y * 0.2 + rng.random(1500)
+    a, b, c = (compute("average_precision", y, y_score=s, seed=k, n_boot=200) for k in (3, 3, 4))
+    assert a.method == "bootstrap" and (a.low, a.high) == (b.low, b.high)
     assert (a.low, a.high) != (c.low, c.high)
+
+
+def test_row_bootstrap_below_its_minimum_rows_is_inconclusive_with_the_rows_needed():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    r = check_metric("average_precision", y, y_score=y * 0.5 + 0.5 * rng.random(300), min=0.5)
+    mv = r.metrics[0]
+    assert mv.value is not None and mv.ci.low is None and r.outcome is Outcome.INCONCLUSIVE
+    assert r.details["rows_to_decide"] == 1000 and "about 1000 would give one" in mv.reason
 
 
 def test_string_labels_with_pos_label():
@@ -182,11 +192,11 @@ def test_custom_callable_metric():
     assert r.metrics[0].ci.method == "bootstrap"
 
 
-def test_large_input_switches_mean_interval_to_normal_and_says_so():
+def test_mean_losses_get_the_skew_corrected_interval_from_power_sums():
     rng = np.random.default_rng(0)
     y = rng.normal(size=200_000)
     r = check_metric("mae", y, y + rng.normal(scale=0.1, size=y.size), max=0.1)
-    assert r.metrics[0].ci.method == "normal"
+    assert r.metrics[0].ci.method == "skew-t" and r.outcome.value == "passed"
 
 
 @pytest.mark.parametrize(
@@ -220,7 +230,7 @@ def test_without_a_requirement_the_figure_is_recorded_without_an_outcome():
     r = check_metric("accuracy", [0, 1, 1, 0] * 25, [0, 1, 0, 0] * 25)
     (mv,) = r.metrics
     assert (mv.value, mv.outcome, mv.rule, mv.thresholds) == (0.75, None, None, ())
-    assert mv.ci is not None and mv.ci.method == "wilson"
+    assert mv.ci is not None and mv.ci.method == "clopper-pearson"
     assert r.outcome is Outcome.PASSED and r.rule is None and not r.fails_test
     assert r.to_dict()["metrics"][0]["outcome"] is None
 

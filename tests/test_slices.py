@@ -132,7 +132,7 @@ def test_intervals_and_gates_equal_check_metric_on_each_slice():
     assert "worst slice g=c" in r.message
 
 
-def test_f1_bootstrap_interval_is_seeded_and_covers_value():
+def test_f1_interval_is_exact_on_the_jaccard_index_and_covers_value():
     rng = np.random.default_rng(5)
     y = rng.integers(0, 2, 2000)
     p = np.where(rng.random(2000) < 0.8, y, 1 - y)
@@ -141,7 +141,7 @@ def test_f1_bootstrap_interval_is_seeded_and_covers_value():
     r2 = check_slices("f1", y, p, by={"g": g}, seed=3)
     assert r1 == r2
     for m in r1.metrics:
-        assert m.ci.method == "bootstrap-cells"
+        assert m.ci.method == "clopper-pearson-jaccard"
         assert m.ci.low < m.value < m.ci.high
 
 
@@ -202,16 +202,20 @@ def test_small_and_undefined_slices_are_reported_not_failed():
 
 
 def test_an_undefined_interval_is_never_failed_by_holm():
-    # slice "one" has a single positive row: its AUC is defined, its DeLong interval is not
+    # slice "flat" misses every row by exactly 1: its RMSE is 1, far above max=0.5, but constant
+    # losses give no interval, so under the alarm rule (with Holm) it is inconclusive, not failed
     rng = np.random.default_rng(4)
-    g = np.r_[["one"] * 60, ["many"] * 400]
-    y = np.r_[[1] + [0] * 59, rng.integers(0, 2, 400)]
-    s = np.r_[[0.0] + [0.9] * 59, rng.random(400) + y[60:]]
-    r = check_slices("roc_auc", y, y_score=s, by={"g": g}, min=0.9, rule="alarm")
-    one = next(m for m in r.metrics if m.slice == {"g": "one"})
-    assert one.value == 0.0 and one.ci.low is None
-    assert one.outcome is Outcome.INCONCLUSIVE and r.details["holm"]
-    assert next(row for row in r.details["table"] if row["g"] == "one")["p_holm"] is None
+    g = np.r_[["flat"] * 60, ["noisy"] * 400]
+    y = rng.normal(size=460)
+    p = y + np.r_[np.ones(60), rng.normal(scale=0.3, size=400)]
+    for rule in ("alarm", "acceptance"):
+        r = check_slices("rmse", y, p, by={"g": g}, max=0.5, rule=rule)
+        flat = next(m for m in r.metrics if m.slice == {"g": "flat"})
+        assert flat.value == pytest.approx(1.0) and flat.ci.low is None and flat.ci.high is None
+        assert flat.outcome is Outcome.INCONCLUSIVE, rule
+        if rule == "alarm":
+            assert r.details["holm"]
+            assert next(row for row in r.details["table"] if row["g"] == "flat")["p_holm"] is None
 
 
 def test_partitions_merge_exactly():

@@ -17,5 +17,5 @@ def test_calibration_and_loss(ml, model, test_set):
     proba = model.predict_proba(test_set.X)[:, 1]
     with ml.soft():
         ml.check_metric("brier", test_set.y, y_score=proba, max=0.22)
-        ml.check_metric("ece", test_set.y, y_score=proba, max=0.15)
+        ml.check_metric("ece", test_set.y, y_score=proba, max=0.15, rule="alarm")
         ml.check_metric("log_loss", test_set.y, y_score=proba, max=0.6)

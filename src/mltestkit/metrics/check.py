@@ -9,7 +9,7 @@ Examples
 >>> pred = np.where(rng.random(2000) < 0.9, y, 1 - y)
 >>> result = check_metric("accuracy", y, pred, min=0.85)
 >>> result.outcome.value, result.metrics[0].ci.method
-('passed', 'wilson')
+('passed', 'clopper-pearson')
 """
 
 from __future__ import annotations
@@ -57,10 +57,10 @@ def check_metric(
     y_score:
         Scores or probabilities of the positive class, for ``roc_auc``, ``average_precision``,
         ``log_loss``, ``brier`` and ``ece``.
-    data, sample_weight:
+    data:
         A table (any input of :func:`mltestkit.tables.open_table`: DataFrame, Arrow, DuckDB,
         Spark, a Parquet or CSV path); ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight``
-        (integer frequency weights) then name its columns and its engine computes the
+        (then integer frequency weights) name its columns and its engine computes the
         statistics (see the "Any table, any size" page).
     min, max:
         The requirement. Without either, the figure is recorded with ``outcome=None`` and
@@ -76,6 +76,10 @@ def check_metric(
     name:
         The check's name in the report (default: the metric's); a callable metric's figure is
         recorded under it too.
+    sample_weight:
+        A weight per row (or, with ``data``, the name of its column), for count metrics and mean losses: the value is scikit-learn's with
+        ``sample_weight``, the interval rests on Kish's effective size ``(sum w)**2 / sum w**2``
+        (``n`` in the result).
     keep_rows:
         Keep the compact per-row record in ``details["rows"]`` (:mod:`mltestkit.metrics.paired`),
         so that a baseline comparison on the same rows uses a paired test. ``None`` (default):
@@ -118,11 +122,12 @@ def check_metric(
             confidence=confidence,
             n_boot=n_boot,
             seed=seed,
+            sample_weight=sample_weight,
         )
     mv = judge(m.name, est, requirement)
     outcome = worst([mv.outcome]) if mv.outcome is not None else Outcome.PASSED
     if outcome is Outcome.INCONCLUSIVE:
-        details["rows_to_decide"] = rows_to_decide_all([mv])
+        details["rows_to_decide"] = rows_to_decide_all([mv]) or est.needed
     from .paired import keeps_rows, row_record
 
     if data is None and keeps_rows(m, est.n or 0, keep_rows):

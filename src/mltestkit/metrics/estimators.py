@@ -4,14 +4,15 @@ Groups are given by an integer code per row, ``0 .. size - 1`` (a whole data set
 code 0). There is one estimator per family of metrics, and each reads the sufficient statistics
 of its family:
 
-- **confusion counts** (shape ``(G, K, K)``, one ``np.bincount``): proportions get a Wilson
-  interval on their own denominator, the other count-based metrics (f1, balanced accuracy) an
-  exact bootstrap over the confusion cells (:func:`confusion_estimates`);
-- **sorted scores**: ROC AUC and its DeLong variance, on the logit scale;
-- **per-row losses**: their mean, with a BCa bootstrap (a normal interval beyond
-  :data:`~mltestkit.stats.intervals.ROW_BOOTSTRAP_BUDGET` rows x replicates);
+- **confusion counts** (shape ``(G, K, K)``, one ``np.bincount``; summed weights allowed):
+  proportions get a Clopper-Pearson interval on their own denominator, f1 one on the Jaccard
+  index, balanced accuracy MOVER over per-class ones (:func:`confusion_estimates`);
+- **sorted scores**: ROC AUC, DeLong's variance and the class counts give a score interval
+  (:func:`auc_estimates`);
+- **per-row losses**: six power sums per group give their mean with a skew-corrected,
+  heavy-tail-aware interval (:func:`loss_moments`, :func:`loss_estimates`);
 - **rows**: any other statistic of ``(y, prediction)``, with a row bootstrap
-  (:func:`row_estimates` covers the last three).
+  (:func:`row_estimates` covers the last three from rows).
 
 A group's figures depend on its own rows, in their order, and on the seed, nothing else: every
 group's bootstrap draws from a generator made from the seed alone. So the figures of one slice
@@ -23,7 +24,7 @@ Examples
 >>> cm = confusion_counts(np.array([0, 0, 1, 1]), 2, np.array([1, 0, 1, 1]), np.array([1, 0, 0, 1]), 2)
 >>> est = confusion_estimates(METRICS["recall"], cm, 1, level=0.95, n_boot=1000, seed=0)
 >>> est.value.tolist(), est.n.tolist(), est.method
-([1.0, 0.5], [1, 2], ('wilson', 'wilson'))
+([1.0, 0.5], [1, 2], ('clopper-pearson', 'clopper-pearson'))
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ from ..stats.requirement import Estimate
 #: The sufficient statistics a metric reads from rows.
 CONFUSION, SORTED_SCORES, LOSSES, ROWS = "confusion counts", "sorted scores", "per-row losses", "rows"
 
-#: Interval methods: Wilson on a proportion's own denominator, bootstrap over confusion cells,
-#: DeLong, BCa (or normal) for the mean of per-row values, row bootstrap.
-INTERVALS = ("wilson", "cells", "delong", "mean", "bootstrap")
+#: Interval methods: Clopper-Pearson on a proportion's own denominator, the same on the Jaccard
+#: index (f1), MOVER over per-class ones, bootstrap over confusion cells, the AUC score interval,
+#: the skew-corrected interval of a mean from power sums, row bootstrap.
+INTERVALS = ("binomial", "jaccard", "mover", "cells", "auc", "mean", "bootstrap")
 
 
 def seed_value(seed: Any) -> int:
@@ -71,9 +73,8 @@ def confusion_counts(
     codes: np.ndarray, size: int, t: np.ndarray, p: np.ndarray, k: int, weights: np.ndarray | None = None
 ) -> np.ndarray:
     """``counts[g, i, j]``: rows of group ``g`` with true class ``i`` predicted as ``j`` (one bincount);
-    ``weights`` are integer frequency weights (a row of weight 3 counts three times)."""
-    cells = np.bincount((codes * k + t) * k + p, weights=weights, minlength=size * k * k)
-    return np.rint(cells).astype(np.int64).reshape(size, k, k)
+    with ``weights``, their summed weights (floats)."""
+    return np.bincount((codes * k + t) * k + p, weights=weights, minlength=size * k * k).reshape(size, k, k)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ class GroupEstimates:
     ``value``, ``low`` and ``high`` are NaN where undefined; ``n`` is the number of observations
     each figure rests on (a proportion's denominator, else the group's rows); ``method`` the
     interval method of each group; ``successes`` a proportion's numerators (else ``None``);
-    ``undefined`` says why a value can be missing. ``est[g]`` is group ``g`` as an
+    ``undefined`` says why a value can be missing; ``needed`` (where given) how many rows would
+    give an interval where the data at hand give none. ``est[g]`` is group ``g`` as an
     :class:`~mltestkit.stats.requirement.Estimate`, ready for :func:`~mltestkit.stats.requirement.judge`.
     """
 
@@ -96,6 +98,7 @@ class GroupEstimates:
     range: tuple[float, float] | None = None
     successes: np.ndarray | None = None
     undefined: str = "its statistics are undefined"
+    needed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.value)
@@ -104,6 +107,15 @@ class GroupEstimates:
         raw = float(self.value[g])
         value = None if math.isnan(raw) else raw
         low, high = (_defined(self.low[g]), _defined(self.high[g])) if value is not None else (None, None)
+        reason = None if value is not None else self.undefined
+        need = None
+        if value is not None and (low is None or high is None):
+            need = None if self.needed is None else finite(self.needed[g])
+            reason = (
+                f"no honest interval on {int(self.n[g])} rows (about {int(need)} would give one)"
+                if need is not None
+                else "no interval can be made on these rows"
+            )
         return Estimate(
             value,
             low,
@@ -111,7 +123,8 @@ class GroupEstimates:
             self.method[g],
             int(self.n[g]),
             range=self.range,
-            reason=None if value is not None else self.undefined,
+            reason=reason,
+            needed=None if need is None else int(need),
         )
 
 
@@ -126,46 +139,195 @@ def _defined(x: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
+def effective_counts(
+    k: np.ndarray, n: np.ndarray, n_sq: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Successes and trials for an interval: the counts, or with weights Kish's effective size
+    ``(sum w)**2 / sum w**2`` of the trials and the weighted share of it; plus the share."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    share = ratio(k, n)
+    if n_sq is None:
+        return k, n, share
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(n > 0, n * n / np.asarray(n_sq, dtype=float), 0.0)
+    return np.where(n > 0, share * n_eff, 0.0), n_eff, share
+
+
 def confusion_estimates(
-    metric: Any, cm: np.ndarray, pos: int, *, level: float, n_boot: int, seed: int
+    metric: Any,
+    cm: np.ndarray,
+    pos: int,
+    *,
+    level: float,
+    n_boot: int,
+    seed: int,
+    cm_sq: np.ndarray | None = None,
 ) -> GroupEstimates:
     """A count-based metric and its interval for confusion counts of shape ``(G, K, K)``.
 
     ``metric`` is a registry entry (:class:`~mltestkit.metrics.registry.Metric`); ``pos`` the
-    positive class's index (ignored by metrics over every class).
+    positive class's index (ignored by metrics over every class). ``cm`` may hold summed
+    sample weights (floats); ``cm_sq`` then holds the summed squared weights of each cell, and
+    the intervals rest on Kish's effective sizes. Intervals by ``metric.interval``:
+
+    - ``binomial``: Clopper-Pearson on the proportion's own denominator (exact: given the
+      denominator the numerator is binomial, so each one-sided bound keeps its level at every
+      n and rate, which Wilson's does not at small n);
+    - ``jaccard`` (f1): Clopper-Pearson on the Jaccard index ``tp / (tp + fp + fn)`` over its
+      own denominator (given it, ``tp`` is binomial), mapped by ``F1 = 2 J / (1 + J)``
+      (increasing, so the ends map to ends);
+    - ``mover`` (balanced accuracy): Clopper-Pearson on each class's recall, combined into their
+      mean by MOVER (:func:`~mltestkit.stats.intervals.mover_mean`);
+    - ``cells``: percentile bootstrap over the confusion cells (counts only).
+
+    >>> from mltestkit.metrics import METRICS
+    >>> cm = np.array([[[40, 5], [10, 45]]])
+    >>> est = confusion_estimates(METRICS["f1"], cm, 1, level=0.95, n_boot=0, seed=0)
+    >>> round(float(est.value[0]), 4), est.method, int(est.n[0])
+    (0.8571, ('clopper-pearson-jaccard',), 60)
     """
-    cm = np.asarray(cm, dtype=np.int64)
+    weighted = cm_sq is not None
+    cm = np.asarray(cm, dtype=float if weighted else np.int64)
     size = cm.shape[0]
-    value = np.asarray(metric.value(cm, pos), dtype=float)
-    if metric.interval == "wilson":
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.asarray(metric.value(cm, pos), dtype=float)
+    if metric.interval in ("binomial", "jaccard"):
         k, trials = metric.counts(cm, pos)
-        low, high = iv.wilson(k, trials, level)
+        sq = metric.counts(np.asarray(cm_sq, dtype=float), pos)[1] if weighted else None
+        k_eff, n_eff, share = effective_counts(k, trials, sq)
+        low, high = iv.clopper_pearson(k_eff, n_eff, level)
+        if metric.interval == "jaccard":
+            low, high = 2 * low / (1 + low), 2 * high / (1 + high)
         return GroupEstimates(
             metric.name,
             value,
-            low,
-            high,
-            np.asarray(trials),
-            ("wilson",) * size,
+            np.where(np.isfinite(value), low, np.nan),
+            np.where(np.isfinite(value), high, np.nan),
+            np.asarray(n_eff if weighted else trials),
+            ("clopper-pearson-jaccard" if metric.interval == "jaccard" else "clopper-pearson",) * size,
             metric.range,
-            np.asarray(k),
+            np.asarray(k) if metric.interval == "binomial" and not weighted else None,
             metric.undefined,
         )
     rows = cm.sum(axis=(1, 2))
+    if metric.interval == "mover":
+        diag = np.diagonal(cm, axis1=-2, axis2=-1)
+        per_class = cm.sum(axis=-1)
+        sq = cm_sq.sum(axis=-1) if weighted else None  # type: ignore[union-attr]
+        k_eff, n_eff, share = effective_counts(diag, per_class, sq)
+        low, high = iv.clopper_pearson(k_eff, n_eff, level)
+        _, lo, hi = iv.mover_mean(share, low, high, per_class > 0)
+        n_rows = n_eff.sum(axis=-1) if weighted else rows
+        ok = np.isfinite(value)
+        return GroupEstimates(
+            metric.name,
+            value,
+            np.where(ok, lo, np.nan),
+            np.where(ok, hi, np.nan),
+            np.asarray(n_rows),
+            ("clopper-pearson-mover",) * size,
+            metric.range,
+            None,
+            metric.undefined,
+        )
     low, high = np.full(size, np.nan), np.full(size, np.nan)
     methods = ["bootstrap-cells"] * size
     for g in np.flatnonzero((rows > 0) & np.isfinite(value)):
         reps = iv.cell_bootstrap(
             cm[g], lambda d: metric.value(d, pos), n_boot=n_boot, rng=np.random.default_rng(seed)
         )
-        lo, hi = iv.percentile_interval(reps, level)
-        if not np.isfinite(lo) or hi - lo <= 0:
-            # degenerate bootstrap (e.g. a perfect score): Wilson on the value as a share of the rows
-            wl, wh = iv.wilson(round(value[g] * rows[g]), rows[g], level)
-            lo, hi, methods[g] = float(wl), float(wh), "wilson-fallback"
-        low[g], high[g] = lo, hi
+        low[g], high[g] = iv.percentile_interval(reps, level)
     return GroupEstimates(
         metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined
+    )
+
+
+def loss_moments(
+    x: np.ndarray, codes: np.ndarray, size: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The six power sums per group that :func:`loss_estimates` reads, about each group's mean.
+
+    Returns ``(moments, shift)``: ``moments[g] = [sum w, sum w**2, sum w d, sum w d**2,
+    sum w d**3, sum w d**4]`` with ``d = x - shift[g]`` (the group's mean, so that the sums stay
+    accurate on large values). Power sums about any other shift, e.g. 0, add across partitions and
+    give the same interval.
+    """
+    x = np.asarray(x, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    sw = np.bincount(codes, weights=w, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.bincount(codes, weights=w * x, minlength=size) / sw
+    d = x - np.where(np.isfinite(shift), shift, 0.0)[codes]
+    sums = [sw, np.bincount(codes, weights=w * w, minlength=size)]
+    sums += [np.bincount(codes, weights=w * d**k, minlength=size) for k in (1, 2, 3, 4)]
+    return np.stack(sums, axis=-1), shift
+
+
+def loss_estimates(
+    metric: Any, moments: np.ndarray, *, level: float, shift: np.ndarray | None = None
+) -> GroupEstimates:
+    """A mean loss and its interval per group from six power sums of its per-row losses.
+
+    ``moments`` has shape ``(G, 6)`` as :func:`loss_moments` makes it (or any engine's
+    group-by sums of ``w, w**2, w x, w x**2, w x**3, w x**4``, with ``shift`` 0). The interval is
+    :func:`~mltestkit.stats.intervals.moment_mean_interval` (skew-corrected, heavy-tail aware),
+    then ``metric.finish`` (``sqrt`` for RMSE) on the value and both ends. Where the losses are
+    too heavy-tailed for the rows at hand, the interval is undefined and ``needed`` says how
+    many rows would give one.
+
+    >>> from mltestkit.metrics import METRICS
+    >>> x = np.abs(np.random.default_rng(0).normal(size=400))
+    >>> mom, shift = loss_moments(x, np.zeros(400, np.int64), 1)
+    >>> est = loss_estimates(METRICS["mae"], mom, level=0.95, shift=shift)
+    >>> est.method, round(float(est.value[0]), 3), est[0].low < est[0].value < est[0].high
+    (('skew-t',), 0.799, True)
+    """
+    mom = np.asarray(moments, dtype=float).reshape(-1, 6)
+    size = mom.shape[0]
+    mean, low, high, n_eff, needed = iv.moment_mean_interval(mom, level)
+    if shift is not None:
+        base = np.where(np.isfinite(shift), shift, 0.0)
+        mean, low, high = mean + base, low + base, high + base
+    lower_edge = metric.range[0] if metric.range is not None else -np.inf
+    low, high = np.maximum(low, lower_edge), np.maximum(high, lower_edge)
+    if metric.finish is not None:
+        finish = np.vectorize(metric.finish, otypes=[float])
+        with np.errstate(invalid="ignore"):
+            mean, low, high = (
+                np.where(np.isfinite(a), finish(np.where(np.isfinite(a), a, 0.0)), np.nan)
+                for a in (mean, low, high)
+            )
+    return GroupEstimates(
+        metric.name,
+        np.where(mom[:, 0] > 0, mean, np.nan),
+        low,
+        high,
+        np.where(mom[:, 0] > 0, n_eff, 0.0),
+        ("skew-t",) * size,
+        metric.range,
+        None,
+        metric.undefined,
+        needed=needed,
+    )
+
+
+def auc_estimates(
+    metric: Any, auc: np.ndarray, var: np.ndarray, n_pos: np.ndarray, n_neg: np.ndarray, *, level: float
+) -> GroupEstimates:
+    """ROC AUC and its score interval (:func:`~mltestkit.stats.intervals.auc_interval`) per group,
+    from the AUC, DeLong's variance and the class counts of each group.
+
+    >>> from mltestkit.metrics import METRICS
+    >>> est = auc_estimates(METRICS["roc_auc"], np.array([1.0]), np.array([0.0]), np.array([2]),
+    ...                     np.array([2]), level=0.95)
+    >>> est.value.tolist(), round(float(est.low[0]), 3), est.method
+    ([1.0], 0.016, ('score-auc',))
+    """
+    auc = np.asarray(auc, dtype=float)
+    low, high = iv.auc_interval(auc, var, n_pos, n_neg, level)
+    rows = np.asarray(n_pos) + np.asarray(n_neg)
+    return GroupEstimates(
+        metric.name, auc, low, high, rows, ("score-auc",) * auc.size, metric.range, None, metric.undefined
     )
 
 
@@ -186,43 +348,33 @@ def row_estimates(
     ``codes`` the group of each row.
     """
     rows = np.bincount(codes, minlength=size)
-    if metric.interval == "delong":
-        auc, var = iv.delong_auc(y > 0.5, p, codes, size)
-        return auc_estimates(metric, auc, var, rows, level=level)
+    if metric.interval == "auc":
+        positive = y > 0.5
+        auc, var = iv.delong_auc(positive, p, codes, size)
+        n_pos = np.bincount(codes[positive], minlength=size)
+        return auc_estimates(metric, auc, var, n_pos, rows - n_pos, level=level)
+    if metric.interval == "mean":
+        mom, shift = loss_moments(metric.value(y, p), codes, size)
+        return loss_estimates(metric, mom, level=level, shift=shift)
     value, low, high = (np.full(size, np.nan) for _ in range(3))
-    methods = ["bootstrap-bca" if metric.interval == "mean" else "bootstrap"] * size
+    methods = ["bootstrap"] * size
+    needed = np.where(rows < iv.BOOTSTRAP_MIN_ROWS, float(iv.BOOTSTRAP_MIN_ROWS), np.nan)
     for g, idx in enumerate(group_rows(codes, size)):
         if idx.size == 0:
             continue
         rng = np.random.default_rng(seed)
         yg, pg = y[idx], p[idx]
-        if metric.interval == "mean":
-            losses = metric.value(yg, pg)
-            lo, hi, methods[g] = iv.mean_interval(losses, level=level, n_boot=n_boot, rng=rng)
-            v = float(losses.mean())
-            if metric.finish is not None:
-                v, lo, hi = metric.finish(v), metric.finish(max(lo, 0.0)), metric.finish(max(hi, 0.0))
-        else:
-            try:
-                v = float(metric.value(yg, pg))
-            except InputError:
-                raise
-            except ValueError:  # undefined on this group
-                continue
-            lo, hi, methods[g] = _row_bootstrap(metric, yg, pg, v, level, n_boot, rng)
-        value[g], low[g], high[g] = v, lo, hi
+        try:
+            v = float(metric.value(yg, pg))
+        except InputError:
+            raise
+        except ValueError:  # undefined on this group
+            continue
+        value[g] = v
+        if idx.size >= iv.BOOTSTRAP_MIN_ROWS:
+            low[g], high[g], methods[g] = _row_bootstrap(metric, yg, pg, v, level, n_boot, rng)
     return GroupEstimates(
-        metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined
-    )
-
-
-def auc_estimates(
-    metric: Any, auc: np.ndarray, var: np.ndarray, rows: np.ndarray, *, level: float
-) -> GroupEstimates:
-    """ROC AUC per group from its value and DeLong variance (computed from rows or by a table's engine)."""
-    low, high = iv.logit_normal_interval(auc, var, level)
-    return GroupEstimates(
-        metric.name, auc, low, high, rows, ("delong",) * len(auc), metric.range, None, metric.undefined
+        metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined, needed
     )
 
 
@@ -248,10 +400,13 @@ def _row_bootstrap(
     return low, high, "bootstrap"
 
 
-def point_value(metric: Any, y: np.ndarray, p: np.ndarray) -> float | None:
+def point_value(metric: Any, y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> float | None:
     """The value of a metric of rows on all of ``y``, ``p`` without an interval (``None`` if undefined)."""
     if metric.interval == "mean":
-        mean = float(metric.value(y, p).mean())
+        losses = metric.value(y, p)
+        if weights is not None and not weights.sum() > 0:
+            return None
+        mean = float(np.average(losses, weights=weights))
         return finite(metric.finish(mean) if metric.finish is not None else mean)
     try:
         return finite(metric.value(y, p))
@@ -280,7 +435,7 @@ def binary_cells(cm: np.ndarray, pos: int) -> tuple[np.ndarray, np.ndarray, np.n
 def ratio(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     """``k / n``, NaN where ``n == 0``."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        return np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
 
 
 def f1(cm: np.ndarray, pos: int) -> np.ndarray:
@@ -294,7 +449,7 @@ def balanced_accuracy(cm: np.ndarray, pos: int = 0) -> np.ndarray:
     diag = np.diagonal(cm, axis1=-2, axis2=-1)
     present = rows > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(present, diag / np.maximum(rows, 1), 0.0)
+        recall = np.where(present, diag / np.where(present, rows, 1), 0.0)
     return ratio(recall.sum(axis=-1), present.sum(axis=-1))
 
 
@@ -353,6 +508,35 @@ def average_precision(y: np.ndarray, s: np.ndarray) -> float:
     if total_pos == 0:
         raise ValueError("no positive rows")
     return float(np.sum(np.diff(np.r_[0.0, tps / total_pos]) * (tps / (tps + fps))))
+
+
+def average_precision_replicates(y: np.ndarray, s: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Average precision of each resample of rows ``idx`` (shape ``(b, n)``), ties as in
+    :func:`average_precision`; NaN where a resample has no positive row."""
+    ss, yy = s[idx], y[idx]
+    order = np.argsort(-ss, axis=1, kind="stable")
+    ss = np.take_along_axis(ss, order, axis=1)
+    yy = np.take_along_axis(yy, order, axis=1)
+    end = np.ones(ss.shape, dtype=bool)
+    end[:, :-1] = ss[:, 1:] != ss[:, :-1]
+    tps = np.cumsum(yy, axis=1)
+    at_end = np.maximum.accumulate(np.where(end, tps, 0), axis=1)
+    previous = np.zeros_like(at_end)
+    previous[:, 1:] = at_end[:, :-1]
+    rank = np.arange(1, ss.shape[1] + 1)
+    total = tps[:, -1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parts = np.where(end, (tps - previous) * tps / rank, 0.0).sum(axis=1)
+        return np.where(total > 0, parts / total, np.nan)
+
+
+def ece_replicates(y: np.ndarray, p: np.ndarray, idx: np.ndarray, bins: int = 10) -> np.ndarray:
+    """:func:`ece` of each resample of rows ``idx`` (shape ``(b, n)``)."""
+    b, n = idx.shape
+    cell = (np.arange(b)[:, None] * bins + np.minimum((p[idx] * bins).astype(np.int64), bins - 1)).ravel()
+    sy = np.bincount(cell, weights=y[idx].ravel(), minlength=b * bins).reshape(b, bins)
+    sp = np.bincount(cell, weights=p[idx].ravel(), minlength=b * bins).reshape(b, bins)
+    return np.asarray(np.abs(sy - sp).sum(axis=1) / n)
 
 
 def r2(y: np.ndarray, p: np.ndarray) -> float:

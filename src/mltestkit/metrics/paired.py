@@ -44,7 +44,7 @@ from ..results import CheckResult, Outcome
 from ..stats import intervals as iv
 from ..stats import paired as sp
 from ..stats.requirement import EXACT, Estimate, Requirement, judge
-from .estimators import CONFUSION, seed_value
+from .estimators import CONFUSION, loss_moments, seed_value
 from .registry import CUSTOM, LABELS, REGRESSION, Metric, Prepared, get_metric, prepare, value_of
 
 #: Rows up to which a metric check keeps its per-row record by default (``keep_rows=None``):
@@ -194,7 +194,7 @@ def _difference(a: Prepared, b: Prepared, *, level: float, n_boot: int, seed: in
     rng = np.random.default_rng(seed)
     value_a, value_b = value_of(a), value_of(b)
     value = None if value_a is None or value_b is None else value_b - value_a
-    if m.interval == "delong":
+    if m.interval == "auc":
         return sp.paired_delong(y > 0.5, a.p, b.p, level=level)
     if m.statistics == CONFUSION and a.k**3 <= 1_000_000:
         k = a.k
@@ -210,8 +210,9 @@ def _difference(a: Prepared, b: Prepared, *, level: float, n_boot: int, seed: in
     if m.interval == "mean":
         la, lb = m.value(y, a.p), m.value(y, b.p)
         if m.finish is None:
-            low, high, method = iv.mean_interval(lb - la, level=level, n_boot=n_boot, rng=rng)
-            return _result(value, low, high, f"paired-{method}")
+            moments, shift = loss_moments(lb - la, np.zeros(n, np.int64), 1)
+            _, lo, hi, _, _ = iv.moment_mean_interval(moments, level)
+            return _result(value, float(lo[0] + shift[0]), float(hi[0] + shift[0]), "paired-moment")
         finish = np.vectorize(m.finish)
         if n * n_boot > iv.ROW_BOOTSTRAP_BUDGET:  # delta method: normal to within rounding here
             slopes = [_slope(m.finish, float(x.mean())) for x in (la, lb)]

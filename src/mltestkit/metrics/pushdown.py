@@ -109,9 +109,10 @@ def _estimate(
         cm = es.confusion_counts(
             np.zeros(len(rows.weights), np.int64), 1, prepared.y, prepared.p, prepared.k, rows.weights
         )
+        cm = np.rint(cm).astype(np.int64)  # frequency weights: whole rows
         est = es.confusion_estimates(m, cm, prepared.pos, level=level, n_boot=n_boot, seed=seed_int)
         return est[0], None
-    if m.interval == "delong" and t.y_score is not None:
+    if m.interval == "auc" and t.y_score is not None:
         return _auc(m, t, pos_label, level, score_bins)
     second = t.y_score if m.input == "scores" else t.y_pred
     cols = collect_rows(t, [t.y_true, *([second] if second else [])])
@@ -159,7 +160,7 @@ def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None
         t.frame, [], t.y_true, positive, t.y_score, weight=t.weight, bins=bins or None, low=lo, high=hi
     )
     auc, var = sums.delong()
-    est: GroupEstimates = es.auc_estimates(m, auc, var, sums.pos + sums.neg, level=level)
+    est: GroupEstimates = es.auc_estimates(m, auc, var, sums.pos, sums.neg, level=level)
     e = est[0]
     if not bins:
         return e, None

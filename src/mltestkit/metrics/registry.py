@@ -19,9 +19,9 @@ a proportion over the predicted negatives::
         "no predicted negatives",
     ),
 
-``share`` builds a proportion's entry (Wilson interval, range (0, 1), additive); the other
+``share`` builds a proportion's entry (exact binomial interval, range (0, 1), additive); the other
 families take a :class:`Metric` with their own ``value`` (``statistics="per-row losses"`` and
-``value=lambda y, p: ...`` per-row losses give a mean loss with a BCa interval, and so on).
+``value=lambda y, p: ...`` per-row losses give a mean loss with a skew-corrected interval, and so on).
 
 Examples
 --------
@@ -29,7 +29,7 @@ Examples
 >>> groups = np.array([0, 0, 0, 1, 1, 1])
 >>> est = estimate("accuracy", [1, 0, 1, 1, 0, 0], [1, 0, 0, 1, 0, 0], groups=groups, size=2)
 >>> est.value.tolist(), est[1].method
-([0.6666666666666666, 1.0], 'wilson')
+([0.6666666666666666, 1.0], 'clopper-pearson')
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -71,9 +71,10 @@ class Metric:
         The sufficient statistics it reads: ``confusion counts``, ``sorted scores``,
         ``per-row losses`` or ``rows``.
     interval:
-        ``wilson`` (proportions, on their own denominator), ``cells`` (bootstrap over confusion
-        cells), ``delong``, ``mean`` (BCa bootstrap of the mean loss, normal on large inputs) or
-        ``bootstrap`` (rows).
+        ``binomial`` (proportions: Clopper-Pearson on their own denominator), ``jaccard``
+        (the same on the Jaccard index, mapped to F1), ``mover`` (per-class ones combined), ``cells``
+        (bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
+        ``mean`` (skew-corrected interval of the mean loss from power sums) or ``bootstrap`` (rows).
     higher_is_better, range:
         Its direction and the values it can take (``range`` goes to
         :class:`~mltestkit.stats.requirement.Estimate`, so that a threshold at its edge is
@@ -87,7 +88,7 @@ class Metric:
         ``(..., K, K)``; per-row losses ``value(y, p)`` for ``per-row losses``; a float
         ``value(y, p)`` for ``rows`` (raising ``ValueError`` where undefined).
     counts:
-        A proportion's ``(successes, trials)`` from confusion counts.
+        A proportion's ``(successes, trials)`` from confusion counts (for f1: the Jaccard index's).
     finish:
         Applied to a mean loss and its interval ends (``sqrt`` for RMSE).
     batch, influence:
@@ -128,12 +129,12 @@ def share(
     higher_is_better: bool = True,
     one_class: bool = True,
 ) -> Metric:
-    """The entry of a proportion ``successes / trials`` of confusion counts (Wilson interval)."""
+    """The entry of a proportion ``successes / trials`` of confusion counts (Clopper-Pearson interval)."""
     return Metric(
         name,
         LABELS,
         CONFUSION,
-        "wilson",
+        "binomial",
         higher_is_better,
         SHARE,
         True,
@@ -170,7 +171,7 @@ METRICS: dict[str, Metric] = {
             "balanced_accuracy",
             LABELS,
             CONFUSION,
-            "cells",
+            "mover",
             True,
             SHARE,
             True,
@@ -219,12 +220,13 @@ METRICS: dict[str, Metric] = {
             "f1",
             LABELS,
             CONFUSION,
-            "cells",
+            "jaccard",
             True,
             SHARE,
             True,
             "harmonic mean of precision and recall",
             value=es.f1,
+            counts=lambda cm, pos: (_cells(cm, pos, TP), _cells(cm, pos, TP, FP, FN)),
             undefined="no positive rows and no predicted positives",
             one_class=True,
         ),
@@ -232,7 +234,7 @@ METRICS: dict[str, Metric] = {
             "roc_auc",
             SCORES,
             SORTED_SCORES,
-            "delong",
+            "auc",
             True,
             SHARE,
             False,
@@ -251,6 +253,7 @@ METRICS: dict[str, Metric] = {
             False,
             "area under the precision-recall curve",
             value=es.average_precision,
+            batch=es.average_precision_replicates,
             undefined="y_true has no positive rows",
             one_class=True,
         ),
@@ -290,6 +293,7 @@ METRICS: dict[str, Metric] = {
             False,
             "expected calibration error, 10 equal-width bins",
             value=es.ece,
+            batch=es.ece_replicates,
             one_class=True,
             probabilities=True,
         ),
@@ -344,8 +348,8 @@ METRICS: dict[str, Metric] = {
     ]
 }
 
-#: The proportions: Wilson intervals, exact per-row outcomes, usable by fairness and weak slices.
-PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "wilson")
+#: The proportions: exact binomial intervals, exact per-row outcomes, usable by fairness and weak slices.
+PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "binomial")
 
 
 def get_metric(metric: Any, name: str | None = None) -> Metric:
@@ -355,7 +359,7 @@ def get_metric(metric: Any, name: str | None = None) -> Metric:
     ``name`` or the function's ``__name__``.
 
     >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
-    ('wilson', 'mine')
+    ('binomial', 'mine')
     """
     if isinstance(metric, Metric):
         return metric
@@ -407,12 +411,38 @@ class Prepared:
     p: np.ndarray
     k: int = 1
     pos: int = 0
+    weights: np.ndarray | None = None
+
+
+def sample_weights(sample_weight: Any, n: int, metric: Metric) -> np.ndarray | None:
+    """Validated non-negative finite weights, one a row (``None`` when not given)."""
+    if sample_weight is None:
+        return None
+    w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+    same_length(np.empty(n), "y_true", w, "sample_weight")
+    if np.any(w < 0):
+        raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+    if metric.statistics not in (CONFUSION, LOSSES):
+        raise InputError(
+            "sample_weight",
+            f"is not supported for {metric.name} (its interval needs unweighted rows)",
+            "use a count metric or a mean loss, or drop sample_weight",
+        )
+    return w
 
 
 def prepare(
-    metric: Metric, y_true: Any, y_pred: Any = None, y_score: Any = None, pos_label: Any = None
+    metric: Metric,
+    y_true: Any,
+    y_pred: Any = None,
+    y_score: Any = None,
+    pos_label: Any = None,
+    sample_weight: Any = None,
 ) -> Prepared:
     """Validate the rows ``metric`` reads; every error names the argument."""
+    if sample_weight is not None:
+        rows = prepare(metric, y_true, y_pred, y_score, pos_label)
+        return replace(rows, weights=sample_weights(sample_weight, len(rows.y), metric))
     yt = as_1d(y_true, "y_true")
     if metric.input == CUSTOM:
         yp = as_1d(y_pred if y_pred is not None else y_score, "y_pred", allow_nan=True)
@@ -464,8 +494,13 @@ def estimate_prepared(
     # values near the float limits overflow to inf: the figure is then reported as not finite
     with np.errstate(over="ignore", invalid="ignore"):
         if m.statistics == CONFUSION:
-            cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k)
-            return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed)
+            w = rows.weights
+            cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w)
+            cm_sq = None if w is None else es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w * w)
+            return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed, cm_sq=cm_sq)
+        if m.statistics == LOSSES and rows.weights is not None:
+            mom, shift = es.loss_moments(m.value(rows.y, rows.p), codes, size, rows.weights)
+            return es.loss_estimates(m, mom, level=level, shift=shift)
         return es.row_estimates(m, rows.y, rows.p, codes, size, level=level, n_boot=n_boot, seed=seed)
 
 
@@ -474,9 +509,10 @@ def value_of(rows: Prepared) -> float | None:
     m = rows.metric
     with np.errstate(over="ignore", invalid="ignore"):
         if m.statistics == CONFUSION:
-            cm = es.confusion_counts(np.zeros(len(rows.y), np.int64), 1, rows.y, rows.p, rows.k)
+            zero = np.zeros(len(rows.y), np.int64)
+            cm = es.confusion_counts(zero, 1, rows.y, rows.p, rows.k, rows.weights)
             return es.finite(m.value(cm, rows.pos)[0])
-        return es.point_value(m, rows.y, rows.p)
+        return es.point_value(m, rows.y, rows.p, rows.weights)
 
 
 def estimate(
@@ -492,6 +528,7 @@ def estimate(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    sample_weight: Any = None,
 ) -> GroupEstimates:
     """The value and confidence interval of a metric for every group of rows.
 
@@ -512,6 +549,9 @@ def estimate(
         Generator gives one seed).
     name:
         The name of a callable metric.
+    sample_weight:
+        A weight per row (count metrics and mean losses): values are the weighted ones of
+        scikit-learn, intervals rest on Kish's effective size ``(sum w)**2 / sum w**2``.
 
     Returns
     -------
@@ -524,12 +564,12 @@ def estimate(
     --------
     >>> est = estimate("rmse", [1.0, 2.0, 3.0, 4.0] * 25, [1.5, 2.0, 3.0, 4.0] * 25, groups=[0, 0, 1, 1] * 25)
     >>> [round(float(v), 3) for v in est.value], est.method
-    ([0.354, 0.0], ('bootstrap-bca', 'bootstrap-bca'))
+    ([0.354, 0.0], ('skew-t', 'skew-t'))
     """
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
     seed_int = es.seed_value(seed)
-    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label)
+    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label, sample_weight)
     codes = None
     if groups is not None:
         codes = as_1d(groups, "groups", numeric=True)
@@ -560,6 +600,7 @@ def compute(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    sample_weight: Any = None,
 ) -> Estimate:
     """Value and confidence interval of a metric on all rows, without any requirement.
 
@@ -567,7 +608,7 @@ def compute(
 
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
-    (0.667, 'wilson', 3)
+    (0.667, 'clopper-pearson', 3)
     """
     m = get_metric(metric, name)
     est = estimate(
@@ -579,6 +620,7 @@ def compute(
         confidence=confidence,
         n_boot=n_boot,
         seed=seed,
+        sample_weight=sample_weight,
     )[0]
     if est.value is None and est.reason is not None:
         fix = (

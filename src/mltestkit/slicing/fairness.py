@@ -1,12 +1,11 @@
-"""Group fairness: per-group rates and disparities between groups, with seeded bootstrap intervals,
-judged against the requirements: :func:`check_fairness`.
+"""Group fairness: per-group rates and disparities between groups, with intervals built from
+pairwise comparisons of the groups, judged against the requirements: :func:`check_fairness`.
 
 Groups are the combinations of the group columns (``by=``) present in the data (intersectional
 when there are several columns, as in fairlearn). Every figure is a function of the per-group
 confusion counts, built in one ``np.bincount`` pass by the engine of :mod:`mltestkit.slicing.slices`;
-the group rates are the registry's proportions with their own estimator; the interval of
-each disparity comes from a multinomial bootstrap over all group x cell counts, which is the row
-bootstrap in distribution and costs nothing per row.
+the group rates are the registry's proportions with their own estimator (Clopper-Pearson); the interval
+of each disparity comes from pairwise intervals of those rates (:func:`disparity_interval`).
 
 Requirements name a disparity of :data:`DISPARITIES`. In ``max={...}`` a name is an upper bound and
 in ``min={...}`` a lower bound; a name may also carry its direction as a suffix (``_max`` or ``_min``),
@@ -43,7 +42,7 @@ import numpy as np
 from .._validate import as_1d, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import METRICS, confusion_estimates
-from ..metrics.estimators import confusion_counts, finite, seed_value
+from ..metrics.estimators import confusion_counts, effective_counts, seed_value
 from ..metrics.registry import SHARE
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
@@ -149,17 +148,6 @@ def _spread(rates: np.ndarray, kind: str) -> np.ndarray:
     return np.where(enough, value, np.nan)
 
 
-def _disparity(d: Disparity, rates: Mapping[str, np.ndarray]) -> np.ndarray:
-    parts = np.stack([_spread(rates[r], d.kind) for r in d.rates])
-    return parts.max(axis=0) if d.kind == "difference" else parts.min(axis=0)
-
-
-def _rates(cm: np.ndarray) -> dict[str, np.ndarray]:
-    """Group rates from binary confusion counts of shape (..., G, 2, 2) (class 1 positive)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {name: METRICS[metric].value(cm, 1) for name, metric in GROUP_METRICS.items()}
-
-
 def group_columns(by: Any, sensitive: Any) -> tuple[Any, str]:
     """The group columns and the argument that gave them (``sensitive=`` is the old spelling of ``by=``)."""
     if sensitive is None:
@@ -211,18 +199,22 @@ def check_fairness(
     min_size:
         Groups with fewer rows are reported but left out of the disparities.
     rule, confidence, n_boot, seed:
-        Rule, interval level, bootstrap replicates and seed of the disparities' bootstrap.
+        Rule, interval level; ``n_boot`` and ``seed`` are accepted for a uniform API (no figure
+        here is bootstrapped).
     name:
         Name of the check in the report (default ``"fairness"``).
     sensitive:
         Deprecated spelling of ``by=`` (warns).
+    sample_weight:
+        A weight per row: rates and disparities are fairlearn's with ``sample_weight``; the
+        intervals rest on Kish's effective sizes.
 
     Returns
     -------
     CheckResult
-        Kind ``"fairness"``. ``metrics``: every disparity (bootstrap interval, judged when
+        Kind ``"fairness"``. ``metrics``: every disparity (pairwise interval, judged when
         required), then the six rates of every group (``slice`` = the group, the registry's
-        estimator: Wilson intervals, recorded without a requirement). ``details``: the group
+        estimator: Clopper-Pearson intervals, recorded without a requirement). ``details``: the group
         table (at most 500 rows; every group is in ``metrics``), each disparity with its
         lowest and highest group, the four-fifths rule and, when inconclusive, ``rows_to_decide``.
 
@@ -246,11 +238,12 @@ def check_fairness(
     weights: Any = None
     relabel: Any = list
     if data is not None:  # the engine counts the rows of each (group, label, prediction)
-        tab, rows = labelled_rows(
+        tab, compact = labelled_rows(
             data, y_true=y_true, y_pred=y_pred, by=columns_given, sample_weight=sample_weight, bins=bins
         )
-        y_true, y_pred, columns_given = rows.frame[tab.y_true], rows.frame[tab.y_pred], rows.frame[tab.by]
-        bins, weights, relabel = rows.bins or None, rows.weights, rows.relabel
+        frame = compact.frame
+        y_true, y_pred, columns_given = frame[tab.y_true], frame[tab.y_pred], frame[tab.by]
+        bins, weights, relabel = compact.bins or None, compact.weights, compact.relabel
     yt = as_1d(y_true, "y_true")
     yp = as_1d(y_pred, "y_pred")
     same_length(yt, "y_true", yp, "y_pred")
@@ -270,10 +263,21 @@ def check_fairness(
         raise InputError(argument if exc.argument == "by" else exc.argument, exc.problem, exc.fix) from None
     sl = replace(sl, keys=relabel(sl.keys))
     size = len(sl.keys)
-    cm = confusion_counts(
-        sl.codes, size, (t == pos).astype(np.int64), (p == pos).astype(np.int64), 2, weights
-    )
-    rows = cm.sum(axis=(1, 2))
+    tb, pb = (t == pos).astype(np.int64), (p == pos).astype(np.int64)
+    if data is not None:  # frequency weights: whole rows
+        cm = np.rint(confusion_counts(sl.codes, size, tb, pb, 2, weights)).astype(np.int64)
+        cm_sq = None
+        rows = cm.sum(axis=(1, 2))
+    else:
+        w = None
+        if sample_weight is not None:
+            w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+            same_length(yt, "y_true", w, "sample_weight")
+            if np.any(w < 0):
+                raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+        cm = confusion_counts(sl.codes, size, tb, pb, 2, w)
+        cm_sq = None if w is None else confusion_counts(sl.codes, size, tb, pb, 2, w * w)
+        rows = np.bincount(sl.codes, minlength=size)
     used = rows >= builtins.max(min_size, 1)
     if used.sum() < 2:
         detail = (
@@ -285,16 +289,11 @@ def check_fairness(
     else:
         reason = "fewer than two groups where the rates are defined"
 
-    masked = {k: np.where(used, v, np.nan) for k, v in _rates(cm).items()}
-    flat = np.where(used[:, None, None], cm, 0).reshape(-1)
-    total = int(flat.sum())
-    rng = np.random.default_rng(seed_int)
-    draws = (
-        rng.multinomial(total, flat / total, size=n_boot).reshape(n_boot, size, 2, 2)
-        if total > 0
-        else np.zeros((n_boot, size, 2, 2), dtype=np.int64)
-    )
-    boot = {k: np.where(used, v, np.nan) for k, v in _rates(draws).items()}
+    rates_g = {
+        r: confusion_estimates(METRICS[metric], cm, 1, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
+        for r, metric in GROUP_METRICS.items()
+    }
+    masked = {k: np.where(used, est_r.value, np.nan) for k, est_r in rates_g.items()}
 
     values: list[MetricValue] = []
     by_name: dict[str, list[Threshold]] = {}
@@ -302,16 +301,15 @@ def check_fairness(
         by_name.setdefault(dname, []).append(th)
     disparities: dict[str, Any] = {}
     for d in DISPARITIES.values():
-        value = finite(_disparity(d, masked))
-        low, high = iv.percentile_interval(_disparity(d, boot), level)
+        value, low, high, note = disparity_interval(d, cm, used, level, cm_sq)
         est = Estimate(
             value,
-            finite(low) if value is not None else None,
-            finite(high) if value is not None else None,
-            "bootstrap-cells",
+            low if value is not None else None,
+            high if value is not None else None,
+            "newcombe-pairs" if d.kind == "difference" else "mover-ratio-pairs",
             int(rows[used].sum()),
             range=SHARE,
-            reason=None if value is not None else reason,
+            reason=note if value is not None else reason,
         )
         mv = judge(d.name, est, Requirement.of(by_name.get(d.name, []), rule, level))
         values.append(mv)
@@ -327,10 +325,7 @@ def check_fairness(
             "outcome": mv.outcome.value if mv.outcome else None,
         }
     report_only = Requirement(rule=rule, confidence=level)
-    rates = {
-        r: confusion_estimates(METRICS[metric], cm, 1, level=level, n_boot=n_boot, seed=seed_int)
-        for r, metric in GROUP_METRICS.items()
-    }
+    rates = rates_g
     table = []
     for g, key in enumerate(sl.keys):
         row: dict[str, Any] = {**dict(key), "rows": int(rows[g])}
@@ -363,6 +358,85 @@ def check_fairness(
         message=_message(values, outcome, disparities, size, names),
         details=details,
     )
+
+
+def _pair_limits(
+    cm: np.ndarray, rate: str, used: np.ndarray, z: float, cm_sq: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """Value and Clopper-Pearson limits at the normal quantile ``z`` of one rate in every used group
+    (on Kish's effective counts when ``cm_sq`` holds summed squared weights)."""
+    m = METRICS[GROUP_METRICS[rate]]
+    assert m.counts is not None
+    k, n = m.counts(cm, 1)
+    k_eff, n_eff, p = effective_counts(k, n, None if cm_sq is None else m.counts(cm_sq, 1)[1])
+    ok = used & (np.asarray(n) > 0)
+    lo, hi = iv.clopper_pearson_z(k_eff, n_eff, z)
+    return p[ok], lo[ok], hi[ok]
+
+
+def disparity_interval(
+    d: Disparity, cm: np.ndarray, used: np.ndarray, level: float, cm_sq: np.ndarray | None = None
+) -> tuple[float | None, float | None, float | None, str | None]:
+    """Value and interval of a disparity from pairwise intervals of the group rates.
+
+    The spread ``max - min`` of ``k`` rates is the largest difference over ordered pairs of
+    groups, and ``min / max`` the smallest ratio. Its end on the side a requirement usually
+    protects (the upper end of a difference, the lower end of a ratio) is the most extreme end
+    of Newcombe's interval (MOVER-R for ratios) over the pairs: the truly extreme pair is one of
+    them, so no adjustment is needed and the bound keeps its level. The other end must hold for
+    every pair at once: there the group limits use the studentized-range quantile for ``k``
+    groups (Tukey-Kramer; Bonferroni over the rates of a two-rate disparity). With several rates,
+    a rate whose spread is undefined (fewer than two groups define it) leaves the disparity
+    judged on the rest: the value and the far end are those of the defined rates, and the
+    protected end is the edge of the range, 1 for a difference and 0 for a ratio.
+
+    ``cm`` holds the groups' confusion counts (or summed weights, with ``cm_sq`` their summed
+    squared weights). Returns ``(value, low, high, note)``; ``note`` names the rates left out.
+    """
+    alpha = 1 - level
+    z = iv.z_value(level)
+    parts: list[tuple[float, float, float]] = []
+    missing = []
+    for rate in d.rates:
+        p, lo, hi = _pair_limits(cm, rate, used, z, cm_sq)
+        if p.size < 2:
+            missing.append(rate)
+            continue
+        z_all = iv.range_quantile(p.size, 1 - alpha / (2 * len(d.rates)))
+        _, lo_a, hi_a = _pair_limits(cm, rate, used, z_all, cm_sq)
+        off = ~np.eye(p.size, dtype=bool)
+        i, j = np.nonzero(off)
+        if d.kind == "difference":
+            value = float(p.max() - p.min())
+            _, up = iv.newcombe_difference(p[i], lo[i], hi[i], p[j], lo[j], hi[j])
+            down, _ = iv.newcombe_difference(p[i], lo_a[i], hi_a[i], p[j], lo_a[j], hi_a[j])
+            parts.append((value, max(float(down.max()), 0.0), min(float(up.max()), 1.0)))
+        else:
+            top = float(p.max())
+            value = float(p.min() / top) if top > 0 else math.nan
+            down, _ = iv.mover_ratio(p[i], lo[i], hi[i], p[j], lo[j], hi[j])
+            _, up = iv.mover_ratio(p[i], lo_a[i], hi_a[i], p[j], lo_a[j], hi_a[j])
+            low_r = float(np.nanmin(np.where(np.isnan(down), np.inf, down)))
+            high_r = float(np.nanmin(np.where(np.isnan(up), np.inf, up)))
+            if math.isfinite(value):
+                parts.append((value, max(low_r, 0.0), min(high_r, 1.0)))
+            else:
+                missing.append(rate)
+    if not parts:
+        return None, None, None, None
+    note = None
+    if missing:
+        kept = ", ".join(r for r in d.rates if r not in missing)
+        note = f"{', '.join(missing)} defined in fewer than two groups: judged on {kept}"
+    if d.kind == "difference":
+        value = max(v for v, _, _ in parts)
+        low = max(lo for _, lo, _ in parts)
+        high = 1.0 if missing else max(hi for _, _, hi in parts)
+    else:
+        value = min(v for v, _, _ in parts)
+        low = 0.0 if missing else min(lo for _, lo, _ in parts)
+        high = min(hi for _, _, hi in parts)
+    return value, low, high, note
 
 
 def _worst_rate(d: Disparity, rates: Mapping[str, np.ndarray]) -> str:

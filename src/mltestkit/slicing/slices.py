@@ -256,11 +256,14 @@ def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any =
 @dataclass(frozen=True)
 class SliceCounts:
     """Confusion counts per slice: ``counts[s, i, j]`` rows of slice ``keys[s]`` with true class
-    ``classes[i]`` predicted as ``classes[j]``. Counts add across partitions (see :func:`merge`)."""
+    ``classes[i]`` predicted as ``classes[j]``; with sample weights, their summed weights, and
+    ``squares`` the summed squared weights (for Kish's effective sizes). Both add across
+    partitions (see :func:`merge`)."""
 
     keys: tuple[Key, ...]
     classes: tuple[Any, ...]
     counts: np.ndarray
+    squares: np.ndarray | None = None
 
     @property
     def sizes(self) -> np.ndarray:
@@ -280,7 +283,9 @@ def slice_counts(
     """Per-slice confusion counts of labelled data, ready to :func:`merge` with other partitions.
 
     Quantile bins depend on the data; pass explicit edges (``bins=[...]``) when the counts of
-    several partitions are to be merged. ``sample_weight`` holds integer frequency weights.
+    several partitions are to be merged. With ``sample_weight``, the counts are summed weights
+    and ``squares`` summed squared weights; weighted parts merge with weighted parts.
+    (A table's frequency weights, ``data=`` in :func:`check_slices`, count whole rows.)
 
     Examples
     --------
@@ -294,13 +299,22 @@ def slice_counts(
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
     k = len(classes)
-    w = None if sample_weight is None else as_1d(sample_weight, "sample_weight", numeric=True)
+    w = None
+    if sample_weight is not None:
+        w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+        same_length(yt, "y_true", w, "sample_weight")
+        if np.any(w < 0):
+            raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
     keys: list[Key] = []
-    parts = []
+    parts, squares = [], []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
         parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w))
+        if w is not None:
+            squares.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w * w))
         keys.extend(sl.keys)
-    return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
+    if w is None:
+        return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
+    return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts), np.concatenate(squares))
 
 
 def merge(*parts: SliceCounts) -> SliceCounts:
@@ -317,16 +331,26 @@ def merge(*parts: SliceCounts) -> SliceCounts:
     """
     if not parts or not all(isinstance(x, SliceCounts) for x in parts):
         raise InputError("parts", "must be one or more SliceCounts", "pass the results of slice_counts(...)")
+    weighted = {x.squares is not None for x in parts}
+    if len(weighted) > 1:
+        raise InputError(
+            "parts", "mix weighted and unweighted counts", "pass sample_weight to slice_counts for every part"
+        )
     classes = tuple(sorted({c for x in parts for c in x.classes}, key=lambda v: (str(type(v)), v)))
     keys = list(dict.fromkeys(k for x in parts for k in x.keys))
     kindex = {k: i for i, k in enumerate(keys)}
     cindex = {c: i for i, c in enumerate(classes)}
-    out = np.zeros((len(keys), len(classes), len(classes)), dtype=np.int64)
+    shape = (len(keys), len(classes), len(classes))
+    out = np.zeros(shape, dtype=float if True in weighted else np.int64)
+    sq = np.zeros(shape) if True in weighted else None
     for x in parts:
         rows = np.array([kindex[k] for k in x.keys], dtype=np.int64)
         cls = np.array([cindex[c] for c in x.classes], dtype=np.int64)
-        np.add.at(out, (rows[:, None, None], cls[None, :, None], cls[None, None, :]), x.counts)
-    return SliceCounts(tuple(keys), classes, out)
+        where = (rows[:, None, None], cls[None, :, None], cls[None, None, :])
+        np.add.at(out, where, x.counts)
+        if sq is not None and x.squares is not None:
+            np.add.at(sq, where, x.squares)
+    return SliceCounts(tuple(keys), classes, out, sq)
 
 
 def table_slices(
@@ -354,7 +378,8 @@ def table_slices(
             f[t.y_true], f[t.y_pred], by=f[t.by], bins=rows.bins or None, depth=depth, combos=combos,
             sample_weight=rows.weights,
         )  # fmt: skip
-        return SliceCounts(tuple(rows.relabel(c.keys)), c.classes, c.counts), None, None, None, None, None
+        counts = np.rint(c.counts).astype(np.int64)  # frequency weights: whole rows
+        return SliceCounts(tuple(rows.relabel(c.keys)), c.classes, counts), None, None, None, None, None
     t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
     cols = collect_rows(t, [c for c in (t.y_true, t.y_pred, t.y_score, *t.by) if c is not None])
     return (
@@ -373,20 +398,24 @@ def table_slices(
 def one_sided_p(est: GroupEstimates, t: Threshold, level: float) -> np.ndarray:
     """p-value per slice of "the requirement holds" (small when the slice is surely on the wrong side).
 
-    Exact binomial for a proportion, else normal from the interval's half-width; NaN where the
-    value or the interval is undefined (such a slice can never be failed by the correction).
+    Exact binomial for a proportion; else normal, with the standard error read from the
+    interval's end on the side that would show a failure (the upper end for ``min=``, the lower
+    for ``max=``). NaN where the value or that end is undefined or at the value (no honest
+    interval): such a slice is never failed by the correction.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         if est.successes is not None:
             k, n = est.successes, est.n
             p = stats.binom.cdf(k, n, t.value) if t.op == ">=" else stats.binom.sf(k - 1, n, t.value)
             return np.where((n > 0) & np.isfinite(est.value), p, np.nan)
-        se = (est.high - est.low) / (2 * iv.z_value(level))
-        zs = (est.value - t.value) / se
-        zs = np.where(se > 0, zs, np.where(est.value == t.value, 0.0, np.sign(est.value - t.value) * np.inf))
-        p = stats.norm.cdf(zs) if t.op == ">=" else stats.norm.sf(zs)
-        defined = np.isfinite(est.value) & np.isfinite(est.low) & np.isfinite(est.high)
-        return np.where(defined, p, np.nan)
+        z = iv.z_value(level)
+        if t.op == ">=":
+            se = (est.high - est.value) / z
+            p = stats.norm.cdf((est.value - t.value) / se)
+        else:
+            se = (est.value - est.low) / z
+            p = stats.norm.sf((est.value - t.value) / se)
+        return np.where(np.isfinite(est.value) & np.isfinite(se) & (se > 0), p, np.nan)
 
 
 # ---------------------------------------------------------------- the check
@@ -431,9 +460,9 @@ def check_slices(
         Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...).
     counts:
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
-    data, sample_weight:
+    data:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``y_score``,
-        ``sample_weight`` (integer frequency weights) and ``by`` then name its columns, and its
+        ``sample_weight`` (then integer frequency weights) and ``by`` name its columns, and its
         engine counts the rows of each slice (see the "Any table, any size" page).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
@@ -459,6 +488,9 @@ def check_slices(
         seed alone, as :func:`~mltestkit.check_metric` on the slice's rows would).
     name:
         Name of the check in the report.
+    sample_weight:
+        A weight per row (count metrics and mean losses), as in :func:`~mltestkit.check_metric`;
+        with ``data``, the name of its column.
 
     Returns
     -------
@@ -490,6 +522,7 @@ def check_slices(
     if data is not None:
         rows_of = table_slices(data, metrics, y_true, y_pred, y_score, sample_weight, by, bins, depth, combos)
         counts, y_true, y_pred, y_score, by, bins = rows_of
+        sample_weight = None  # the table's frequency weights are in the counts or the repeated rows
 
     blocks: list[tuple[list[Key], GroupEstimates, np.ndarray]] = []
     overall: dict[str, float | None] = {}
@@ -510,14 +543,14 @@ def check_slices(
         for m in metrics:
             pos = positive_class(m, classes, pos_label)
             overall[m.name] = _value(m.value(runs[0][1].sum(axis=0), pos))
-            for keys, cm in runs:
-                est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int)
+            for keys, cm, cm_sq in runs:
+                est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
                 blocks.append((keys, est, cm.sum(axis=(1, 2))))
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
         for m in metrics:
-            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label)
+            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label, sample_weight)
             overall[m.name] = value_of(rows)
             for sl in slicing_list:
                 est = estimate_prepared(
@@ -528,10 +561,13 @@ def check_slices(
     values: list[MetricValue] = []
     table: list[dict[str, Any]] = []
     gated: list[tuple[int, float]] = []  # (figure index, one-sided p-value)
+    needed: list[int] = []  # rows that would give an interval where a slice has none
     for keys, est, sizes in blocks:
         pvals = [one_sided_p(est, t, level) for t in requirement.thresholds]
         for i, key in enumerate(keys):
             e = est[i]
+            if e.needed is not None:
+                needed.append(e.needed)
             mv = judge(est.metric, e, requirement, slice=dict(key))
             if (e.n or 0) < min_size:
                 mv = set_aside(mv, f"n < min_size ({e.n} < {min_size})")
@@ -576,7 +612,7 @@ def check_slices(
         "table": table[:TABLE_ROWS],
     }
     if outcome is Outcome.INCONCLUSIVE:
-        details["rows_to_decide"] = rows_to_decide_all(values)
+        details["rows_to_decide"] = rows_to_decide_all(values) or builtins.max(needed, default=None)
     if len(table) > TABLE_ROWS:
         details["table_truncated"] = len(table)
     return CheckResult(
@@ -595,13 +631,17 @@ def _value(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray]]:
+def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray, np.ndarray | None]]:
     """The slicings of merged counts: runs of consecutive slices over the same columns."""
     cols = [tuple(c for c, _ in k) for k in counts.keys]
     if not cols:
         raise InputError("counts", "holds no slices", "pass the result of slice_counts(...)")
     starts = [i for i in range(len(cols)) if i == 0 or cols[i] != cols[i - 1]] + [len(cols)]
-    return [(list(counts.keys[a:b]), counts.counts[a:b]) for a, b in itertools.pairwise(starts)]
+    sq = counts.squares
+    return [
+        (list(counts.keys[a:b]), counts.counts[a:b], None if sq is None else sq[a:b])
+        for a, b in itertools.pairwise(starts)
+    ]
 
 
 def _worst(values: list[MetricValue], overall: Mapping[str, float | None]) -> dict[str, Any] | None:

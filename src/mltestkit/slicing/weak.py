@@ -116,7 +116,7 @@ def find_weak_slices(
     Returns
     -------
     CheckResult
-        Kind ``"slice"``; ``metrics`` are the top significant slices (the metric's value and Wilson
+        Kind ``"slice"``; ``metrics`` are the top significant slices (the metric's value and exact
         interval from the registry's estimator, ``slice`` keys, recorded without a requirement),
         then ``weak_slice_fraction`` when ``max`` is given; ``details`` holds their table with the
         rest's value, the gap, p-values before and after Holm's correction, and how many slices

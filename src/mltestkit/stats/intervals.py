@@ -1,5 +1,6 @@
-"""Confidence intervals: Wilson and Clopper-Pearson for proportions, DeLong for ROC AUC,
-and seeded, vectorized bootstraps (over confusion cells, or over rows).
+"""Confidence intervals: Wilson and Clopper-Pearson for proportions, MOVER combinations of them
+(sums, differences, ratios), a skew-corrected interval for means from power sums, a score
+interval for ROC AUC, and seeded, vectorized bootstraps (over confusion cells, or over rows).
 
 All functions take a two-sided ``level`` (0.95 by default elsewhere); the lower end of
 a two-sided 95% interval is a one-sided 97.5% bound, which is what the gates use.
@@ -13,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +24,18 @@ from scipy import special, stats
 
 ArrayLike = Any
 
-#: Rows times replicates above which a row bootstrap of a mean switches to the normal interval.
+#: Rows times replicates above which a row bootstrap switches to the normal interval.
 ROW_BOOTSTRAP_BUDGET = 50_000_000
+
+#: A row bootstrap gives an interval only on at least this many rows: below it, its percentile ends
+#: for average precision, ECE and R2 miss their level by far (docs/trust.md), and the figure is
+#: inconclusive with the rows that would give one.
+BOOTSTRAP_MIN_ROWS = 1000
+
+#: A mean of per-row values gets an interval only from at least this many (effective) rows per
+#: unit of their sample kurtosis: below it the skew-corrected interval misses its level (measured
+#: in docs/trust.md), and the figure is inconclusive with the rows that would decide it.
+TAIL_ROWS = 10.0
 
 
 def z_value(level: float) -> float:
@@ -91,56 +104,6 @@ def cell_bootstrap(
         return np.full(n_boot, np.nan)
     draws = rng.multinomial(n, flat / n, size=n_boot).reshape((n_boot, *counts.shape))
     return np.asarray(statistic(draws), dtype=float)
-
-
-def mean_interval(
-    values: np.ndarray, *, level: float, n_boot: int, rng: np.random.Generator
-) -> tuple[float, float, str]:
-    """Interval for the mean of per-row values: BCa bootstrap, or normal for large inputs.
-
-    Returns ``(low, high, method)``. The bootstrap resamples rows in chunks and corrects the
-    percentile ends for bias and skewness (BCa, ``method == "bootstrap-bca"``): per-row losses
-    are skewed, and plain percentile ends of their mean miss on the long-tail side more often
-    than the level says. Above :data:`ROW_BOOTSTRAP_BUDGET` rows x replicates the sampling
-    distribution of a mean is normal to within rounding and the normal interval is used
-    (``method == "normal"``).
-    """
-    values = np.asarray(values, dtype=float)
-    n = values.size
-    if n * n_boot > ROW_BOOTSTRAP_BUDGET:
-        mean = float(values.mean())
-        se = float(values.std(ddof=1) / np.sqrt(n))
-        z = z_value(level)
-        return mean - z * se, mean + z * se, "normal"
-    reps = row_bootstrap(lambda idx: values[idx].mean(axis=1), n, n_boot=n_boot, rng=rng)
-    low, high = _bca_mean_ends(values, reps, level)
-    return low, high, "bootstrap-bca"
-
-
-def _bca_mean_ends(values: np.ndarray, replicates: np.ndarray, level: float) -> tuple[float, float]:
-    """BCa ends from bootstrap replicates of the mean of ``values``.
-
-    The bias correction is the normal quantile of the share of replicates below the mean (ties
-    count one half); the acceleration of a mean has the closed form
-    ``sum(d**3) / (6 * sum(d**2) ** 1.5)`` with ``d = values - mean`` (its jackknife value).
-    Falls back to the percentile ends when the correction is undefined (constant values).
-    """
-    d = values - values.mean()
-    ss = float(np.sum(d * d))
-    finite = replicates[np.isfinite(replicates)]
-    if ss <= 0 or finite.size == 0:
-        return percentile_interval(replicates, level)
-    accel = float(np.sum(d**3) / (6 * np.float64(ss) ** 1.5))
-    if not np.isfinite(accel) or not np.isfinite(values.mean()):
-        return percentile_interval(replicates, level)
-    below = (np.sum(finite < values.mean()) + 0.5 * np.sum(finite == values.mean())) / finite.size
-    z0 = special.ndtri(np.clip(below, 0.5 / finite.size, 1 - 0.5 / finite.size))
-    z = z0 + special.ndtri(np.array([(1 - level) / 2, (1 + level) / 2]))
-    denom = 1 - accel * z
-    if np.any(denom <= 0):
-        return percentile_interval(replicates, level)
-    low, high = np.quantile(finite, special.ndtr(z0 + z / denom))
-    return float(low), float(high)
 
 
 def row_bootstrap(
@@ -260,3 +223,213 @@ def logit_normal_interval(value: ArrayLike, var: ArrayLike, level: float) -> tup
         lo, hi = special.expit(lv - z * se), special.expit(lv + z * se)
     bad = ~np.isfinite(var) | ~np.isfinite(value)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def mover_mean(
+    value: ArrayLike, low: ArrayLike, high: ArrayLike, present: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over the last axis of independent estimates with their intervals (MOVER).
+
+    The method of variance estimates recovery (Zou and Donner) turns the ends of each part's
+    interval into the ends for their mean: ``mean - sqrt(sum((v - l)**2)) / K`` and
+    ``mean + sqrt(sum((h - v)**2)) / K`` over the ``K`` parts ``present``. With Wilson parts it
+    keeps Wilson's behaviour near 0 and 1, and it never has zero width while a part has none.
+
+    >>> v, lo, hi = mover_mean([[1.0, 0.5]], [[0.7, 0.2]], [[1.0, 0.8]], [[True, True]])
+    >>> float(v[0]), round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.75, 0.5379, 0.9)
+    """
+    present = np.asarray(present, dtype=bool)
+    value, low, high = (np.where(present, np.asarray(x, dtype=float), 0.0) for x in (value, low, high))
+    k = present.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(k > 0, value.sum(axis=-1) / k, np.nan)
+        lo = mean - np.sqrt(((value - low) ** 2).sum(axis=-1)) / k
+        hi = mean + np.sqrt(((high - value) ** 2).sum(axis=-1)) / k
+    return mean, lo, hi
+
+
+def newcombe_difference(
+    p1: ArrayLike, l1: ArrayLike, u1: ArrayLike, p2: ArrayLike, l2: ArrayLike, u2: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for ``p1 - p2`` of independent estimates from their own intervals (Newcombe's hybrid
+    score method when these are Wilson intervals); vectorized, broadcasting.
+
+    >>> lo, hi = newcombe_difference(0.5, 0.4, 0.6, 0.3, 0.2, 0.4)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.0586, 0.3414)
+    """
+    p1, l1, u1, p2, l2, u2 = (np.asarray(x, dtype=float) for x in (p1, l1, u1, p2, l2, u2))
+    d = p1 - p2
+    return d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)
+
+
+def mover_ratio(
+    p1: ArrayLike, l1: ArrayLike, u1: ArrayLike, p2: ArrayLike, l2: ArrayLike, u2: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for ``p1 / p2`` of independent positive estimates from their own intervals
+    (MOVER-R, Donner and Zou 2012); the upper end is ``inf`` when ``p2``'s interval reaches 0.
+
+    >>> lo, hi = mover_ratio(0.4, 0.3, 0.5, 0.5, 0.4, 0.6)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.5698, 1.0969)
+    """
+    p1, l1, u1, p2, l2, u2 = (np.asarray(x, dtype=float) for x in (p1, l1, u1, p2, l2, u2))
+    pp = p1 * p2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = (pp - np.sqrt(np.maximum(pp**2 - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2), 0.0))) / (
+            u2 * (2 * p2 - u2)
+        )
+        hi_den = l2 * (2 * p2 - l2)
+        hi = (pp + np.sqrt(np.maximum(pp**2 - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2), 0.0))) / hi_den
+    lo = np.where(np.isfinite(lo), np.maximum(lo, 0.0), 0.0)
+    hi = np.where((hi_den > 0) & np.isfinite(hi), hi, np.inf)
+    bad = ~(np.isfinite(p1) & np.isfinite(p2)) | (p2 <= 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def range_quantile(k: int, level: float) -> float:
+    """The ``level`` quantile of the range of ``k`` independent standard normals, divided by sqrt(2).
+
+    The studentized-range critical value with infinite degrees of freedom: intervals
+    ``d_ij +- c * se_ij`` over every pair of ``k`` independent estimates hold all at once with
+    probability ``level`` (Tukey-Kramer). ``k = 2`` gives the plain two-sided normal quantile.
+
+    >>> round(range_quantile(2, 0.95), 4), round(range_quantile(6, 0.95), 3)
+    (1.96, 2.85)
+    """
+    return _range_quantile(int(k), round(float(level), 12))
+
+
+@functools.lru_cache(maxsize=256)
+def _range_quantile(k: int, level: float) -> float:
+    if k < 2:
+        return z_value(level)
+    x = np.linspace(-9.0, 9.0, 3601)
+    dx = x[1] - x[0]
+    phi = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+    def coverage(q: float) -> float:
+        w = q * math.sqrt(2.0)
+        inner = special.ndtr(x + w) - special.ndtr(x)
+        return float(k * np.sum(phi * inner ** (k - 1)) * dx)
+
+    lo, hi = 0.0, 12.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if coverage(mid) < level else (lo, mid)
+    return (lo + hi) / 2
+
+
+def clopper_pearson_z(k: ArrayLike, n: ArrayLike, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clopper_pearson` at the two-sided level of the normal quantile ``z`` (a critical value
+    adjusted for many comparisons)."""
+    return clopper_pearson(k, n, float(2 * special.ndtr(z) - 1))
+
+
+def moment_mean_interval(
+    moments: ArrayLike, level: float, *, tail_rows: float = TAIL_ROWS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Skew-corrected interval for a (weighted) mean from six power sums per group.
+
+    ``moments`` has shape ``(G, 6)``: ``sum w, sum w**2, sum w x, sum w x**2, sum w x**3,
+    sum w x**4`` (``w = 1`` for unweighted rows; the sums may be about any shift of ``x``, the
+    ends are then about the same shift). They add across partitions of the rows.
+
+    The interval inverts Hall's (1992) skewness-removing transformation of the t statistic,
+    with a Student-t quantile whose degrees of freedom ``2 n / (kurtosis - 1)`` account for
+    the noise of the variance estimate on heavy tails; ``n`` is Kish's effective size
+    ``(sum w)**2 / sum w**2``. Where ``n < tail_rows * kurtosis`` (too few rows for the tails
+    seen) or the values are all equal, the ends are NaN: no honest interval.
+
+    Returns ``(mean, low, high, n_eff, rows_needed)``; ``rows_needed`` is the effective size
+    at which the interval would be made (NaN where it is made).
+
+    >>> x = np.arange(1.0, 101.0)
+    >>> m = np.array([[x.size, x.size, x.sum(), (x**2).sum(), (x**3).sum(), (x**4).sum()]])
+    >>> mean, lo, hi, n, need = moment_mean_interval(m, 0.95)
+    >>> float(mean[0]), round(float(lo[0]), 2), round(float(hi[0]), 2), float(n[0])
+    (50.5, 44.74, 56.26, 100.0)
+    """
+    s = np.asarray(moments, dtype=float).reshape(-1, 6)
+    sw, sw2, s1, s2, s3, s4 = s.T
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        m = s1 / sw
+        e2, e3, e4 = s2 / sw, s3 / sw, s4 / sw
+        c2 = e2 - m * m
+        c3 = e3 - 3 * m * e2 + 2 * m**3
+        c4 = e4 - 4 * m * e3 + 6 * m * m * e2 - 3 * m**4
+        n = sw * sw / sw2
+        c2 = np.where(c2 > 1e-14 * np.maximum(e2, 1e-300), c2, 0.0)
+        sd = np.sqrt(c2 * n / (n - 1))
+        g = c3 / c2**1.5
+        kurt = np.maximum(c4 / (c2 * c2), 1.0)
+        nu = np.minimum(np.where(kurt > 1, 2 * n / (kurt - 1), np.inf), n - 1)
+        q = stats.t.ppf(0.5 + level / 2, np.maximum(nu, 1.0))
+        ends = []
+        for sign in (1.0, -1.0):
+            r = sign * q / np.sqrt(n) - g / (6 * n)
+            w = np.where(np.abs(g) > 1e-9, 3 / g * (np.cbrt(1 + g * r) - 1), r)
+            ends.append(m - sd * w)
+        need = tail_rows * kurt
+        ok = (c2 > 0) & (n >= 2) & np.isfinite(sd) & np.isfinite(g) & (n >= need)
+        rows_needed = np.where(ok | ~np.isfinite(need), np.nan, np.ceil(np.maximum(need, 2.0)))
+    return m, np.where(ok, ends[0], np.nan), np.where(ok, ends[1], np.nan), n, rows_needed
+
+
+def _hanley_mcneil(a: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The variance of an AUC estimate ``a`` on ``m`` positives and ``k`` negatives under Hanley and
+    McNeil's exponential model (zero at 0 and 1, positive inside)."""
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    return (a * (1 - a) + (m - 1) * (q1 - a * a) + (k - 1) * (q2 - a * a)) / (m * k)
+
+
+#: The DeLong variance counts for at least this share of the exponential model's (see :func:`auc_interval`).
+AUC_VARIANCE_FLOOR = 0.5
+
+
+def auc_interval(
+    auc: ArrayLike, var: ArrayLike, n_pos: ArrayLike, n_neg: ArrayLike, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score interval for ROC AUC: the set of ``A`` with ``|auc - A| <= q * sqrt(r * V(A))``.
+
+    ``V(A)`` is Hanley and McNeil's variance at ``A`` (so the interval bends at 0 and 1 like a
+    Wilson interval and never has zero width on a finite sample, even when every pair is
+    ordered), scaled by ``r``, the ratio of DeLong's variance estimate to ``V(auc)``, at least
+    :data:`AUC_VARIANCE_FLOOR` (1 where DeLong's is undefined or 0). ``q`` is the Student-t
+    quantile with ``min(n_pos, n_neg) - 1`` degrees of freedom. Vectorized; NaN where a class
+    is missing.
+
+    >>> lo, hi = auc_interval(1.0, 0.0, 2, 2, 0.95)
+    >>> round(float(lo[0]), 3), float(hi[0])
+    (0.016, 1.0)
+    >>> lo, hi = auc_interval(0.85, 0.0006, 300, 700, 0.95)
+    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
+    (0.796, 0.892)
+    """
+    a = np.atleast_1d(np.asarray(auc, dtype=float))
+    v = np.atleast_1d(np.asarray(var, dtype=float))
+    m = np.atleast_1d(np.asarray(n_pos, dtype=float))
+    k = np.atleast_1d(np.asarray(n_neg, dtype=float))
+    a, v, m, k = np.broadcast_arrays(a, v, m, k)
+    defined = np.isfinite(a) & (m >= 1) & (k >= 1)
+    a0 = np.where(defined, a, 0.5)
+    m0, k0 = np.where(defined, m, 1.0), np.where(defined, k, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = v / _hanley_mcneil(a0, m0, k0)
+    ratio = np.where(np.isfinite(ratio) & (v > 0), np.maximum(ratio, AUC_VARIANCE_FLOOR), 1.0)
+    q = stats.t.ppf(0.5 + level / 2, np.maximum(np.minimum(m0, k0) - 1, 1.0))
+
+    def outside(x: np.ndarray) -> np.ndarray:
+        return (a0 - x) ** 2 > q * q * ratio * _hanley_mcneil(x, m0, k0)
+
+    ends = []
+    for edge in (0.0, 1.0):
+        inner, outer = a0.copy(), np.full_like(a0, edge)
+        reach = ~outside(outer)
+        for _ in range(60):
+            mid = (inner + outer) / 2
+            out = outside(mid)
+            outer, inner = np.where(out, mid, outer), np.where(out, inner, mid)
+        ends.append(np.where(reach, edge, (inner + outer) / 2))
+    return np.where(defined, ends[0], np.nan), np.where(defined, ends[1], np.nan)

@@ -169,6 +169,7 @@ class Estimate:
     ``low``/``high`` are ``None`` (or NaN) when no interval could be made. ``method="exact"``
     marks a figure that is an exact count. ``range`` is the set of values the figure can take
     (``(0, 1)`` for a share), which tells :func:`judge` when a threshold sits at its edge.
+    ``needed`` is the number of rows that would give an interval where this sample gives none.
     """
 
     value: float | None
@@ -178,6 +179,7 @@ class Estimate:
     n: int | None = None
     range: tuple[float, float] | None = None
     reason: str | None = None
+    needed: int | None = None
 
     @property
     def exact(self) -> bool:
