@@ -68,7 +68,10 @@ def test_every_metric_keeps_rows_and_an_unchanged_model_passes_at_margin_zero(na
     assert row["paired"] and row["method"] != "intervals"
     expected = r2.metrics[0].value - r1.metrics[0].value
     assert row["difference"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
-    assert row["low"] <= row["difference"] <= row["high"]
+    if row["low"] is None:  # too few rows for the tails seen (mape here): no interval, so undecided
+        assert (name, row["outcome"]) == ("mape", "inconclusive")
+    else:
+        assert row["low"] <= row["difference"] <= row["high"]
 
 
 def test_records_are_compact_and_documented_sizes_hold() -> None:

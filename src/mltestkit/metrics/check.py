@@ -130,7 +130,7 @@ def check_metric(
         details["rows_to_decide"] = rows_to_decide_all([mv]) or est.needed
     from .paired import keeps_rows, row_record
 
-    if data is None and keeps_rows(m, est.n or 0, keep_rows):
+    if data is None and keeps_rows(m, len(y_true), keep_rows):
         details["rows"] = row_record(m, y_true, y_pred, y_score=y_score, pos_label=pos_label)
     curves = (
         None
