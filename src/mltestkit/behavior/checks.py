@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import as_1d, blame_legacy, number, refuse_unsized, unique_columns
 from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
 from ..stats.intervals import wilson
@@ -59,6 +60,8 @@ def _length(inputs: Any) -> int:
 def _check_inputs(inputs: Any, argument: str = "inputs") -> Any:
     if isinstance(inputs, Cases):
         return inputs.inputs
+    refuse_unsized(inputs, argument)
+    unique_columns(inputs, argument)
     if inputs is None or isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
         raise InputError(
             argument,
@@ -230,17 +233,18 @@ class _Setup:
                 "max_counterexamples", f"must be a non-negative int, got {kept!r}", "pass e.g. 20"
             )
         self.kept = kept
-        low, high = legacy_bounds(
-            check, legacy, _LEGACY, min, max, default={"min": "pass_rate", "max": "failure_rate"}
-        )
-        for side, bound in (("min", low), ("max", high)):
-            for value in bound.values() if isinstance(bound, dict) else [bound]:
-                if value is not None and (
-                    isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
-                ):
-                    raise InputError(
-                        side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
-                    )
+        with blame_legacy(legacy, _LEGACY):
+            low, high = legacy_bounds(
+                check, legacy, _LEGACY, min, max, default={"min": "pass_rate", "max": "failure_rate"}
+            )
+            for side, bound in (("min", low), ("max", high)):
+                for value in bound.values() if isinstance(bound, dict) else [bound]:
+                    if value is not None and (
+                        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
+                    ):
+                        raise InputError(
+                            side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
+                        )
         low = {"pass_rate": low} if low is not None and not isinstance(low, dict) else low
         high = {"failure_rate": high} if high is not None and not isinstance(high, dict) else high
         self.requirements = requirements_by_figure(low, high, FIGURES, rule=self.rule, confidence=self.level)
@@ -435,7 +439,7 @@ def check_invariance(
         "check_invariance", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy,
     )  # fmt: skip
-    _non_negative("tolerance", tolerance)
+    tolerance = number(tolerance, "tolerance", low=0)
     inputs = _check_inputs(inputs)
     _, after, rows, y0, y1, details = perturbed_inputs(predict, inputs, perturbation, output, need_one=False)
     details["tolerance"] = tolerance
@@ -513,7 +517,8 @@ def check_directional(
         "check_directional", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy,
     )  # fmt: skip
-    if expect not in EXPECTATIONS:
+    tolerance = number(tolerance, "tolerance", low=0)
+    if not isinstance(expect, str) or expect not in EXPECTATIONS:
         raise InputError("expect", f"unknown expectation {expect!r}", f"use one of {', '.join(EXPECTATIONS)}")
     for arg, v in (("min_change", min_change), ("max_change", max_change), ("tolerance", tolerance)):
         _non_negative(arg, v)
@@ -583,6 +588,7 @@ def check_mft(
         "check_mft", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy,
     )  # fmt: skip
+    tolerance = number(tolerance, "tolerance", low=0)
     if isinstance(cases, Cases) and expected is None and predicate is None:
         expected = cases.labels
     inputs = _check_inputs(cases, "cases")
@@ -604,7 +610,7 @@ def check_mft(
         fails, severity = ~ok, (~ok).astype(float)
         exp = np.full(n, None, dtype=object)
     else:
-        exp = np.asarray(expected)
+        exp = as_1d(expected, "expected", allow_nan=True) if np.ndim(expected) else np.asarray(expected)
         if exp.ndim == 0:
             exp = np.full(n, exp.item(), dtype=exp.dtype)
         if exp.shape != (n,):

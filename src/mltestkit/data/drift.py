@@ -34,6 +34,8 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
+from .._validate import MAX_BINS, column, count
+from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.multiplicity import holm
@@ -200,6 +202,7 @@ def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
     rc = ref.value_counts(dropna=False)
     cc = cur.value_counts(dropna=False)
     table = pd.concat([rc, cc], axis=1).fillna(0).to_numpy(dtype=float).T
+    table = table[:, table.sum(axis=0) > 0]  # unused levels of a Categorical: no rows on either side
     r, c = table[0], table[1]
     p_value = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
     return {"counts": (r, c), "psi": psi(r, c), "js": float(jensenshannon(r, c, base=2)), "p_value": p_value}
@@ -279,8 +282,12 @@ def check_drift(
     alpha = requirements["p_value"].min
     if alpha is not None and not 0 < alpha < 1:
         raise InputError("min", f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise InputError("bins", f"must be an int >= 2, got {bins!r}", "e.g. bins=10")
+    bins, seed = (
+        count(bins, "bins", low=2, high=MAX_BINS),
+        count(seed, "seed", low=0, high=2**63 - 1, example=0),
+    )
+    label, prediction = column(label, "label"), column(prediction, "prediction")
+    columns = validate_columns(columns, "columns")
     cols = list(ref_frame.columns) if columns is None else list(columns)
     extra = [c for c in (label, prediction) if c is not None and c not in cols]
     cols += extra

@@ -38,7 +38,11 @@ def load_frame(data: Any, argument: str = "data") -> pd.DataFrame:
         frame = data
     elif isinstance(data, (str, os.PathLike)):
         frame = _read(Path(data), argument)
-    elif type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_pandas"):
+    elif (
+        type(data).__module__.split(".")[0] == "polars"
+        and hasattr(data, "to_pandas")
+        and hasattr(data, "columns")
+    ):
         frame = data.to_pandas()
     elif isinstance(data, pd.Series):
         raise InputError(argument, "is a Series", "pass a DataFrame, e.g. series.to_frame()")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, encode_labels
+from .._validate import as_1d, encode_labels, flag
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
 from .registry import compute, get_metric, positive_class
@@ -87,6 +87,7 @@ def check_metric(
     ('passed', None, None)
     """
     requirement = Requirement(min, max, rule, confidence)
+    keep_rows = flag(keep_rows, "keep_rows")
     m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
     est = compute(
         m,

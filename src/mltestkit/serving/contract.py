@@ -22,6 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from .._validate import mapping, number, text
 from ..errors import InputError, require
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import (
@@ -204,6 +205,8 @@ def check_contract(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError("seed", f"must be a non-negative int, got {seed!r}", "pass e.g. seed=0")
     rule, level = validate_rule(rule), validate_level(confidence)
+    headers, timeout = mapping(headers, "headers"), number(timeout, "timeout", low=1e-3, example=10.0)
+    openapi_path = text(openapi_path, "openapi_path")
     if min is not None and not isinstance(min, dict):
         raise InputError(
             "min",

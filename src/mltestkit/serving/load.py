@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from scipy import stats
 
+from .._validate import blame_legacy, count, key_path, mapping, number, sequence, text
 from ..errors import InputError, MissingDependencyError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import wilson
@@ -211,6 +212,18 @@ def load_test(
     validate_target(url, allow_remote)
     rule = validate_rule(rule)
     level = validate_level(confidence)
+    max_users = count(max_users, "max_users", high=100_000, example=200)
+    method, payloads = text(method, "method", optional=True), sequence(payloads, "payloads", optional=True)
+    expected, key = sequence(expected, "expected", optional=True), key_path(key)
+    headers = mapping(headers, "headers")
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise InputError(
+            "progress", f"must be True, False or a function, got {progress!r:.60}", "pass progress=False"
+        )
+    if locustfile is not None and not isinstance(locustfile, (str, os.PathLike)):
+        raise InputError(
+            "locustfile", f"must be a path, got {type(locustfile).__name__}", "pass e.g. 'locustfile.py'"
+        )
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
         raise InputError("max_duration", f"must be a positive number, got {max_duration!r}", "pass e.g. 120")
     seconds = float(math.ceil(parse_duration(duration)))  # locust's run time is in whole seconds
@@ -588,13 +601,20 @@ def check_agreement(
 
     rule = validate_rule(rule)
     level = validate_level(confidence)
-    low, high = legacy_bounds(
-        "check_agreement", legacy, {"min_agreement": ("min", "agreement")}, min, max, default="agreement"
+    with blame_legacy(legacy, {"min_agreement": ("min", "agreement")}):
+        low, high = legacy_bounds(
+            "check_agreement", legacy, {"min_agreement": ("min", "agreement")}, min, max, default="agreement"
+        )
+        requirement = requirements_by_figure(
+            low, high, ["agreement"], rule=rule, confidence=level, default="agreement"
+        )["agreement"]
+        _share(requirement, "min", "agreement")
+    responses, expected = sequence(responses, "responses"), sequence(expected, "expected")
+    inputs, statuses = (
+        sequence(inputs, "inputs", optional=True),
+        sequence(statuses, "statuses", optional=True),
     )
-    requirement = requirements_by_figure(
-        low, high, ["agreement"], rule=rule, confidence=level, default="agreement"
-    )["agreement"]
-    _share(requirement, "min", "agreement")
+    key, atol = key_path(key), number(atol, "atol", low=0, example=1e-9)
     n = len(responses)
     if len(expected) != n:
         raise InputError(

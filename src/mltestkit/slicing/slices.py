@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, encode_labels, same_length, validate_n_boot
+from .._validate import MAX_BINS, MAX_ROWS, as_1d, count, encode_labels, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import CONFUSION, METRICS, GroupEstimates, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, seed_value
@@ -99,6 +99,8 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
 
 def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.ndarray, list[Any]]:
     finite = x[~missing]
+    if isinstance(bins, (bool, np.bool_)) or (isinstance(bins, (int, np.integer)) and bins > MAX_BINS):
+        count(bins, "bins", high=MAX_BINS, example=4)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
             raise InputError("bins", f"must be >= 1 for {name!r}, got {bins}", "pass e.g. bins=4")
@@ -431,6 +433,7 @@ def check_slices(
     seed_int = seed_value(seed)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
+    count(min_size, "min_size", low=0, high=MAX_ROWS, example=30)
     names = [metric] if isinstance(metric, str) else list(metric)
     if not names:
         raise InputError("metric", "is an empty list", "pass a metric name such as 'accuracy'")
