@@ -248,6 +248,12 @@ HOSTILE = st.one_of(
 )
 
 
+#: Hostile names: any value that has a truth value (``name or default`` picks the default name).
+NAMES = st.one_of(
+    st.none(), st.text(max_size=5), st.integers(), st.floats(), st.booleans(), st.just({"a": 1}), st.just([1])
+)
+
+
 def _parameters(check: str) -> list[str]:
     signature = inspect.signature(getattr(m, check))
     names = [p.name for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -270,6 +276,12 @@ def _names(argument: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", argument))
 
 
+def _allowed(kwargs: dict[str, Any]) -> set[str]:
+    """Arguments an error may name: those passed, ``pos_label`` (the fix for labels that are not 0/1)
+    and ``column`` (the argument of the perturbation passed)."""
+    return {*kwargs, "pos_label", *(["column"] if "perturbation" in kwargs else [])}
+
+
 def run(check: str, kwargs: dict[str, Any]) -> str:
     """Call ``check`` and return how it ended: "result", "refused" or "connected"."""
     with warnings.catch_warnings():
@@ -279,7 +291,7 @@ def run(check: str, kwargs: dict[str, Any]) -> str:
         except Connected:
             return "connected"
         except InputError as exc:
-            named = _names(exc.argument) & set(kwargs)
+            named = _names(exc.argument) & _allowed(kwargs)
             assert named, f"{check}: the error names {exc.argument!r}, not an argument passed ({sorted(kwargs)})"
             assert exc.problem and exc.fix, str(exc)
             return "refused"
@@ -315,9 +327,13 @@ def test_hostile_arguments_end_in_a_result_or_a_clear_error(check):
     @given(
         names=st.lists(st.sampled_from(parameters), min_size=1, max_size=2, unique=True),
         values=st.lists(HOSTILE, min_size=2, max_size=2),
+        data=st.data(),
     )
-    def fuzz(names: list[str], values: list[Any]) -> None:
-        kwargs = {**BASE[check](), **dict(zip(names, values, strict=False))}
+    def fuzz(names: list[str], values: list[Any], data: st.DataObject) -> None:
+        hostile = dict(zip(names, values, strict=False))
+        if "name" in hostile:
+            hostile["name"] = data.draw(NAMES)
+        kwargs = {**BASE[check](), **hostile}
         with pytest.MonkeyPatch.context() as patch:
             _no_network(patch)
             run(check, kwargs)

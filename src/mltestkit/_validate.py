@@ -26,14 +26,14 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
     if isinstance(x, (str, bytes)):
         raise InputError(argument, f"is a string ({x[:30]!r})", "pass an array with one entry per row")
     refuse_unsized(x, argument)
-    if hasattr(x, "columns") and hasattr(x, "iloc"):  # a DataFrame
+    if hasattr(x, "columns") and hasattr(x, "shape"):  # a DataFrame (pandas, polars)
         if x.shape[1] != 1:
             raise InputError(
                 argument,
                 f"is a DataFrame with {x.shape[1]} columns",
                 "pass one column (a Series), e.g. frame['target']",
             )
-        x = x.iloc[:, 0]
+        x = x.iloc[:, 0] if hasattr(x, "iloc") else x.to_series()
     if hasattr(x, "to_numpy"):
         x = x.to_numpy()
     try:
@@ -311,6 +311,10 @@ def encode_labels(
 def positive_index(classes: np.ndarray, pos_label: Any, metric: str) -> int:
     """Index of the positive class among ``classes``; -1 when it is absent from the data."""
     if pos_label is not None:
+        if not np.isscalar(pos_label) or is_missing(pos_label):
+            raise InputError(
+                "pos_label", f"must be one label, got {pos_label!r:.60}", "pass e.g. pos_label=1"
+            )
         hits = np.flatnonzero(classes == pos_label)
         return int(hits[0]) if hits.size else -1
     values = set(classes.tolist())
@@ -432,13 +436,13 @@ def unique_columns(frame: Any, argument: str) -> None:
         )
 
 
-def table(x: Any, argument: str) -> int:
-    """The number of rows of a feature table (DataFrame, 2-D array, list of rows); other values raise.
+def table(x: Any, argument: str) -> tuple[int, int]:
+    """The shape (rows, columns) of a feature table (DataFrame, 2-D array, list of rows); other values raise.
 
-    >>> table([[1, 2], [3, 4]], "X_test")
-    2
+    >>> table([[1, 2], [3, 4], [5, 6]], "X_test")
+    (3, 2)
     """
-    if x is None or isinstance(x, (str, bytes)) or (np.ndim(x) == 0 and not hasattr(x, "shape")):
+    if x is None or isinstance(x, (str, bytes)) or not (hasattr(x, "__len__") or hasattr(x, "shape")):
         refuse_unsized(x, argument)
         raise InputError(
             argument,
@@ -461,7 +465,7 @@ def table(x: Any, argument: str) -> int:
         )
     if shape[0] == 0:
         raise InputError(argument, "has no rows", "pass at least one row")
-    return int(shape[0])
+    return int(shape[0]), int(shape[1])
 
 
 def call(function: Any, argument: str, *args: Any) -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import as_1d, blame_legacy, number, refuse_unsized, unique_columns
+from .._validate import as_1d, blame_legacy, call, is_missing, number, refuse_unsized, unique_columns
 from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
 from ..stats.intervals import wilson
@@ -299,7 +299,7 @@ def perturbed_inputs(
 
     p = as_perturbation(perturbation)
     inputs = _check_inputs(inputs)
-    after, applied = p.apply(inputs)
+    after, applied = call(p.apply, "perturbation", inputs)
     require_same_length(inputs, after, p.name)
     changed = changed_rows(inputs, after)
     applied = np.asarray(applied, dtype=bool) & changed
@@ -610,7 +610,10 @@ def check_mft(
         fails, severity = ~ok, (~ok).astype(float)
         exp = np.full(n, None, dtype=object)
     else:
-        exp = as_1d(expected, "expected", allow_nan=True) if np.ndim(expected) else np.asarray(expected)
+        if is_missing(expected):
+            raise InputError("expected", f"is missing ({expected!r})", "pass the expected output")
+        one = isinstance(expected, (str, bytes)) or not hasattr(expected, "__len__")
+        exp = np.asarray(expected) if one else as_1d(expected, "expected", allow_nan=True)
         if exp.ndim == 0:
             exp = np.full(n, exp.item(), dtype=exp.dtype)
         if exp.shape != (n,):

@@ -198,9 +198,23 @@ def _floats(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
+class _Missing:
+    """The category of missing values (``None``, NaN and ``pd.NA`` alike)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def _with_missing(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), MISSING)
+
+
 def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
-    rc = ref.value_counts(dropna=False)
-    cc = cur.value_counts(dropna=False)
+    rc = _with_missing(ref).value_counts()
+    cc = _with_missing(cur).value_counts()
     table = pd.concat([rc, cc], axis=1).fillna(0).to_numpy(dtype=float).T
     table = table[:, table.sum(axis=0) > 0]  # unused levels of a Categorical: no rows on either side
     r, c = table[0], table[1]
@@ -281,7 +295,8 @@ def check_drift(
     )  # fmt: skip
     alpha = requirements["p_value"].min
     if alpha is not None and not 0 < alpha < 1:
-        raise InputError("min", f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
+        side = "alpha" if "alpha" in legacy else "min"
+        raise InputError(side, f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
     bins, seed = (
         count(bins, "bins", low=2, high=MAX_BINS),
         count(seed, "seed", low=0, high=2**63 - 1, example=0),

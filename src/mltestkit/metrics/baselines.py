@@ -125,12 +125,13 @@ def check_beats_simple_model(
     y_tr = as_1d(y_train, "y_train")
     y_te = as_1d(y_test, "y_test")
     class_labels(y_tr, "y_train", "check_beats_simple_model")
-    same_length(y_tr, "y_train", np.empty(table(X_train, "X_train")), "X_train")
-    same_length(y_te, "y_test", np.empty(table(X_test, "X_test")), "X_test")
-    if np.shape(X_train)[1] != np.shape(X_test)[1]:
+    (rows_train, width_train), (rows_test, width_test) = table(X_train, "X_train"), table(X_test, "X_test")
+    same_length(y_tr, "y_train", np.empty(rows_train), "X_train")
+    same_length(y_te, "y_test", np.empty(rows_test), "X_test")
+    if width_train != width_test:
         raise InputError(
             "X_test",
-            f"has {np.shape(X_test)[1]} columns but X_train has {np.shape(X_train)[1]}",
+            f"has {width_test} columns but X_train has {width_train}",
             "pass the same feature columns to both",
         )
     if simple is not None and (

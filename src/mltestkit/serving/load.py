@@ -255,8 +255,9 @@ def load_test(
         confidence=level,
         positive=(*QUANTILES, "requests_per_s"),
     )
-    for share in ("fail_ratio", "agreement"):
-        _share(requirements[share], "max" if share == "fail_ratio" else "min", share)
+    with blame_legacy(legacy, LEGACY):
+        for share in ("fail_ratio", "agreement"):
+            _share(requirements[share], "max" if share == "fail_ratio" else "min", share)
     if payloads is not None and (isinstance(payloads, (str, bytes, dict)) or len(payloads) == 0):
         raise InputError("payloads", "must be a non-empty list of JSON bodies", "pass e.g. [{'x': 1.0}]")
     if expected is not None and payloads is None:
@@ -363,10 +364,10 @@ def load_test(
 
 
 def _share(requirement: Requirement, side: str, figure: str) -> None:
-    for value in (requirement.min, requirement.max):
+    for bound, value in (("min", requirement.min), ("max", requirement.max)):
         if value is not None and not 0 <= value <= 1:
             raise InputError(
-                side,
+                bound,
                 f"{figure} is a share in [0, 1], got {value!r}",
                 f"pass e.g. {side}={{{figure!r}: 0.01}}",
             )
