@@ -1,4 +1,9 @@
-"""load_test against real uvicorn + FastAPI services with a real locust run (short: 2 s each)."""
+"""load_test against real uvicorn + FastAPI services with a real locust run (short: 2 s each).
+
+The real runs assert what does not depend on the machine's speed (failures, agreement, a planted
+sleep as a lower bound); the latency and throughput gates are tested on injected response-time
+histograms, so a busy CI machine cannot fail them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from apps.service import MODEL, X
 
 from mltestkit import InputError, MissingDependencyError, check_agreement, load_test
 from mltestkit.serving import ServingError, serve
-from mltestkit.serving.load import parse_duration
+from mltestkit.serving.latency import latency_requirements, quantile_figures, quantile_metrics
+from mltestkit.serving.load import FIGURES, parse_duration
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +42,8 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     seen = []
     expected = MODEL.predict(X[::15]).tolist()
     r = load_test(
-        service + "/predict", payloads=FLOWERS, users=4, duration="2s", max={"p95_ms": 200, "fail_ratio": 0.0},
-        min={"requests_per_s": 20, "agreement": 1.0}, expected=expected, key="label",
+        service + "/predict", payloads=FLOWERS, users=4, duration="2s", max={"fail_ratio": 0.0},
+        min={"agreement": 1.0}, expected=expected, key="label",
         progress=lambda *a: seen.append(a),
     )  # fmt: skip
     assert r.kind == "load" and r.outcome.value == "passed", r.describe()
@@ -51,6 +57,24 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     assert r.details["command"].startswith("python -m locust -f ") and "-u 4" in r.details["command"]
     assert seen and seen[-1][1] > 0  # progress: (elapsed, requests, failures)
     assert r.metrics[-2].rule == r.metrics[-1].rule == "point"  # shares required at their edge
+
+
+@pytest.mark.parametrize(
+    ("slow_share", "outcome"), [(0.0, "passed"), (0.03, "passed"), (0.10, "failed"), (0.5, "failed")]
+)
+def test_the_p95_gate_decides_on_the_response_time_histogram(slow_share, outcome):
+    """Injected timings: 2,000 responses at 20 ms, a share of them at 900 ms, against p95 <= 200 ms."""
+    slow = int(2000 * slow_share)
+    values, counts = np.array([20.0, 900.0]), np.array([2000 - slow, slow])
+    keep = counts > 0
+    requirements = latency_requirements(
+        "load_test", FIGURES, None, {"p95_ms": 200}, {}, {}, rule="acceptance", confidence=0.95
+    )
+    p95 = next(
+        m for m in quantile_metrics(quantile_figures(values[keep], counts[keep], 0.95), requirements)
+        if m.name == "p95_ms"
+    )  # fmt: skip
+    assert p95.outcome.value == outcome, p95.describe()
 
 
 def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
@@ -91,7 +115,7 @@ def test_failing_endpoint_fails_the_failure_ratio_gate(faulty):
 
 
 def test_server_crash_mid_test_fails_and_is_reported():
-    with serve("tests.apps.faulty:app", env={"FAULTY_CRASH_AFTER": "100"}) as server:
+    with serve("tests.apps.faulty:app", env={"FAULTY_CRASH_AFTER": "5"}) as server:
         r = load_test(server.url + "/crash", payloads=[{"x": 1.0}], users=2, duration="2s",
                       max={"fail_ratio": 0.0}, progress=False)  # fmt: skip
         assert server.exit_code() == 3
@@ -217,13 +241,13 @@ def test_through_the_ml_fixture_into_the_report(pytester):
 
         @pytest.mark.ml_perf
         def test_fast_enough(ml):
-            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 50}}, batch_sizes=[1, 8], n_calls=300)
+            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 60_000}}, batch_sizes=[1, 8], n_calls=300)
 
         @pytest.mark.ml_load
         def test_under_load(ml, ml_server):
             url = ml_server("{apps / "faulty.py"}:app", health="/health")
             ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, duration="2s",
-                         max={{"p95_ms": 500, "fail_ratio": 0.0}}, progress=False)
+                         max={{"p95_ms": 60_000, "fail_ratio": 0.0}}, progress=False)
             ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, duration="1s",
                          max={{"fail_ratio": 0.0}}, progress=False)
         """

@@ -185,7 +185,7 @@ def number(
     return float(value)
 
 
-def text(value: Any, argument: str, *, optional: bool = False) -> str | None:
+def text(value: Any, argument: str, *, optional: bool = False) -> Any:
     """``value`` if it is a string (or ``None`` when ``optional``), else an :class:`InputError`."""
     if value is None and optional:
         return None
@@ -374,7 +374,7 @@ def blame_legacy(legacy: Mapping[str, Any], spellings: Mapping[str, tuple[str, s
         raise
 
 
-def sequence(value: Any, argument: str, *, optional: bool = False) -> list[Any] | None:
+def sequence(value: Any, argument: str, *, optional: bool = False) -> Any:
     """A list from a list, tuple, array or Series (one entry per row); other values raise.
 
     >>> sequence((1, 2), "responses")
