@@ -59,7 +59,8 @@ def first_column(x: Any) -> np.ndarray:
 
 
 def fit_dummy(data: Any, seed: int) -> Any:
-    return DummyClassifier().fit(*data)
+    """A ``train`` that ignores ``data``: an exception of the caller's own function is the caller's."""
+    return DummyClassifier().fit(XN, Y)
 
 
 #: A valid call of each check: its keyword arguments.

@@ -49,8 +49,10 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     assert r.kind == "load" and r.outcome.value == "passed", r.describe()
     names = [m.name for m in r.metrics]
     assert names == ["p50_ms", "p95_ms", "p99_ms", "requests_per_s", "fail_ratio", "agreement"]
-    p95 = r.metrics[1]
-    assert p95.ci.low <= p95.value <= p95.ci.high
+    p95 = r.metrics[1]  # an end of the interval is None when too few requests were sent to bound it
+    assert (p95.ci.low is None or p95.ci.low <= p95.value) and (
+        p95.ci.high is None or p95.value <= p95.ci.high
+    )
     agreement = r.metrics[-1]
     assert agreement.value == 1.0 and agreement.n == r.details["requests"]
     assert r.details["endpoints"][0]["name"] == "/predict" and r.details["failed"] == 0
@@ -247,7 +249,7 @@ def test_through_the_ml_fixture_into_the_report(pytester):
         def test_under_load(ml, ml_server):
             url = ml_server("{apps / "faulty.py"}:app", health="/health")
             ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, duration="2s",
-                         max={{"p95_ms": 60_000, "fail_ratio": 0.0}}, progress=False)
+                         max={{"fail_ratio": 0.0}}, progress=False)
             ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, duration="1s",
                          max={{"fail_ratio": 0.0}}, progress=False)
         """

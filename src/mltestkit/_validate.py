@@ -245,8 +245,8 @@ def class_labels(arr: np.ndarray, argument: str, metric: str) -> None:
 
 
 def warn_hard_scores(scores: np.ndarray, argument: str, metric: str) -> None:
-    """Warn when the scores of a ranking metric hold only 0 and 1 (hard labels, not scores)."""
-    if scores.size > 2 and np.isin(scores, (0.0, 1.0)).all():
+    """Warn when the scores of a ranking metric are integer labels 0 and 1 (``predict``, not scores)."""
+    if scores.dtype.kind in "iu" and scores.size > 2 and np.isin(scores, (0, 1)).all():
         warnings.warn(
             MLTestKitWarning(
                 f"{argument}: holds only 0 and 1, so {metric} ranks hard labels, not scores; "

@@ -275,8 +275,8 @@ def check_reproducible(
     if len(seeds) < 1:
         raise InputError("seeds", "is empty", "pass at least one seed, e.g. seeds=[0, 1, 2]")
     table(X_test, "X_test")
-    first = _predict(call(train, "train", data, seeds[0]), X_test, "train(data, seed)")
-    again = _predict(call(train, "train", data, seeds[0]), X_test, "train(data, seed)")
+    first = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
+    again = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     mismatches = int(np.sum(first != again))
     metrics = [
         judge(REPRODUCIBLE_FIGURES[0], Estimate(mismatches, n=len(first)), reqs[REPRODUCIBLE_FIGURES[0]])
@@ -289,8 +289,7 @@ def check_reproducible(
         y = as_1d(y_test, "y_test")
         same_length(first, "train(data, seed).predict(X_test)", y, "y_test")
         accuracies = [
-            float(np.mean(_predict(call(train, "train", data, s), X_test, "train(data, seed)") == y))
-            for s in seeds[1:]
+            float(np.mean(_predict(train(data, s), X_test, "train(data, seed)") == y)) for s in seeds[1:]
         ]
         accuracies.insert(0, float(np.mean(first == y)))
         spread = builtins.max(accuracies) - builtins.min(accuracies)
