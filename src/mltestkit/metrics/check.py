@@ -87,7 +87,7 @@ def check_metric(
     ('passed', None, None)
     """
     requirement = Requirement(min, max, rule, confidence)
-    keep_rows = flag(keep_rows, "keep_rows")
+    keep_rows = None if keep_rows is None else flag(keep_rows, "keep_rows")
     m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
     est = compute(
         m,
