@@ -10,9 +10,11 @@ valid report.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 
 import mltestkit as m
 from mltestkit import perturb
-from mltestkit.errors import MLTestKitError, ReportError
+from mltestkit.errors import MLTestKitError, MLTestKitWarning, ReportError
 from mltestkit.report import read_report
 
 Y = np.array([0, 1] * 50)
@@ -120,7 +122,7 @@ CASES = {
         lambda: m.check_slices(
             "roc_auc",
             np.r_[1, np.zeros(59, int)],
-            y_score=np.r_[0.0, np.ones(59)],
+            y_score=np.r_[0.1, np.full(59, 0.9)],
             by=np.zeros(60),
             min=0.5,
             rule="alarm",
@@ -226,6 +228,143 @@ CASES = {
         lambda: m.check_reproducible(3, FRAME, FRAME),
         "train: must be a callable",
     ),
+    # silently meaningless or raw before
+    "drift: unused Categorical level": (
+        lambda: m.check_drift(
+            FRAME.assign(g=pd.Categorical(FRAME["g"], categories=["x", "y", "never"]))[["g"]], FRAME[["g"]]
+        ),
+        "passed",
+    ),
+    "drift: missing values on one side only": (
+        lambda: m.check_drift(FRAME[["g"]], FRAME[["g"]].assign(g=pd.NA)),
+        "failed",
+    ),
+    "drift: bins=True": (
+        lambda: m.check_drift(FRAME, FRAME, bins=True),
+        "bins: must be an int in [2, 1000000]",
+    ),
+    "drift: bins=0": (lambda: m.check_drift(FRAME, FRAME, bins=0), "bins: must be an int in [2, 1000000]"),
+    "drift: alpha=0": (lambda: m.check_drift(FRAME, FRAME, alpha=0), "alpha: p_value must be in (0, 1)"),
+    "drift: polars Series": (lambda: m.check_drift(pl.Series("a", Y), FRAME), "reference: is a Series"),
+    "slices: bins=True": (
+        lambda: m.check_slices("accuracy", Y, Y, by=FRAME[["a"]], bins=True, min=0.5),
+        "bins: must be an int in [1, 1000000]",
+    ),
+    "slices: min_size=2**70": (
+        lambda: m.check_slices("accuracy", Y, Y, by=FRAME["g"], min_size=2**70, min=0.5),
+        "min_size: must be an int in [0, 9007199254740992]",
+    ),
+    "fairness: duplicated columns in by": (
+        lambda: m.check_fairness(Y, Y, by=FRAME[["g", "g"]], max={"demographic_parity_difference": 0.1}),
+        "by: has duplicated column names ['g']",
+    ),
+    "weak slices: min_size=2**70": (
+        lambda: m.find_weak_slices(Y, Y, by=FRAME[["g"]], min_size=2**70),
+        "min_size: must be an int in [1, 9007199254740992]",
+    ),
+    "metric: datetime64 labels": (
+        lambda: m.check_metric("accuracy", np.array(["2026-01-01"] * 100, dtype="datetime64[D]"), Y, min=0.5),
+        "y_true: holds dates or durations",
+    ),
+    "metric: continuous y_true for accuracy": (
+        lambda: m.check_metric("accuracy", np.linspace(0, 1, 100), Y, min=0.5),
+        "y_true: accuracy compares class labels and the values are continuous",
+    ),
+    "metric: pandas NA in object labels": (
+        lambda: m.check_metric("accuracy", pd.Series([0, pd.NA] * 50, dtype=object), Y, min=0.5),
+        "y_true: has 50 missing values",
+    ),
+    "metric: generator": (
+        lambda: m.check_metric("accuracy", (v for v in Y), Y, min=0.5),
+        "y_true: is a generator, which can be read only once",
+    ),
+    "metric: dict": (lambda: m.check_metric("accuracy", {"y": Y}, Y, min=0.5), "y_true: is a dict"),
+    "metric: polars frame": (
+        lambda: m.check_metric("accuracy", pl.DataFrame({"y": Y}), Y, min=0.5),
+        "passed",
+    ),
+    "metric: keep_rows=NA": (
+        lambda: m.check_metric("accuracy", Y, Y, keep_rows=pd.NA),
+        "keep_rows: must be True or False",
+    ),
+    "metric: rule=NA": (lambda: m.check_metric("accuracy", Y, Y, rule=pd.NA), "rule: unknown gate rule"),
+    "metric: name not a string": (
+        lambda: m.check_metric("accuracy", Y, Y, name=3.5),
+        "name: must be a string",
+    ),
+    "mft: tolerance=nan": (
+        lambda: m.check_mft(zeros, ["a", "b"], expected=[0, 0], tolerance=float("nan")),
+        "tolerance: must be a finite number >= 0, got nan",
+    ),
+    "mft: legacy bound not a number": (
+        lambda: m.check_mft(zeros, ["a", "b"], expected=[0, 0], min_pass_rate="high"),
+        "min_pass_rate: must be a number",
+    ),
+    "invariance: tolerance=None": (
+        lambda: m.check_invariance(zeros, FRAME, perturb.swap("g", {"x": "y"}), tolerance=None, max=0.1),
+        "tolerance: must be a finite number >= 0, got None",
+    ),
+    "directional: expect not a string": (
+        lambda: m.check_directional(zeros, FRAME, perturb.scale("a", 2), expect=np.array([]), max=0.1),
+        "expect: unknown expectation",
+    ),
+    "latency: huge n_calls": (
+        lambda: m.check_latency(zeros, [0], n_calls=2**70),
+        "n_calls: must be an int in [1, 100000000]",
+    ),
+    "latency: dict inputs": (lambda: m.check_latency(zeros, {"a": [1]}), "inputs: is a dict"),
+    "latency: memory=NA": (
+        lambda: m.check_latency(zeros, [0], memory=pd.NA),
+        "memory: must be True or False",
+    ),
+    "load: p95_ms=nan names p95_ms": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=[{}], p95_ms=float("nan")),
+        "p95_ms: must be a number, got nan",
+    ),
+    "load: p95_ms=-1 names p95_ms": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=[{}], p95_ms=-1),
+        "p95_ms: must be a positive number, got -1",
+    ),
+    "load: max_fail_ratio=2 names it": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=[{}], max_fail_ratio=2),
+        "max_fail_ratio: is a share in [0, 1], got 2",
+    ),
+    "load: max_users=None": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=[{}], max_users=None),
+        "max_users: must be an int",
+    ),
+    "load: allow_remote=NA": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=[{}], allow_remote=pd.NA),
+        "allow_remote: must be True or False",
+    ),
+    "load: payloads a generator": (
+        lambda: m.load_test("http://127.0.0.1:9/p", payloads=({} for _ in range(2))),
+        "payloads: is a generator",
+    ),
+    "agreement: responses None": (lambda: m.check_agreement(None, [1]), "responses: must be a list"),
+    "agreement: key a number": (lambda: m.check_agreement([1], [1], key=3), "key: must be a dotted path"),
+    "agreement: atol=nan": (lambda: m.check_agreement([1], [1], atol=float("nan")), "atol: must be a finite"),
+    "leakage: label a dict": (
+        lambda: m.check_leakage(FRAME, FRAME, label={}),
+        "label: must be a column name",
+    ),
+    "leakage: bins=2**70": (lambda: m.check_leakage(FRAME, FRAME, bins=2**70), "bins: must be an int in [2"),
+    "simple model: continuous y_train": (
+        lambda: m.check_beats_simple_model(None, FRAME[["a"]], np.linspace(0, 1, 100), FRAME[["a"]], Y),
+        "y_train: check_beats_simple_model compares class labels",
+    ),
+    "simple model: ragged X_test": (
+        lambda: m.check_beats_simple_model(None, FRAME[["a"]], Y, [[1], [1, 2]], Y[:2]),
+        "X_test: has shape (2,)",
+    ),
+    "simple model: seed=-1": (
+        lambda: m.check_beats_simple_model(None, FRAME[["a"]], Y, FRAME[["a"]], Y, seed=-1),
+        "seed: must be an int in [0, 4294967295]",
+    ),
+    "reproducible: max_spread=nan": (
+        lambda: m.check_reproducible(lambda d, s: None, FRAME, FRAME, max_spread=float("nan")),
+        "max_spread: must be a finite number",
+    ),
 }
 
 
@@ -233,13 +372,21 @@ CASES = {
 def test_bad_input_ends_in_a_result_or_a_clear_error(case):
     run, expected = CASES[case]
     if expected in ("passed", "failed", "inconclusive", "error"):
-        result = run()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = run()
         assert result.outcome.value == expected, result.describe()
         json.dumps(result.to_dict(), allow_nan=False)
         return
-    with pytest.raises(MLTestKitError) as info:
+    with pytest.raises(MLTestKitError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         run()
     assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_hard_labels_as_scores_warn():
+    with pytest.warns(MLTestKitWarning, match="y_score: holds only 0 and 1, so roc_auc ranks hard labels"):
+        m.check_metric("roc_auc", Y, y_score=Y[::-1], min=0.5)
 
 
 @pytest.mark.parametrize(
@@ -279,7 +426,9 @@ labels = st.one_of(
 @given(y=labels, p=labels, metric=st.sampled_from(sorted(m.METRICS)), bound=st.floats(0, 1))
 def test_fuzz_metrics_end_in_a_result_or_a_clear_error(y, p, metric, bound):
     try:
-        result = m.check_metric(metric, y, p, y_score=p, min=bound, n_boot=100)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MLTestKitWarning)
+            result = m.check_metric(metric, y, p, y_score=p, min=bound, n_boot=100)
     except MLTestKitError:
         return
     json.dumps(result.to_dict(), allow_nan=False)

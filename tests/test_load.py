@@ -1,7 +1,10 @@
 """load_test against real uvicorn services (FastAPI and Flask) with a real locust run.
 
-Runs stop at a request count; their durations are only upper bounds, and latency limits are set
-where a loaded machine cannot cross them by accident (a planted sleep is what must cross one)."""
+Runs stop at a request count; their durations are only upper bounds. The real runs assert what
+does not depend on the machine's speed (failures, agreement, a planted sleep as a lower bound);
+the latency and throughput gates are tested on injected response-time histograms, so a busy
+machine cannot fail them.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from apps.service import MODEL, X
 
 from mltestkit import InputError, MissingDependencyError, check_agreement, load_test
 from mltestkit.serving import ServingError, serve
-from mltestkit.serving.load import parse_duration
+from mltestkit.serving.latency import latency_requirements, quantile_figures, quantile_metrics
+from mltestkit.serving.load import FIGURES, parse_duration
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +44,40 @@ def test_fast_service_passes_and_agrees_with_the_offline_model(service):
     expected = MODEL.predict(X[::15]).tolist()
     r = load_test(
         service + "/predict", payloads=FLOWERS, users=4, max_requests=200, duration="30s",
-        max={"p95_ms": 10_000, "fail_ratio": 0.0}, min={"requests_per_s": 1, "agreement": 1.0}, expected=expected, key="label",
+        max={"fail_ratio": 0.0}, min={"agreement": 1.0}, expected=expected, key="label",
         progress=lambda *a: seen.append(a),
     )  # fmt: skip
     assert r.kind == "load" and r.outcome.value == "passed", r.describe()
     names = [m.name for m in r.metrics]
     assert names == ["p50_ms", "p95_ms", "p99_ms", "requests_per_s", "fail_ratio", "agreement"]
-    p95 = r.metrics[1]
-    assert p95.ci.low <= p95.value <= p95.ci.high
+    p95 = r.metrics[1]  # an end of the interval is None when too few requests were sent to bound it
+    assert (p95.ci.low is None or p95.ci.low <= p95.value) and (
+        p95.ci.high is None or p95.value <= p95.ci.high
+    )
     agreement = r.metrics[-1]
     assert agreement.value == 1.0 and agreement.n == r.details["requests"]
     assert r.details["endpoints"][0]["name"] == "/predict" and r.details["failed"] == 0
     assert r.details["command"].startswith("python -m locust -f ") and "-u 4" in r.details["command"]
     assert seen and seen[-1][1] > 0  # progress: (elapsed, requests, failures)
     assert r.metrics[-2].rule == r.metrics[-1].rule == "point"  # shares required at their edge
+
+
+@pytest.mark.parametrize(
+    ("slow_share", "outcome"), [(0.0, "passed"), (0.03, "passed"), (0.10, "failed"), (0.5, "failed")]
+)
+def test_the_p95_gate_decides_on_the_response_time_histogram(slow_share, outcome):
+    """Injected timings: 2,000 responses at 20 ms, a share of them at 900 ms, against p95 <= 200 ms."""
+    slow = int(2000 * slow_share)
+    values, counts = np.array([20.0, 900.0]), np.array([2000 - slow, slow])
+    keep = counts > 0
+    requirements = latency_requirements(
+        "load_test", FIGURES, None, {"p95_ms": 200}, {}, {}, rule="acceptance", confidence=0.95
+    )
+    p95 = next(
+        m for m in quantile_metrics(quantile_figures(values[keep], counts[keep], 0.95), requirements)
+        if m.name == "p95_ms"
+    )  # fmt: skip
+    assert p95.outcome.value == outcome, p95.describe()
 
 
 def test_agreement_reports_mismatches_from_a_wrong_offline_answer(service):
@@ -243,13 +267,13 @@ def test_through_the_ml_fixture_into_the_report(pytester):
 
         @pytest.mark.ml_perf
         def test_fast_enough(ml):
-            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 1000}}, batch_sizes=[1, 8])
+            ml.check_latency(sorted, [3, 1, 2], max={{"p95_ms": 60_000}}, batch_sizes=[1, 8], n_calls=300)
 
         @pytest.mark.ml_load
         def test_under_load(ml, ml_server):
             url = ml_server("{apps / "faulty.py"}:app", health="/health")
             ml.load_test(url + "/fast", payloads=[{{"x": 1.0}}], users=2, max_requests=200,
-                         duration="30s", max={{"p95_ms": 10000, "fail_ratio": 0.0}}, progress=False)
+                         duration="30s", max={{"fail_ratio": 0.0}}, progress=False)
             ml.load_test(url + "/fail", payloads=[{{"x": 1.0}}], users=1, max_requests=20,
                          duration="20s", max={{"fail_ratio": 0.0}}, progress=False)
         """

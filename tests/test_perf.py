@@ -1,4 +1,9 @@
-"""check_latency: real scikit-learn models, planted sleeps, order-statistic interval coverage."""
+"""check_latency: real scikit-learn models on a fake clock, order-statistic interval coverage.
+
+Every call's duration is set by the test through :class:`FakeClock` (``time.perf_counter`` as
+``check_latency`` reads it), so the figures and outcomes below are exact and do not depend on how
+busy the machine is; real timing belongs to ``bench/``.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,32 @@ from mltestkit.errors import MLTestKitWarning
 from mltestkit.serving.latency import quantile_figures, quantile_ranks
 
 
+class FakeClock:
+    """``time.perf_counter`` for ``check_latency``: time moves only when a call says it took some."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def costing(self, seconds: float, predict=None):
+        """``predict`` (or a no-op) as a call that takes exactly ``seconds`` on this clock."""
+
+        def timed(batch):
+            self.now += seconds
+            return None if predict is None else predict(batch)
+
+        return timed
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(time, "perf_counter", fake)
+    return fake
+
+
 @pytest.fixture(scope="module")
 def model_and_frame():
     data = load_iris(as_frame=True)
@@ -24,7 +55,7 @@ def model_and_frame():
     return model, data.data
 
 
-def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
+def test_fast_model_passes_and_reports_every_batch_size(model_and_frame, clock):
     model, frame = model_and_frame
     seen = []
 
@@ -33,7 +64,7 @@ def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
         return model.predict(batch)
 
     r = check_latency(
-        predict,
+        clock.costing(0.001, predict),
         frame.iloc[:1],
         max={"p95_ms": 200},
         batch_sizes=[1, 32],
@@ -47,37 +78,51 @@ def test_fast_model_passes_and_reports_every_batch_size(model_and_frame):
     assert names == ["p50_ms", "p95_ms", "p99_ms", "throughput_rows_s"]
     p95 = next(m for m in r.metrics if m.name == "p95_ms")
     assert p95.ci.low <= p95.value <= p95.ci.high and p95.ci.method == "order-statistic"
+    assert p95.value == pytest.approx(1.0)
+    thr = next(m for m in r.metrics if m.name == "throughput_rows_s" and m.slice["batch_size"] == 32)
+    assert thr.value == pytest.approx(32_000)
     assert r.details["calls"] == {"1": 200, "32": 200}
     assert type(r).from_dict(r.to_dict()) == r
 
 
-def test_planted_sleep_fails_the_p95_gate():
-    r = check_latency(lambda x: time.sleep(0.004), [0], max={"p95_ms": 2}, n_calls=30, warmup=1)
+def test_a_slow_call_fails_the_p95_gate(clock):
+    r = check_latency(clock.costing(0.004), [0], max={"p95_ms": 2}, n_calls=30, warmup=1)
     assert r.outcome.value == "failed"
     assert "p95_ms" in r.message
     p95 = next(m for m in r.metrics if m.name == "p95_ms")
-    assert p95.value >= 4
+    assert p95.value == pytest.approx(4)
 
 
-def test_throughput_gate_fails_for_a_slow_function():
-    r = check_latency(
-        lambda x: time.sleep(0.002), [0], min={"throughput_rows_s": 10_000}, n_calls=20, warmup=0
-    )
+def test_a_tail_of_slow_calls_decides_the_p95_gate(clock):
+    """The gate reads the order statistics: 3% slow calls pass a p95 bound, 10% fail it."""
+    for slow_share, outcome in ((0.03, "passed"), (0.10, "failed")):
+        costs = iter([0.001] + [0.5 if i % 100 < 100 * slow_share else 0.001 for i in range(1000)])
+
+        def predict(batch, costs=costs):
+            clock.now += next(costs)
+
+        r = check_latency(predict, [0], max={"p95_ms": 10}, n_calls=1000, warmup=0)
+        assert r.outcome.value == outcome, r.describe()
+
+
+def test_throughput_gate_fails_for_a_slow_function(clock):
+    r = check_latency(clock.costing(0.002), [0], min={"throughput_rows_s": 10_000}, n_calls=20, warmup=0)
     thr = next(m for m in r.metrics if m.name == "throughput_rows_s")
-    assert thr.outcome.value == "failed" and thr.value < 600
+    assert thr.outcome.value == "failed" and thr.value == pytest.approx(500)
 
 
-def test_undecided_p99_is_inconclusive_with_few_calls():
+def test_undecided_p99_is_inconclusive_with_few_calls(clock):
     # with 50 calls no order statistic bounds the 99th percentile from above
-    r = check_latency(lambda x: None, [0], max={"p99_ms": 1000}, n_calls=50)
+    r = check_latency(clock.costing(1e-4), [0], max={"p99_ms": 1000}, n_calls=50)
     p99 = next(m for m in r.metrics if m.name == "p99_ms")
     assert p99.ci.high is None and p99.outcome.value == "inconclusive"
     assert r.fails_test
 
 
-def test_time_budget_limits_the_calls():
-    r = check_latency(lambda x: time.sleep(0.01), [0], n_calls=10_000, max_seconds=0.1, warmup=0)
-    assert 5 <= r.details["calls"]["1"] <= 15
+def test_time_budget_limits_the_calls(clock):
+    """Calls stop once ``max_seconds`` is spent: the budget is overrun by one call at most."""
+    r = check_latency(clock.costing(1 / 64), [0], n_calls=10_000, max_seconds=10 / 64, warmup=0)
+    assert 10 <= r.details["calls"]["1"] <= 11
 
 
 def test_memory_peak_is_measured_and_gated():

@@ -616,13 +616,13 @@ import pytest
 
 @pytest.mark.ml_perf
 def test_latency(ml):
-    ml.check_latency(lambda x: x, [[0]], p95_ms=1000, n_calls=100, warmup=0)
+    ml.check_latency(lambda x: x, [[0]], p95_ms=60_000, n_calls=100, warmup=0)
 """
     )
     result = run(pytester, "--ml", "-W", "always::DeprecationWarning", *workers)
     result.assert_outcomes(passed=1)
     out = result.stdout.str()
-    assert "test_w.py:5: DeprecationWarning: check_latency: p95_ms=1000 is deprecated" in out
+    assert "test_w.py:5: DeprecationWarning: check_latency: p95_ms=60000 is deprecated" in out
     if workers:
         assert "test_w.py:5: MLTestKitWarning" in out and "timings under pytest-xdist" in out
     assert "pytest_mltestkit" not in out.split("warnings summary", 1)[-1]

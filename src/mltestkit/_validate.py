@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, MLTestKitWarning, caller_stacklevel
+
+#: The most bins a histogram-based figure accepts.
+MAX_BINS = 10**6
+#: More rows than any table holds: a size above it (``min_size=2**70``) cannot mean anything.
+MAX_ROWS = 2**53
 
 
 def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = False) -> np.ndarray:
@@ -15,14 +25,15 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
         raise InputError(argument, "is None", "pass an array, list or pandas Series with one entry per row")
     if isinstance(x, (str, bytes)):
         raise InputError(argument, f"is a string ({x[:30]!r})", "pass an array with one entry per row")
-    if hasattr(x, "columns") and hasattr(x, "iloc"):  # a DataFrame
+    refuse_unsized(x, argument)
+    if hasattr(x, "columns") and hasattr(x, "shape"):  # a DataFrame (pandas, polars)
         if x.shape[1] != 1:
             raise InputError(
                 argument,
                 f"is a DataFrame with {x.shape[1]} columns",
                 "pass one column (a Series), e.g. frame['target']",
             )
-        x = x.iloc[:, 0]
+        x = x.iloc[:, 0] if hasattr(x, "iloc") else x.to_series()
     if hasattr(x, "to_numpy"):
         x = x.to_numpy()
     try:
@@ -43,6 +54,12 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
         )
     if arr.size == 0:
         raise InputError(argument, "is empty", "pass at least one row")
+    if arr.dtype.kind in "mM":
+        raise InputError(
+            argument,
+            f"holds dates or durations (dtype {arr.dtype}), not labels or numbers",
+            "pass the labels or scores; convert dates explicitly if they are meant as numbers",
+        )
     if numeric or arr.dtype.kind in "fc":
         if arr.dtype.kind not in "biuf":
             try:
@@ -62,7 +79,7 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
                     "drop or impute those rows before checking",
                 )
     elif arr.dtype.kind == "O" and not allow_nan:
-        missing = np.array([v is None or (isinstance(v, float) and v != v) for v in arr])
+        missing = np.array([is_missing(v) for v in arr])
         if missing.any():
             first = int(np.flatnonzero(missing)[0])
             raise InputError(
@@ -71,6 +88,172 @@ def as_1d(x: Any, argument: str, *, numeric: bool = False, allow_nan: bool = Fal
                 "drop or impute those rows before checking",
             )
     return arr
+
+
+def is_missing(v: Any) -> bool:
+    """Whether a scalar is a missing value: None, NaN, ``pd.NA`` or ``pd.NaT``.
+
+    >>> import pandas as pd
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0, "a")]
+    [True, True, True, True, False, False]
+    """
+    if v is None or (isinstance(v, float) and v != v):
+        return True
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def refuse_unsized(x: Any, argument: str) -> None:
+    """Raise for a generator, iterator or dict where rows are expected (they have no rows to count).
+
+    >>> refuse_unsized(iter([1, 2]), "y_true")
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: y_true: is a list_iterator, which can be read only once; pass a list or an array, e.g. list(values)
+    """
+    if isinstance(x, dict):
+        raise InputError(
+            argument,
+            f"is a dict (keys {list(x)[:5]})",
+            "pass a DataFrame (pandas.DataFrame(the_dict)) or the one column meant",
+        )
+    if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not hasattr(x, "__len__")):
+        raise InputError(
+            argument,
+            f"is a {type(x).__name__}, which can be read only once",
+            "pass a list or an array, e.g. list(values)",
+        )
+
+
+def flag(value: Any, argument: str) -> bool:
+    """``value`` if it is a bool (Python or numpy), else an :class:`InputError`.
+
+    >>> flag(np.True_, "memory")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(argument, f"must be True or False, got {value!r}", f"pass {argument}=True or False")
+    return bool(value)
+
+
+def count(value: Any, argument: str, *, low: int = 1, high: int = 10**9, example: int = 10) -> int:
+    """``value`` as an int in ``[low, high]``; bools, floats and out-of-range values raise.
+
+    >>> count(np.int64(5), "bins")
+    5
+    >>> count(True, "bins")
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: bins: must be an int in [1, 1000000000], got True; pass e.g. bins=10
+    """
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or not low <= value <= high
+    ):
+        raise InputError(
+            argument, f"must be an int in [{low}, {high}], got {value!r}", f"pass e.g. {argument}={example}"
+        )
+    return int(value)
+
+
+def number(
+    value: Any, argument: str, *, low: float = -math.inf, high: float = math.inf, example: float = 0.0
+) -> float:
+    """``value`` as a finite float in ``[low, high]``; bools, NaN and non-numbers raise.
+
+    >>> number(0.5, "tolerance", low=0)
+    0.5
+    >>> number(float("nan"), "tolerance", low=0)
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: tolerance: must be a finite number >= 0, got nan; pass e.g. tolerance=0.0
+    """
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    if not real or not math.isfinite(value) or not low <= value <= high:
+        where = " and ".join(
+            t
+            for t in (f">= {low:g}" if low > -math.inf else "", f"<= {high:g}" if high < math.inf else "")
+            if t
+        )
+        raise InputError(
+            argument,
+            f"must be a finite number{' ' + where if where else ''}, got {value!r}",
+            f"pass e.g. {argument}={example!r}",
+        )
+    return float(value)
+
+
+def text(value: Any, argument: str, *, optional: bool = False) -> Any:
+    """``value`` if it is a string (or ``None`` when ``optional``), else an :class:`InputError`."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise InputError(
+            argument,
+            f"must be a string, got {type(value).__name__} {value!r:.60}",
+            f"pass e.g. {argument}='...'",
+        )
+    return value
+
+
+def column(value: Any, argument: str) -> Any:
+    """A column name (a string or an int), or ``None``; other values raise.
+
+    >>> column("age", "label")
+    'age'
+    """
+    if (
+        value is None
+        or isinstance(value, str)
+        or (isinstance(value, (int, np.integer)) and not isinstance(value, bool))
+    ):
+        return value
+    raise InputError(
+        argument,
+        f"must be a column name, got {type(value).__name__} {value!r:.60}",
+        f"pass e.g. {argument}='target'",
+    )
+
+
+def columns(value: Any, argument: str) -> list[Any] | None:
+    """A list of column names from a list or tuple (or ``None``); a bare string or other values raise.
+
+    >>> columns(("a", "b"), "columns")
+    ['a', 'b']
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple, pd.Index, np.ndarray)):
+        raise InputError(
+            argument,
+            f"must be a list of column names, got {type(value).__name__} {value!r:.60}",
+            f"pass e.g. {argument}=['a', 'b']",
+        )
+    return [column(v, argument) for v in value]
+
+
+def class_labels(arr: np.ndarray, argument: str, metric: str) -> None:
+    """Raise when a classification metric is given continuous values as labels."""
+    if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
+        raise InputError(
+            argument,
+            f"{metric} compares class labels and the values are continuous",
+            "pass class labels (model.predict) or use a score metric such as roc_auc with y_score=",
+        )
+
+
+def warn_hard_scores(scores: np.ndarray, argument: str, metric: str) -> None:
+    """Warn when the scores of a ranking metric are integer labels 0 and 1 (``predict``, not scores)."""
+    if scores.dtype.kind in "iu" and scores.size > 2 and np.isin(scores, (0, 1)).all():
+        warnings.warn(
+            MLTestKitWarning(
+                f"{argument}: holds only 0 and 1, so {metric} ranks hard labels, not scores; "
+                "pass model.predict_proba(X)[:, 1] or model.decision_function(X)"
+            ),
+            stacklevel=caller_stacklevel(),
+        )
 
 
 def same_length(reference: np.ndarray, reference_name: str, other: np.ndarray, other_name: str) -> None:
@@ -128,6 +311,10 @@ def encode_labels(
 def positive_index(classes: np.ndarray, pos_label: Any, metric: str) -> int:
     """Index of the positive class among ``classes``; -1 when it is absent from the data."""
     if pos_label is not None:
+        if not np.isscalar(pos_label) or is_missing(pos_label):
+            raise InputError(
+                "pos_label", f"must be one label, got {pos_label!r:.60}", "pass e.g. pos_label=1"
+            )
         hits = np.flatnonzero(classes == pos_label)
         return int(hits[0]) if hits.size else -1
     values = set(classes.tolist())
@@ -150,6 +337,144 @@ def as_rng(seed: Any) -> np.random.Generator:
 
 
 def validate_n_boot(n_boot: Any) -> int:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
-        raise InputError("n_boot", f"must be an int >= 100, got {n_boot!r}", "pass e.g. n_boot=1000")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or not 100 <= n_boot <= 10**6:
+        raise InputError(
+            "n_boot", f"must be an int >= 100 and <= 10**6, got {n_boot!r}", "pass e.g. n_boot=1000"
+        )
     return int(n_boot)
+
+
+@contextmanager
+def blame_legacy(legacy: Mapping[str, Any], spellings: Mapping[str, tuple[str, str]]) -> Iterator[None]:
+    """Re-raise an error about a bound given with a deprecated spelling under that spelling's name.
+
+    ``load_test(p95_ms=...)`` is folded into ``max={"p95_ms": ...}``; an error about it then names
+    ``p95_ms``, the argument the caller wrote, not ``max``.
+
+    >>> with blame_legacy({"p95_ms": -1}, {"p95_ms": ("max", "p95_ms")}):
+    ...     raise InputError("max", "p95_ms must be a positive number, got -1", "pass e.g. 20")
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: p95_ms: must be a positive number, got -1; pass e.g. 20
+    """
+    try:
+        yield
+    except InputError as exc:
+        for key in legacy:
+            if key not in spellings:
+                continue
+            side, figure = spellings[key]
+            problem = exc.problem
+            if exc.argument in (f"{figure}.{side}", figure) or (
+                exc.argument == side and (problem.startswith(f"{figure} ") or len(legacy) == 1)
+            ):
+                if problem.startswith(f"{figure} "):
+                    problem = problem[len(figure) + 1 :]
+                raise InputError(key, problem, exc.fix) from None
+        raise
+
+
+def sequence(value: Any, argument: str, *, optional: bool = False) -> Any:
+    """A list from a list, tuple, array or Series (one entry per row); other values raise.
+
+    >>> sequence((1, 2), "responses")
+    [1, 2]
+    """
+    if value is None and optional:
+        return None
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        refuse_unsized(value, argument)
+        raise InputError(
+            argument, f"must be a list with one entry per row, got {type(value).__name__}", "pass a list"
+        )
+    refuse_unsized(value, argument)
+    if hasattr(value, "to_list"):
+        return list(value.to_list())
+    return list(value)
+
+
+def key_path(value: Any, argument: str = "key") -> Any:
+    """``None``, a dotted path into a JSON body (``"label"``, ``"probs.1"``) or a callable."""
+    if value is None or callable(value) or isinstance(value, str):
+        return value
+    raise InputError(
+        argument,
+        f"must be a dotted path or a function, got {type(value).__name__} {value!r:.60}",
+        f"pass e.g. {argument}='label' or {argument}=lambda body: body['label']",
+    )
+
+
+def mapping(value: Any, argument: str) -> dict[Any, Any] | None:
+    """``None`` or a dict (e.g. HTTP headers); other values raise.
+
+    >>> mapping({"X-Key": "1"}, "headers")
+    {'X-Key': '1'}
+    """
+    if value is None or isinstance(value, Mapping):
+        return None if value is None else dict(value)
+    raise InputError(
+        argument, f"must be a dict, got {type(value).__name__} {value!r:.60}", f"pass e.g. {argument}={{}}"
+    )
+
+
+def unique_columns(frame: Any, argument: str) -> None:
+    """Raise when a table has duplicated column names (a column would be read as a frame).
+
+    >>> unique_columns(pd.DataFrame([[1, 2]], columns=["a", "a"]), "data")
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: data: has duplicated column names ['a']; rename the columns, e.g. frame.columns = [...]
+    """
+    names = getattr(frame, "columns", None)
+    if names is None or not hasattr(frame, "iloc"):
+        return
+    index = pd.Index(names)
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique().tolist()[:5]
+        raise InputError(
+            argument, f"has duplicated column names {dup}", "rename the columns, e.g. frame.columns = [...]"
+        )
+
+
+def table(x: Any, argument: str) -> tuple[int, int]:
+    """The shape (rows, columns) of a feature table (DataFrame, 2-D array, list of rows); other values raise.
+
+    >>> table([[1, 2], [3, 4], [5, 6]], "X_test")
+    (3, 2)
+    """
+    if x is None or isinstance(x, (str, bytes)) or not (hasattr(x, "__len__") or hasattr(x, "shape")):
+        refuse_unsized(x, argument)
+        raise InputError(
+            argument,
+            f"must be a table of features, got {type(x).__name__}",
+            "pass a DataFrame or a 2-D array",
+        )
+    refuse_unsized(x, argument)
+    unique_columns(x, argument)
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        try:
+            shape = np.asarray(x, dtype=object).shape
+        except ValueError:
+            shape = (len(x),)
+    if len(shape) != 2:
+        raise InputError(
+            argument,
+            f"has shape {tuple(shape)}, expected one row of features per case",
+            "pass a DataFrame or a 2-D array; one feature is X.reshape(-1, 1)",
+        )
+    if shape[0] == 0:
+        raise InputError(argument, "has no rows", "pass at least one row")
+    return int(shape[0]), int(shape[1])
+
+
+def call(function: Any, argument: str, *args: Any) -> Any:
+    """``function(*args)``; an exception it raises becomes an :class:`InputError` naming ``argument``."""
+    try:
+        return function(*args)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            argument, f"raised {type(exc).__name__}: {str(exc)[:300]}", "fix it or the data it was given"
+        ) from exc

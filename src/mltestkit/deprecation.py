@@ -119,6 +119,11 @@ def legacy_bounds(
         out[side] = _as_dict(sides[side], side, fig)
     for key, value in given.items():
         side, figure = spellings[key]
+        real = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        if value is not None and not real:
+            raise InputError(
+                key, f"must be a number, got {value!r:.60}", f"pass {side}={{{figure!r}: <number>}}"
+            )
         bucket: dict[str, Any] = out[side] or {}
         if figure in bucket and bucket[figure] is not None and bucket[figure] != value:
             raise InputError(key, f"and {side}= both set {figure!r}", f"pass only {side}=")

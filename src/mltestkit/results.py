@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from .errors import InputError
+
 #: Kinds of check; the report and the renderers group by them.
 KINDS = ("metric", "slice", "fairness", "data", "behavior", "latency", "load", "comparison", "custom")
 
@@ -266,6 +268,10 @@ class CheckResult:
     rule: str | None = None
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise InputError("name", f"must be a string, got {self.name!r}", "pass e.g. name='accuracy'")
 
     @property
     def fails_test(self) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import as_1d, blame_legacy, call, is_missing, number, refuse_unsized, unique_columns
 from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
 from ..stats.intervals import wilson
@@ -71,6 +72,8 @@ def _length(inputs: Any) -> int:
 def _check_inputs(inputs: Any, argument: str = "inputs") -> Any:
     if isinstance(inputs, Cases):
         return inputs.inputs
+    refuse_unsized(inputs, argument)
+    unique_columns(inputs, argument)
     if inputs is None or isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
         raise InputError(
             argument,
@@ -243,17 +246,18 @@ class _Setup:
                 "max_counterexamples", f"must be a non-negative int, got {kept!r}", "pass e.g. 20"
             )
         self.kept = kept
-        low, high = legacy_bounds(
-            check, legacy, _LEGACY, min, max, default={"min": "pass_rate", "max": "failure_rate"}
-        )
-        for side, bound in (("min", low), ("max", high)):
-            for value in bound.values() if isinstance(bound, dict) else [bound]:
-                if value is not None and (
-                    isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
-                ):
-                    raise InputError(
-                        side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
-                    )
+        with blame_legacy(legacy, _LEGACY):
+            low, high = legacy_bounds(
+                check, legacy, _LEGACY, min, max, default={"min": "pass_rate", "max": "failure_rate"}
+            )
+            for side, bound in (("min", low), ("max", high)):
+                for value in bound.values() if isinstance(bound, dict) else [bound]:
+                    if value is not None and (
+                        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
+                    ):
+                        raise InputError(
+                            side, f"must be a share in [0, 1], got {value!r}", f"pass e.g. {side}=0.01"
+                        )
         low = {"pass_rate": low} if low is not None and not isinstance(low, dict) else low
         high = {"failure_rate": high} if high is not None and not isinstance(high, dict) else high
         self.every = every
@@ -325,7 +329,7 @@ def perturbed_inputs(
 
     p = as_perturbation(perturbation)
     inputs = _check_inputs(inputs)
-    after, applied = p.apply(inputs)
+    after, applied = call(p.apply, "perturbation", inputs)
     require_same_length(inputs, after, p.name)
     changed = changed_rows(inputs, after)
     applied = np.asarray(applied, dtype=bool) & changed
@@ -469,7 +473,7 @@ def check_invariance(
         "check_invariance", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy, every=_every(expect),
     )  # fmt: skip
-    _non_negative("tolerance", tolerance)
+    tolerance = number(tolerance, "tolerance", low=0)
     inputs = _check_inputs(inputs)
     _, after, rows, y0, y1, details = perturbed_inputs(predict, inputs, perturbation, output, need_one=False)
     details["tolerance"] = tolerance
@@ -557,6 +561,7 @@ def check_directional(
         "check_directional", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy, every=every,
     )  # fmt: skip
+    tolerance = number(tolerance, "tolerance", low=0)
     for arg, v in (("min_change", min_change), ("max_change", max_change), ("tolerance", tolerance)):
         _non_negative(arg, v)
     if min_change is not None and expect.startswith("not_"):
@@ -630,6 +635,7 @@ def check_mft(
         "check_mft", min=min, max=max, rule=rule, confidence=confidence,
         max_counterexamples=max_counterexamples, legacy=legacy, every=_every(expect),
     )  # fmt: skip
+    tolerance = number(tolerance, "tolerance", low=0)
     if isinstance(cases, Cases) and expected is None and predicate is None:
         expected = cases.labels
     inputs = _check_inputs(cases, "cases")
@@ -651,7 +657,10 @@ def check_mft(
         fails, severity = ~ok, (~ok).astype(float)
         exp = np.full(n, None, dtype=object)
     else:
-        exp = np.asarray(expected)
+        if is_missing(expected):
+            raise InputError("expected", f"is missing ({expected!r})", "pass the expected output")
+        one = isinstance(expected, (str, bytes)) or not hasattr(expected, "__len__")
+        exp = np.asarray(expected) if one else as_1d(expected, "expected", allow_nan=True)
         if exp.ndim == 0:
             exp = np.full(n, exp.item(), dtype=exp.dtype)
         if exp.shape != (n,):

@@ -125,7 +125,11 @@ def as_perturbation(function: Callable[[Inputs], Inputs]) -> Perturbation:
     """A :class:`Perturbation` from any callable (returned as is when it already is one)."""
     if isinstance(function, Perturbation):
         return function
-    if callable(getattr(function, "apply", None)) and isinstance(getattr(function, "name", None), str):
+    if (
+        callable(getattr(function, "apply", None))
+        and isinstance(getattr(function, "name", None), str)
+        and not hasattr(function, "iloc")
+    ):
         return cast(Perturbation, function)  # an object with apply() and a name
     if not callable(function):
         raise InputError(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import count
 from ..errors import InputError
 from ..results import CheckResult, worst
 from ..stats.requirement import Estimate, Requirement, judge
@@ -97,6 +98,7 @@ def search_invariance(
             f"must be a Hypothesis strategy or a Schema, got {type(strategy).__name__}",
             "pass e.g. st.text() or infer_schema(frame)",
         )
+    seed = count(seed, "seed", low=0, high=2**63 - 1, example=0)
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InputError("max_examples", f"must be a positive int, got {max_examples!r}", "pass e.g. 200")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:

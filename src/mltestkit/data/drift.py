@@ -34,6 +34,8 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
+from .._validate import MAX_BINS, column, count
+from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.multiplicity import holm
@@ -197,10 +199,28 @@ def _floats(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
+class _Missing:
+    """The category of missing values (``None``, NaN and ``pd.NA`` alike)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def _with_missing(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), MISSING)
+
+
 def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
-    rc = ref.value_counts(dropna=False)
-    cc = cur.value_counts(dropna=False)
+    rc = _with_missing(ref).value_counts()
+    cc = _with_missing(cur).value_counts()
     joined = pd.concat([rc, cc], axis=1).fillna(0)
+    used = (
+        joined.to_numpy(dtype=float).sum(axis=1) > 0
+    )  # unused levels of a Categorical: no rows on either side
+    joined = joined[used]
     table = joined.to_numpy(dtype=float).T
     r, c = table[0], table[1]
     p_value = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
@@ -287,9 +307,14 @@ def check_drift(
     )  # fmt: skip
     alpha = requirements["p_value"].min
     if alpha is not None and not 0 < alpha < 1:
-        raise InputError("min", f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise InputError("bins", f"must be an int >= 2, got {bins!r}", "e.g. bins=10")
+        side = "alpha" if "alpha" in legacy else "min"
+        raise InputError(side, f"p_value must be in (0, 1), got {alpha!r}", "e.g. min={'p_value': 0.01}")
+    bins, seed = (
+        count(bins, "bins", low=2, high=MAX_BINS),
+        count(seed, "seed", low=0, high=2**63 - 1, example=0),
+    )
+    label, prediction = column(label, "label"), column(prediction, "prediction")
+    columns = validate_columns(columns, "columns")
     cols = list(ref_frame.columns) if columns is None else list(columns)
     extra = [c for c in (label, prediction) if c is not None and c not in cols]
     cols += extra

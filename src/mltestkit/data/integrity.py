@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import column, flag, number
+from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, judge, validate_level, validate_rule
@@ -153,7 +155,11 @@ def check_integrity(
     [('city', 'special_characters', [{'row': 1, 'value': '?'}])]
     """
     frame = load_frame(data)
-    if outliers not in OUTLIER_METHODS:
+    label, columns = column(label, "label"), validate_columns(columns, "columns")
+    describe = flag(describe, "describe")
+    if outlier_k is not None:
+        outlier_k = number(outlier_k, "outlier_k", low=0, example=3.5)
+    if not isinstance(outliers, str) or outliers not in OUTLIER_METHODS:
         raise InputError(
             "outliers", f"unknown method {outliers!r}", f"use one of {', '.join(OUTLIER_METHODS)}"
         )

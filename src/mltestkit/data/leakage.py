@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import MAX_BINS, column, columns, count, flag
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, judge, validate_level, validate_rule
@@ -184,6 +185,9 @@ def check_leakage(
     tr = load_frame(train, "train")
     te = load_frame(test, "test")
     rule, level = validate_rule(rule), validate_level(confidence)
+    label, id, date = column(label, "label"), column(id, "id"), column(date, "date")
+    features, index = columns(features, "features"), flag(index, "index")
+    bins = count(bins, "bins", low=2, high=MAX_BINS, example=20)
     if legacy.get("max_id_overlap", "unset") != "unset" and "index_overlap" not in (max or {}):
         max = {**(max or {}), "index_overlap": legacy["max_id_overlap"]}
     requirements = data_requirements(

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._validate import flag
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
@@ -475,6 +476,7 @@ def check_schema(
     ('failed', [{'row': 2, 'value': 2}], 'point')
     """
     rule, level = validate_rule(rule), validate_level(confidence)
+    describe = flag(describe, "describe")
     frame = load_frame(data)
     sch = as_schema(schema)
     n = len(frame)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, same_length
+from .._validate import as_1d, call, class_labels, count, number, same_length, table
 from ..errors import InputError
 from ..results import CheckResult, Outcome, worst
 from ..stats.requirement import Estimate, Requirement, judge, requirements_by_figure, rows_to_decide_all
@@ -121,9 +121,29 @@ def check_beats_simple_model(
         raise InputError("margin", f"must be a number in [0, 1), got {margin!r}", "pass e.g. margin=0.01")
     requirement = Requirement(min=-float(margin), rule=rule, confidence=confidence)
     level = requirement.confidence
+    seed = count(seed, "seed", low=0, high=2**32 - 1, example=0)
     y_tr = as_1d(y_train, "y_train")
     y_te = as_1d(y_test, "y_test")
-    same_length(y_tr, "y_train", np.empty(len(X_train)), "X_train")
+    class_labels(y_tr, "y_train", "check_beats_simple_model")
+    (rows_train, width_train), (rows_test, width_test) = table(X_train, "X_train"), table(X_test, "X_test")
+    same_length(y_tr, "y_train", np.empty(rows_train), "X_train")
+    same_length(y_te, "y_test", np.empty(rows_test), "X_test")
+    if width_train != width_test:
+        raise InputError(
+            "X_test",
+            f"has {width_test} columns but X_train has {width_train}",
+            "pass the same feature columns to both",
+        )
+    if simple is not None and (
+        not isinstance(simple, Mapping)
+        or not simple
+        or not all(hasattr(e, "fit") and hasattr(e, "predict") for e in simple.values())
+    ):
+        raise InputError(
+            "simple",
+            f"must be a non-empty dict of name -> unfitted estimator, got {simple!r:.80}",
+            "pass e.g. simple={'majority': DummyClassifier()}",
+        )
     ours = _predict(model, X_test, "model")
     same_length(y_te, "y_test", ours, "model.predict(X_test)")
     right = ours == y_te
@@ -131,7 +151,9 @@ def check_beats_simple_model(
     scores = {}
     correct = {}
     for label, estimator in candidates.items():
-        fitted = clone(estimator).fit(X_train, y_tr)
+        fitted = call(
+            clone(estimator).fit, f"simple[{label}]" if simple is not None else "X_train", X_train, y_tr
+        )
         correct[label] = _predict(fitted, X_test, f"simple[{label}]") == y_te
         scores[label] = float(correct[label].mean())
     best = max(scores, key=lambda k: scores[k])
@@ -236,6 +258,14 @@ def check_reproducible(
         raise InputError(
             "train", f"must be a callable train(data, seed), got {type(train).__name__}", "pass a function"
         )
+    if max_spread is not None:
+        number(max, "max_spread", low=0, high=1, example=0.02)
+    if not isinstance(seeds, (list, tuple, range, np.ndarray)) or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds
+    ):
+        raise InputError(
+            "seeds", f"must be a list of int seeds, got {seeds!r:.60}", "pass e.g. seeds=[0, 1, 2]"
+        )
     reqs = requirements_by_figure(
         None, max, REPRODUCIBLE_FIGURES, rule=rule, confidence=confidence, default=REPRODUCIBLE_FIGURES[1]
     )
@@ -244,6 +274,7 @@ def check_reproducible(
     seeds = list(seeds)
     if len(seeds) < 1:
         raise InputError("seeds", "is empty", "pass at least one seed, e.g. seeds=[0, 1, 2]")
+    table(X_test, "X_test")
     first = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     again = _predict(train(data, seeds[0]), X_test, "train(data, seed)")
     mismatches = int(np.sum(first != again))
@@ -256,6 +287,7 @@ def check_reproducible(
     }
     if y_test is not None:
         y = as_1d(y_test, "y_test")
+        same_length(first, "train(data, seed).predict(X_test)", y, "y_test")
         accuracies = [
             float(np.mean(_predict(train(data, s), X_test, "train(data, seed)") == y)) for s in seeds[1:]
         ]

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import flag
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Requirement, judge, rows_to_decide_all
@@ -102,6 +103,7 @@ def check_metric(
     ('passed', None, None)
     """
     requirement = Requirement(min, max, rule, confidence)
+    keep_rows = None if keep_rows is None else flag(keep_rows, "keep_rows")
     m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
     details: dict[str, Any] = {}
     if data is not None:

@@ -42,7 +42,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, encode_labels, positive_index, probabilities, same_length, validate_n_boot
+from .._validate import (
+    as_1d,
+    class_labels,
+    encode_labels,
+    positive_index,
+    probabilities,
+    same_length,
+    validate_n_boot,
+    warn_hard_scores,
+)
 from ..errors import InputError
 from ..stats.requirement import Estimate, validate_level
 from . import estimators as es
@@ -457,6 +466,7 @@ def prepare(
             )
         ys = as_1d(y_score if y_score is not None else y_pred, "y_score", numeric=True)
         same_length(yt, "y_true", ys, "y_score")
+        warn_hard_scores(ys, "y_score", metric.name)
         if metric.probabilities:
             ys = probabilities(ys, "y_score")
         classes, t, _ = encode_labels(yt, None)
@@ -474,12 +484,8 @@ def prepare(
     same_length(yt, "y_true", yp, "y_pred")
     if metric.input == REGRESSION:
         return Prepared(metric, as_1d(yt, "y_true", numeric=True).astype(float), yp.astype(float))
-    if yp.dtype.kind == "f" and np.any(yp != np.round(yp)):
-        raise InputError(
-            "y_pred",
-            f"{metric.name} compares class labels and the values are continuous",
-            "pass class labels (model.predict) or use a score metric such as roc_auc with y_score=",
-        )
+    class_labels(yt, "y_true", metric.name)
+    class_labels(yp, "y_pred", metric.name)
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
     return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .._validate import mapping, number, text
 from ..errors import InputError, require
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import (
@@ -269,6 +270,8 @@ def check_contract(
             "pass e.g. '/openapi.json'",
         )
     rule, level = validate_rule(rule), validate_level(confidence)
+    headers, timeout = mapping(headers, "headers"), number(timeout, "timeout", low=1e-3, example=10.0)
+    openapi_path = text(openapi_path, "openapi_path")
     if min is not None and not isinstance(min, dict):
         raise InputError(
             "min",

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from .._validate import blame_legacy, count, flag, refuse_unsized, sequence
 from ..errors import InputError, MLTestKitWarning, PredictError, caller_stacklevel
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import z_value
@@ -48,6 +49,8 @@ QUANTILES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
 #: Every figure of :func:`check_latency`, the keys of its ``min=`` / ``max=`` dicts.
 FIGURES = (*QUANTILES, "throughput_rows_s", "peak_memory_mb")
 #: Deprecated spellings of the requirements: old argument -> (side, figure).
+#: The largest batch and the most calls :func:`check_latency` accepts (beyond them memory runs out).
+MAX_BATCH, MAX_CALLS = 10**7, 10**8
 LEGACY = {
     **{q: ("max", q) for q in QUANTILES},
     "min_throughput": ("min", "throughput_rows_s"),
@@ -150,12 +153,13 @@ def latency_requirements(
     """
     from ..deprecation import legacy_bounds
 
-    low, high = legacy_bounds(check, legacy, spellings, min, max)
-    for side, bound in (("min", low), ("max", high)):
-        for figure, value in bound.items() if isinstance(bound, dict) else []:
-            if value is not None and figure in positive:
-                _check_positive(value, side, f"{{{figure!r}: 20}}", what=f"{figure} ")
-    return requirements_by_figure(low, high, figures, rule=rule, confidence=confidence)
+    with blame_legacy(legacy, spellings):
+        low, high = legacy_bounds(check, legacy, spellings, min, max)
+        for side, bound in (("min", low), ("max", high)):
+            for figure, value in bound.items() if isinstance(bound, dict) else []:
+                if value is not None and figure in positive:
+                    _check_positive(value, side, f"{{{figure!r}: 20}}", what=f"{figure} ")
+        return requirements_by_figure(low, high, figures, rule=rule, confidence=confidence)
 
 
 def _batches(inputs: Any, sizes: Sequence[int]) -> dict[int, Any]:
@@ -166,7 +170,7 @@ def _batches(inputs: Any, sizes: Sequence[int]) -> dict[int, Any]:
         idx = np.arange(size) % n
         if hasattr(inputs, "iloc"):
             out[size] = inputs.iloc[idx]
-        elif isinstance(inputs, np.ndarray):
+        elif isinstance(inputs, np.ndarray) or type(inputs).__module__.startswith("polars"):
             out[size] = inputs[idx]
         else:
             out[size] = [inputs[i] for i in idx]
@@ -350,6 +354,7 @@ def check_latency(
     """
     if not callable(predict):
         raise InputError("predict", f"is not callable ({type(predict).__name__})", "pass e.g. model.predict")
+    refuse_unsized(inputs, "inputs")
     if (
         inputs is None
         or isinstance(inputs, (str, bytes))
@@ -367,6 +372,7 @@ def check_latency(
     )
     if isinstance(batch_sizes, (int, np.integer)):
         batch_sizes = [int(batch_sizes)]
+    batch_sizes, memory = sequence(batch_sizes, "batch_sizes"), flag(memory, "memory")
     if not batch_sizes:
         raise InputError("batch_sizes", "is empty", "pass e.g. batch_sizes=[1, 32]")
     for size in batch_sizes:
@@ -379,6 +385,12 @@ def check_latency(
         raise InputError("warmup", f"must be a non-negative int, got {warmup!r}", "pass e.g. warmup=10")
     if clock is not None and not callable(clock):
         raise InputError("clock", f"is not callable ({type(clock).__name__})", "pass e.g. time.perf_counter")
+    for size in batch_sizes:
+        count(size, "batch_sizes", high=MAX_BATCH, example=32)
+    if n_calls is not None:
+        count(n_calls, "n_calls", high=MAX_CALLS, example=1000)
+    count(max_calls, "max_calls", high=MAX_CALLS, example=10_000)
+    count(warmup, "warmup", low=0, high=MAX_CALLS, example=10)
     memory = memory or requirements["peak_memory_mb"].gated
     timed = (*QUANTILES, "throughput_rows_s")
     if n_calls is not None:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from .._validate import blame_legacy, count, key_path, mapping, number, sequence, text
 from ..errors import InputError, MissingDependencyError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.intervals import wilson
@@ -210,6 +211,18 @@ def load_test(
     validate_target(target, allow_remote)
     rule = validate_rule(rule)
     level = validate_level(confidence)
+    max_users = count(max_users, "max_users", high=100_000, example=200)
+    method, payloads = text(method, "method", optional=True), sequence(payloads, "payloads", optional=True)
+    expected, key = sequence(expected, "expected", optional=True), key_path(key)
+    headers = mapping(headers, "headers")
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise InputError(
+            "progress", f"must be True, False or a function, got {progress!r:.60}", "pass progress=False"
+        )
+    if locustfile is not None and not isinstance(locustfile, (str, os.PathLike)):
+        raise InputError(
+            "locustfile", f"must be a path, got {type(locustfile).__name__}", "pass e.g. 'locustfile.py'"
+        )
     if not isinstance(max_duration, (int, float)) or isinstance(max_duration, bool) or max_duration <= 0:
         raise InputError("max_duration", f"must be a positive number, got {max_duration!r}", "pass e.g. 120")
     seconds = float(math.ceil(parse_duration(duration)))  # locust's run time is in whole seconds
@@ -241,8 +254,9 @@ def load_test(
         confidence=level,
         positive=(*QUANTILES, "requests_per_s"),
     )
-    for share in ("fail_ratio", "agreement"):
-        _share(requirements[share], "max" if share == "fail_ratio" else "min", share)
+    with blame_legacy(legacy, LEGACY):
+        for share in ("fail_ratio", "agreement"):
+            _share(requirements[share], "max" if share == "fail_ratio" else "min", share)
     if payloads is not None and (isinstance(payloads, (str, bytes, dict)) or len(payloads) == 0):
         raise InputError("payloads", "must be a non-empty list of JSON bodies", "pass e.g. [{'x': 1.0}]")
     if expected is not None and payloads is None:
@@ -349,10 +363,10 @@ def load_test(
 
 
 def _share(requirement: Requirement, side: str, figure: str) -> None:
-    for value in (requirement.min, requirement.max):
+    for bound, value in (("min", requirement.min), ("max", requirement.max)):
         if value is not None and not 0 <= value <= 1:
             raise InputError(
-                side,
+                bound,
                 f"{figure} is a share in [0, 1], got {value!r}",
                 f"pass e.g. {side}={{{figure!r}: 0.01}}",
             )
@@ -617,13 +631,20 @@ def check_agreement(
 
     rule = validate_rule(rule)
     level = validate_level(confidence)
-    low, high = legacy_bounds(
-        "check_agreement", legacy, {"min_agreement": ("min", "agreement")}, min, max, default="agreement"
+    with blame_legacy(legacy, {"min_agreement": ("min", "agreement")}):
+        low, high = legacy_bounds(
+            "check_agreement", legacy, {"min_agreement": ("min", "agreement")}, min, max, default="agreement"
+        )
+        requirement = requirements_by_figure(
+            low, high, ["agreement"], rule=rule, confidence=level, default="agreement"
+        )["agreement"]
+        _share(requirement, "min", "agreement")
+    responses, expected = sequence(responses, "responses"), sequence(expected, "expected")
+    inputs, statuses = (
+        sequence(inputs, "inputs", optional=True),
+        sequence(statuses, "statuses", optional=True),
     )
-    requirement = requirements_by_figure(
-        low, high, ["agreement"], rule=rule, confidence=level, default="agreement"
-    )["agreement"]
-    _share(requirement, "min", "agreement")
+    key, atol = key_path(key), number(atol, "atol", low=0, example=1e-9)
     n = len(responses)
     if len(expected) != n:
         raise InputError(

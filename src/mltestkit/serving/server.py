@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .._validate import flag
 from ..errors import InputError, ServingError
 
 #: How much of a server's or locust's log an error message quotes.
@@ -162,6 +163,7 @@ def validate_target(url: str | Target, allow_remote: bool | None, argument: str 
     target = url if isinstance(url, Target) else parse_url(url, argument)
     if allow_remote is None:
         allow_remote = os.environ.get("MLTESTKIT_ALLOW_REMOTE", "").lower() in ("1", "true", "yes")
+    allow_remote = flag(allow_remote, "allow_remote")
     if not allow_remote and not target.loopback:
         raise InputError(
             argument,

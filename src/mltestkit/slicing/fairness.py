@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_1d, encode_labels, positive_index, same_length, validate_n_boot
+from .._validate import MAX_ROWS, as_1d, count, encode_labels, positive_index, same_length, validate_n_boot
 from ..errors import InputError
 from ..metrics import METRICS, confusion_estimates
 from ..metrics.estimators import confusion_counts, effective_counts, seed_value
@@ -233,8 +233,7 @@ def check_fairness(
     required = requirements(max, min)
     if not required:
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
-    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
-        raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
+    count(min_size, "min_size", low=0, high=MAX_ROWS, example=30)
     weights: Any = None
     relabel: Any = list
     if data is not None:  # the engine counts the rows of each (group, label, prediction)

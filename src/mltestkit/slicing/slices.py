@@ -33,7 +33,17 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, encode_labels, same_length, validate_n_boot
+from .._validate import (
+    MAX_BINS,
+    MAX_ROWS,
+    as_1d,
+    count,
+    encode_labels,
+    refuse_unsized,
+    same_length,
+    unique_columns,
+    validate_n_boot,
+)
 from ..errors import InputError
 from ..metrics import CONFUSION, METRICS, GroupEstimates, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, seed_value
@@ -99,6 +109,8 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
 
 def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.ndarray, list[Any]]:
     finite = x[~missing]
+    if isinstance(bins, (bool, np.bool_)) or (isinstance(bins, (int, np.integer)) and bins > MAX_BINS):
+        count(bins, "bins", high=MAX_BINS, example=4)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
             raise InputError("bins", f"must be >= 1 for {name!r}, got {bins}", "pass e.g. bins=4")
@@ -137,14 +149,23 @@ def slice_columns(by: Any, n: int) -> dict[str, Any]:
     if by is None:
         raise InputError("by", "is None", "pass a DataFrame, a dict of named arrays, or one array")
     cols: dict[str, Any]
+    unique_columns(by, "by")
     if isinstance(by, pd.DataFrame):
         cols = {str(c): by[c] for c in by.columns}
     elif isinstance(by, pd.Series):
         cols = {str(by.name) if by.name is not None else "slice": by}
     elif isinstance(by, Mapping):
         cols = {str(k): v for k, v in by.items()}
+    elif hasattr(by, "columns") and hasattr(by, "get_column"):  # a polars DataFrame
+        cols = {str(c): by.get_column(c).to_numpy() for c in by.columns}
     else:
-        arr = np.asarray(by)
+        refuse_unsized(by, "by")
+        try:
+            arr = np.asarray(by)
+        except (ValueError, TypeError) as exc:
+            raise InputError(
+                "by", f"cannot be read as columns ({exc})", "pass a DataFrame or a dict of arrays"
+            ) from None
         if arr.ndim != 1:
             raise InputError(
                 "by",
@@ -168,6 +189,12 @@ def slice_columns(by: Any, n: int) -> dict[str, Any]:
 def _combos(names: list[str], depth: int, combos: Any) -> list[tuple[str, ...]]:
     if combos is not None:
         out = []
+        if isinstance(combos, str) or not hasattr(combos, "__iter__"):
+            raise InputError(
+                "combos",
+                f"must be a list of column lists, got {combos!r:.60}",
+                "pass e.g. combos=[['a', 'b']]",
+            )
         for c in combos:
             t = (c,) if isinstance(c, str) else tuple(c)
             unknown = [x for x in t if x not in names]
@@ -515,6 +542,11 @@ def check_slices(
     seed_int = seed_value(seed)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
         raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
+    count(min_size, "min_size", low=0, high=MAX_ROWS, example=30)
+    if not isinstance(metric, (str, list, tuple)):
+        raise InputError(
+            "metric", f"must be a metric name or a list of names, got {metric!r:.60}", "pass e.g. 'accuracy'"
+        )
     names = [metric] if isinstance(metric, str) else list(metric)
     if not names:
         raise InputError("metric", "is an empty list", "pass a metric name such as 'accuracy'")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import as_1d, encode_labels, same_length
+from .._validate import MAX_ROWS, as_1d, count, encode_labels, same_length
 from ..errors import InputError
 from ..metrics import PROPORTIONS, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, seed_value
@@ -144,14 +144,16 @@ def find_weak_slices(
     m = get_metric(metric)
     if m.name not in PROPORTIONS:
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
-    if isinstance(depth, bool) or depth not in (1, 2, 3):
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth not in (1, 2, 3):
         raise InputError("depth", f"must be 1, 2 or 3, got {depth!r}", "pass e.g. depth=2")
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
         raise InputError("min_size", f"must be an int >= 1, got {min_size!r}", "pass e.g. min_size=30")
+    count(min_size, "min_size", high=MAX_ROWS, example=30)
     if max is not None and not (
         isinstance(max, (int, float)) and not isinstance(max, bool) and 0 <= max <= 1
     ):
-        raise InputError("max", f"must be a share of the rows in [0, 1], got {max!r}", "pass e.g. max=0.05")
+        side = "max_fraction" if max_fraction is not None else "max"
+        raise InputError(side, f"must be a share of the rows in [0, 1], got {max!r}", "pass e.g. max=0.05")
     if not (isinstance(min_gap, (int, float)) and 0 <= min_gap < 1):
         raise InputError("min_gap", f"must be in [0, 1), got {min_gap!r}", "pass e.g. min_gap=0.05")
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:

@@ -54,7 +54,7 @@ EXACT = "exact"
 
 def validate_rule(rule: Any, argument: str = "rule") -> str:
     """``rule`` if it names a gate rule, else an :class:`~mltestkit.errors.InputError`."""
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise InputError(argument, f"unknown gate rule {rule!r}", f"use one of {', '.join(RULES)}")
     return str(rule)
 
