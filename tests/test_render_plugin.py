@@ -107,6 +107,21 @@ def test_baseline_gate_model_card_and_html(
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
+def test_a_subset_run_against_the_baseline_fails_on_missing_figures_unless_allowed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_model=MODEL_TESTS)
+    assert run(pytester, "--ml-report", "base.json").ret == 0
+    subset = ("-k", "test_ranking", "--ml-baseline", "base.json", *MARGINS)
+    result = run(pytester, *subset)
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["*regression(s)*", "*WORSE test_quality :: accuracy*missing*"])
+    result = run(pytester, *subset, "--ml-allow-missing")
+    assert result.ret == 0, result.stdout.str()
+    pytester.makeini("[pytest]\nml_allow_missing = true\n")
+    assert run(pytester, *subset).ret == 0
+
+
 @pytest.mark.parametrize(("family", "workers"), [("xunit2", ()), ("xunit2", ("-n", "2")), ("xunit1", ())])
 def test_junit_figures_are_testsuite_properties(
     pytester: pytest.Pytester, family: str, workers: tuple[str, ...]

@@ -57,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="non-inferiority margin of a metric for --ml-baseline (repeatable; a bare number: every metric)",
     )
     group.addoption(
+        "--ml-allow-missing",
+        action="store_true",
+        default=None,
+        help="with --ml-baseline: a baseline figure this run did not measure is listed, not a regression",
+    )
+    group.addoption(
         "--ml-model-card", metavar="PATH", default=None, help="write a Markdown model card of the run to PATH"
     )
     group.addoption(
@@ -70,6 +76,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ml_baseline", "path of the baseline report to compare with", type="string", default="")
     parser.addini(
         "ml_margins", "non-inferiority margins, e.g. accuracy=0.01 recall=0.02", type="args", default=[]
+    )
+    parser.addini(
+        "ml_allow_missing",
+        "baseline figures missing from this run are not regressions",
+        type="bool",
+        default=False,
     )
     parser.addini("ml_model_card", "path of the Markdown model card", type="string", default="")
     parser.addini("ml_html", "path of the HTML report", type="string", default="")

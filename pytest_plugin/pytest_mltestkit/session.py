@@ -298,7 +298,9 @@ class WritesReport(_Role):
         assert self.report is not None and self.settings.baseline
         path = self.config.invocation_params.dir / self.settings.baseline
         try:
-            comparison = attach_baseline(self.report, path, self.settings.margins)
+            comparison = attach_baseline(
+                self.report, path, self.settings.margins, allow_missing=self.settings.allow_missing
+            )
         except Exception as exc:  # a bad baseline must not turn into an INTERNALERROR
             self.output_lines.append((f"baseline comparison failed: {error_text(exc)}", True))
             return False

@@ -46,6 +46,7 @@ class Settings:
     seed: int
     baseline: str | None = None
     margins: tuple[str, ...] = ()
+    allow_missing: bool = False
     model_card: str | None = None
     html: str | None = None
     allow_remote: bool = False
@@ -175,6 +176,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         seed=pick("seed"),
         baseline=path("ml_baseline"),
         margins=tuple(config.getoption("ml_margin") or config.getini("ml_margins") or ()),
+        allow_missing=bool(config.getoption("ml_allow_missing") or config.getini("ml_allow_missing")),
         model_card=path("ml_model_card"),
         html=path("ml_html"),
         allow_remote=bool(config.getini("ml_allow_remote")),

@@ -17,7 +17,11 @@ __all__ = ["attach_baseline", "comparison_lines", "outputs_line", "regressions",
 
 
 def attach_baseline(
-    report: dict[str, Any], baseline_path: str | os.PathLike[str], margins: Sequence[str] = ()
+    report: dict[str, Any],
+    baseline_path: str | os.PathLike[str],
+    margins: Sequence[str] = (),
+    *,
+    allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Compare ``report`` with the baseline report file and store the result under ``report["comparison"]``.
 
@@ -27,7 +31,9 @@ def attach_baseline(
     from ..report.compare import compare_reports, parse_margins
 
     baseline = read_report(baseline_path)
-    comparison = compare_reports(baseline, report, margins=parse_margins(list(margins)))
+    comparison = compare_reports(
+        baseline, report, margins=parse_margins(list(margins)), allow_missing=allow_missing
+    )
     comparison["baseline"]["path"] = str(baseline_path)
     report["comparison"] = comparison
     return comparison
