@@ -304,7 +304,7 @@ def test_report_only_without_threshold():
         ({"by": {"g": [1, 2, 3, 4]}, "bins": {"h": 3}}, r"^bins: names unknown slice columns \['h'\]"),
         ({"by": {"g": [1, 2, 3, 4]}, "combos": [("g", "h")]}, r"^combos: names unknown slice columns"),
         ({"by": {"g": [1, 2, 3, 4]}, "depth": 0}, r"^depth: must be an int >= 1"),
-        ({"by": {"g": [1, 2, 3, 4]}, "min_size": -1}, r"^min_size: must be an int >= 0"),
+        ({"by": {"g": [1, 2, 3, 4]}, "min_size": -1}, r"^min_size: must be an int in \[0, "),
     ],
 )
 def test_bad_slice_arguments(kwargs, message):

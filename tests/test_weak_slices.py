@@ -133,7 +133,7 @@ def test_numeric_features_are_binned():
     [
         ({"metric": "f1"}, r"^metric: f1 is not a proportion; use one of accuracy"),
         ({"depth": 4}, r"^depth: must be 1, 2 or 3, got 4"),
-        ({"min_size": 0}, r"^min_size: must be an int >= 1"),
+        ({"min_size": 0}, r"^min_size: must be an int in \[1, "),
         ({"max": 2}, r"^max: must be a share of the rows in \[0, 1\]"),
         ({"min_gap": -1}, r"^min_gap: must be in \[0, 1\)"),
         ({"top": 0}, r"^top: must be an int >= 1"),

@@ -265,6 +265,21 @@ def same_length(reference: np.ndarray, reference_name: str, other: np.ndarray, o
         )
 
 
+def as_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """Non-negative finite weights, one a row of ``n`` (``None`` when not given).
+
+    >>> as_weights([1, 2.5], 2).tolist(), as_weights(None, 3)
+    ([1.0, 2.5], None)
+    """
+    if sample_weight is None:
+        return None
+    w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
+    same_length(np.empty(n), "y_true", w, "sample_weight")
+    if np.any(w < 0):
+        raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+    return w
+
+
 def probabilities(arr: np.ndarray, argument: str) -> np.ndarray:
     arr = arr.astype(float)
     if arr.min() < 0 or arr.max() > 1:

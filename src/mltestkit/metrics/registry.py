@@ -44,6 +44,7 @@ import numpy as np
 
 from .._validate import (
     as_1d,
+    as_weights,
     class_labels,
     encode_labels,
     positive_index,
@@ -425,12 +426,9 @@ class Prepared:
 
 def sample_weights(sample_weight: Any, n: int, metric: Metric) -> np.ndarray | None:
     """Validated non-negative finite weights, one a row (``None`` when not given)."""
-    if sample_weight is None:
+    w = as_weights(sample_weight, n)
+    if w is None:
         return None
-    w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
-    same_length(np.empty(n), "y_true", w, "sample_weight")
-    if np.any(w < 0):
-        raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
     if metric.statistics not in (CONFUSION, LOSSES):
         raise InputError(
             "sample_weight",

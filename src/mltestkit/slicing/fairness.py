@@ -39,7 +39,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import MAX_ROWS, as_1d, count, encode_labels, positive_index, same_length, validate_n_boot
+from .._validate import (
+    MAX_ROWS,
+    as_1d,
+    as_weights,
+    count,
+    encode_labels,
+    positive_index,
+    same_length,
+    validate_n_boot,
+)
 from ..errors import InputError
 from ..metrics import METRICS, confusion_estimates
 from ..metrics.estimators import confusion_counts, effective_counts, seed_value
@@ -268,12 +277,7 @@ def check_fairness(
         cm_sq = None
         rows = cm.sum(axis=(1, 2))
     else:
-        w = None
-        if sample_weight is not None:
-            w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
-            same_length(yt, "y_true", w, "sample_weight")
-            if np.any(w < 0):
-                raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+        w = as_weights(sample_weight, len(yt))
         cm = confusion_counts(sl.codes, size, tb, pb, 2, w)
         cm_sq = None if w is None else confusion_counts(sl.codes, size, tb, pb, 2, w * w)
         rows = np.bincount(sl.codes, minlength=size)

@@ -37,6 +37,7 @@ from .._validate import (
     MAX_BINS,
     MAX_ROWS,
     as_1d,
+    as_weights,
     count,
     encode_labels,
     refuse_unsized,
@@ -326,12 +327,7 @@ def slice_counts(
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
     k = len(classes)
-    w = None
-    if sample_weight is not None:
-        w = as_1d(sample_weight, "sample_weight", numeric=True).astype(float)
-        same_length(yt, "y_true", w, "sample_weight")
-        if np.any(w < 0):
-            raise InputError("sample_weight", "has negative weights", "pass weights >= 0")
+    w = as_weights(sample_weight, len(yt))
     keys: list[Key] = []
     parts, squares = [], []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
@@ -540,8 +536,6 @@ def check_slices(
     level = requirement.confidence
     n_boot = validate_n_boot(n_boot)
     seed_int = seed_value(seed)
-    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
-        raise InputError("min_size", f"must be an int >= 0, got {min_size!r}", "pass e.g. min_size=30")
     count(min_size, "min_size", low=0, high=MAX_ROWS, example=30)
     if not isinstance(metric, (str, list, tuple)):
         raise InputError(

@@ -146,8 +146,6 @@ def find_weak_slices(
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth not in (1, 2, 3):
         raise InputError("depth", f"must be 1, 2 or 3, got {depth!r}", "pass e.g. depth=2")
-    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
-        raise InputError("min_size", f"must be an int >= 1, got {min_size!r}", "pass e.g. min_size=30")
     count(min_size, "min_size", high=MAX_ROWS, example=30)
     if max is not None and not (
         isinstance(max, (int, float)) and not isinstance(max, bool) and 0 <= max <= 1
