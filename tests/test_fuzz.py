@@ -136,6 +136,14 @@ BASE: dict[str, Callable[[], dict[str, Any]]] = {
         "suite": {"expectations": [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]},
     },
     "check_deepchecks": lambda: {"suite": "data_integrity", "train": X, "label": "b"},
+    "check_paired": lambda: {
+        "metric": "accuracy",
+        "y_true": Y,
+        "y_pred": Y,
+        "baseline_pred": 1 - Y,
+        "n_boot": 100,
+    },
+    "check_fit_time": lambda: {"estimator": DummyClassifier(), "X": XN, "y": Y, "max_seconds": 1e6},
 }
 
 #: Deprecated keywords that still take a value (each check's own spellings).
@@ -153,7 +161,13 @@ LEGACY = {
 }
 
 #: Checks whose every call is slow (model fits, an import of several seconds): fewer examples.
-SLOW = {"check_expectations", "check_reproducible", "check_beats_simple_model", "check_deepchecks"}
+SLOW = {
+    "check_expectations",
+    "check_reproducible",
+    "check_beats_simple_model",
+    "check_deepchecks",
+    "check_fit_time",
+}
 
 
 def _generator(n: int = N) -> Any:
@@ -271,6 +285,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(load, "_run_locust", refuse)
     monkeypatch.setattr(httpx, "Client", refuse)
+    monkeypatch.setattr(httpx, "get", refuse)
 
 
 def _names(argument: str) -> set[str]:

@@ -231,7 +231,7 @@ def test_check_paired_bad_input() -> None:
     y = [0, 1] * 20
     with pytest.raises(InputError, match=r"^margin: must be a finite number >= 0, got -0.1"):
         check_paired("accuracy", y, y_pred=y, baseline_pred=y, margin=-0.1)
-    with pytest.raises(InputError, match=r"^baseline_pred: y_pred and baseline_pred go together"):
+    with pytest.raises(InputError, match=r"^y_pred: was given without baseline_pred"):
         check_paired("accuracy", y, y_pred=y)
     with pytest.raises(InputError, match=r"^metric: unknown metric 'acuracy'; did you mean 'accuracy'\?"):
         check_paired("acuracy", y, y_pred=y, baseline_pred=y)

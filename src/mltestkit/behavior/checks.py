@@ -53,8 +53,8 @@ EXPECTATIONS = ("increase", "decrease", "not_decrease", "not_increase")
 
 def _every(expect: Any) -> bool:
     """Whether ``expect`` asks that every case pass: ``"all"``; ``None`` for a pass rate."""
-    if expect is None or expect == "all":
-        return expect == "all"
+    if expect is None or (isinstance(expect, str) and expect == "all"):
+        return expect is not None
     raise InputError(
         "expect",
         f"must be 'all' or None, got {expect!r}",
@@ -551,7 +551,7 @@ def check_directional(
     """
     every = isinstance(expect, str) and expect.startswith("all ")
     expect = expect.removeprefix("all ").strip() if every else expect
-    if expect not in EXPECTATIONS:
+    if not isinstance(expect, str) or expect not in EXPECTATIONS:
         raise InputError(
             "expect",
             f"unknown expectation {expect!r}",

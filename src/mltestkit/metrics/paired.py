@@ -100,8 +100,8 @@ def row_record(
         rec["positive"] = rec["classes"][rows.pos] if 0 <= rows.pos < len(classes) else None
         rec["y"], rec["p"] = sp.encode_array(t, code), sp.encode_array(p, code)
         return rec
-    rec["y"] = sp.encode_array(rows.y, "float32" if m.input == REGRESSION else "uint8")
-    rec["p"] = sp.encode_array(rows.p, "float32")
+    rec["y"] = sp.encode_array(rows.y, sp.float_type(rows.y) if m.input == REGRESSION else "uint8")
+    rec["p"] = sp.encode_array(rows.p, sp.float_type(rows.p))
     return rec
 
 
@@ -287,7 +287,7 @@ def paired_estimate(
     >>> est = paired_estimate("mae", [1.0, 2.0, 3.0] * 40, y_pred=[1.1, 2.0, 3.0] * 40,
     ...                       baseline_pred=[1.5, 2.0, 3.0] * 40)
     >>> round(est.value, 3), est.method
-    (-0.133, 'paired-bootstrap-bca')
+    (-0.133, 'paired-moment')
     """
     est, _ = _paired(
         get_metric(metric),
@@ -375,9 +375,10 @@ def check_paired(
     for arg, cand, base in (("y_pred", y_pred, baseline_pred), ("y_score", y_score, baseline_score)):
         other = "baseline_" + arg.split("_")[1]
         if (cand is None) != (base is None):
+            given, missing = (arg, other) if base is None else (other, arg)
             raise InputError(
-                other if base is None else arg,
-                f"{arg} and {other} go together and only one was given",
+                given,
+                f"was given without {missing}: {arg} and {other} go together",
                 "pass the candidate's and the baseline's predictions of the same rows",
             )
     requirement = (

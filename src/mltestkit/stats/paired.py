@@ -50,8 +50,19 @@ def _unpack(text: str, n: int) -> np.ndarray:
     return np.unpackbits(raw)[:n].astype(bool)
 
 
-#: The array types per-row values are stored as (``float32``: relative error at most 2**-24).
-ARRAY_TYPES = ("uint8", "uint16", "uint32", "float32")
+#: The array types per-row values are stored as (``float32``: relative error at most 2**-24;
+#: ``float64`` for values beyond float32's range).
+ARRAY_TYPES = ("uint8", "uint16", "uint32", "float32", "float64")
+
+
+def float_type(values: np.ndarray) -> str:
+    """``"float32"`` when every value fits it, else ``"float64"``.
+
+    >>> float_type(np.array([0.5, 1e30])), float_type(np.array([1e300]))
+    ('float32', 'float64')
+    """
+    big = float(np.abs(values).max()) if np.size(values) else 0.0
+    return "float32" if big <= float(np.finfo(np.float32).max) else "float64"
 
 
 def encode_array(values: np.ndarray, dtype: str) -> dict[str, str]:
@@ -77,7 +88,7 @@ def decode_array(rec: Any, n: int) -> np.ndarray:
             raise ValueError(f"{out.size} values for {n} rows")
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"per-row values in the report are corrupt ({exc})") from exc
-    return out.astype(np.float64 if dtype == "float32" else np.int64)
+    return out.astype(np.float64 if dtype.startswith("float") else np.int64)
 
 
 def code_type(largest: int) -> str:
@@ -154,6 +165,9 @@ def tango_interval(b: int, c: int, n: int, level: float) -> tuple[float, float]:
     >>> low, high = tango_interval(5, 10, 100, 0.95)
     >>> round(low, 4), round(high, 4)
     (-0.0286, 0.1335)
+    >>> low, high = tango_interval(0, 40, 40, 0.95)  # every row better: the upper end is the edge
+    >>> round(low, 4), high
+    (0.8248, 1.0)
     """
     from scipy import optimize
 
@@ -167,8 +181,16 @@ def tango_interval(b: int, c: int, n: int, level: float) -> tuple[float, float]:
         return gap / math.sqrt(var) if var > 0 else math.copysign(math.inf, gap)
 
     eps = 1e-12
-    upper = optimize.brentq(lambda d: score(d) + z, -1 + eps, 1 - eps, xtol=1e-12)
-    lower = optimize.brentq(lambda d: score(d) - z, -1 + eps, 1 - eps, xtol=1e-12)
+
+    def root(f: Any) -> float:  # f decreases in d; an end that cannot be rejected is the bound
+        if f(1 - eps) >= 0:
+            return 1.0
+        if f(-1 + eps) <= 0:
+            return -1.0
+        return float(optimize.brentq(f, -1 + eps, 1 - eps, xtol=1e-12))
+
+    upper = root(lambda d: score(d) + z)
+    lower = root(lambda d: score(d) - z)
     return -upper, -lower
 
 
