@@ -338,7 +338,7 @@ def test_an_item_that_cannot_start_is_a_failed_check_in_the_summary_report_and_c
     (error,) = [c for c in report["checks"] if c["outcome"] == "error"]
     assert error["name"] == "metric[reproducible]" and error["details"]["stage"] == "setup"
     assert (
-        "- metric[reproducible] (metric[reproducible]) ended in an error."
+        "- metric\\[reproducible] (metric\\[reproducible]) ended in an error."
         in (pytester.path / "CARD.md").read_text()
     )
 

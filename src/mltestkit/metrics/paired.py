@@ -10,8 +10,8 @@ row (:func:`paired_difference`):
 * every other registered metric (``arrays-base64``): the validated true values and predictions
   as little-endian arrays in base64: class codes as ``uint8``/``uint16`` with the classes' names,
   scores and regression values as ``float32`` (relative error at most 2**-24, about 6e-8 a
-  row); roc_auc is compared with the paired DeLong test, mean losses with a BCa interval of
-  the per-row loss differences, the rest with a paired bootstrap over rows (over the joint
+  row); roc_auc is compared with the paired DeLong test, mean losses with a skew-corrected
+  interval from power sums of the per-row loss differences, the rest with a paired bootstrap over rows (over the joint
   confusion cells, exact and cheap, for f1 and balanced accuracy).
 
 The record carries ``rows_sha256``, a hash of the true labels in order: two runs pair only when
@@ -322,7 +322,8 @@ def check_paired(
 
     Both models' predictions (or scores) of the same rows are compared row by row with the
     paired test of the metric: McNemar with Tango's interval for proportions, the paired DeLong
-    test for roc_auc, a BCa interval of per-row loss differences for mean losses, a paired
+    test for roc_auc, a skew-corrected interval of per-row loss differences for mean losses (undecided where the
+    tails leave too few rows), a paired
     bootstrap otherwise. The figure is ``candidate - baseline`` in the metric's units; the
     requirement is ``>= -margin`` for a metric where higher is better and ``<= margin``
     otherwise (non-inferiority), judged by the rule. Identical predictions give exactly 0.

@@ -14,7 +14,7 @@ Examples
 >>> frame = pd.DataFrame({"y": [1, 0, 1, 1] * 25, "p": [1, 0, 0, 1] * 25})
 >>> est, sketch = table_estimate("accuracy", frame, y_true="y", y_pred="p")
 >>> est.value, est.method, sketch
-(0.75, 'wilson', None)
+(0.75, 'clopper-pearson', None)
 """
 
 from __future__ import annotations

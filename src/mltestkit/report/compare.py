@@ -13,7 +13,7 @@ non-inferiority margin ``m``: the requirement is ``difference >= -m``.
   (``mcnemar``; its one-sided error at the margin stays near nominal even with few
   discordant rows), an exact bootstrap over joint cells when the rows a proportion is over
   differ (precision) or for f1 and balanced accuracy, the paired DeLong test for roc_auc,
-  a BCa interval of per-row loss differences for mean losses, a paired bootstrap otherwise.
+  a skew-corrected (power-sum) interval of per-row loss differences for mean losses, a paired bootstrap otherwise.
   Two runs that predicted the same on every row differ by exactly 0 (``identical``) and pass
   at any margin >= 0.
 * **Intervals** -- otherwise (no record, the rows differ, a slice's figure): a normal interval
