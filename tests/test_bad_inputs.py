@@ -288,8 +288,12 @@ CASES = {
         "keep_rows: must be True or False",
     ),
     "metric: rule=NA": (lambda: m.check_metric("accuracy", Y, Y, rule=pd.NA), "rule: unknown gate rule"),
-    "metric: name not a string": (
+    "metric: name a number (recorded as its text)": (
         lambda: m.check_metric("accuracy", Y, Y, name=3.5),
+        "passed",
+    ),
+    "metric: name neither text nor a number": (
+        lambda: m.check_metric("accuracy", Y, Y, name=[3.5]),
         "name: must be a string",
     ),
     "mft: tolerance=nan": (
