@@ -17,9 +17,8 @@ True
 
 from __future__ import annotations
 
-import numbers
-
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -272,9 +271,8 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.name, str) and type(self.name) is not str:  # np.str_ and other subclasses
-            object.__setattr__(self, "name", str(self.name))
-        elif isinstance(self.name, numbers.Number) and not isinstance(self.name, bool):
+        subclass = isinstance(self.name, str) and type(self.name) is not str  # np.str_
+        if subclass or (isinstance(self.name, numbers.Number) and not isinstance(self.name, bool)):
             object.__setattr__(self, "name", str(self.name))
         elif not isinstance(self.name, str):
             raise InputError("name", f"must be a string, got {self.name!r}", "pass e.g. name='accuracy'")

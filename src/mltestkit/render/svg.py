@@ -76,7 +76,11 @@ def forest(
     """A forest plot: one row per entry (``label``, ``value``, ``low``, ``high``, ``outcome``),
     sorted by value, with its interval as a bar and the requirement as a dashed line."""
     shown = sorted((r for r in rows if r.get("value") is not None), key=lambda r: r["value"])[:limit]
-    width, left, right, row = 640, 170, 620, 18
+    labels = [str(r.get("label", "")) for r in shown]
+    labels = [t if len(t) <= 40 else t[:39] + "…" for t in labels]
+    longest = max((len(t) for t in labels), default=0)
+    width, right, row = 640, 620, 18
+    left = int(min(300, max(90, 6.6 * longest + 14)))  # room for the longest label at the font size
     height = 30 + row * max(len(shown), 1) + 34
     ends: list[float] = [v for r in shown for v in (r.get("low"), r.get("high"), r["value"]) if v is not None]
     lo, hi = _range([*ends, threshold] if threshold is not None else ends)
@@ -88,8 +92,7 @@ def forest(
     for i, r in enumerate(shown):
         y = 30 + row * i + row / 2
         color = COLORS.get(r.get("outcome") or "", "#57606a")
-        label = str(r.get("label", ""))
-        label = label if len(label) <= 28 else label[:27] + "…"
+        label = labels[i]
         parts.append(f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{_e(label)}</text>')
         if r.get("low") is not None and r.get("high") is not None:
             parts.append(
