@@ -293,3 +293,16 @@ def test_stored_drift_bins_and_latency_histogram() -> None:
     hist = result.details["histogram"]
     assert sorted(hist) == ["1", "2"]
     assert all(sum(h["counts"]) == result.details["calls"][k] for k, h in hist.items())
+
+
+def test_forest_axis_of_shares_stays_within_zero_and_one() -> None:
+    from mltestkit.render.svg import forest
+
+    rows = [
+        {"label": "a", "value": 0.97, "low": 0.93, "high": 1.0, "outcome": "passed"},
+        {"label": "b", "value": 0.2, "low": 0.0, "high": 0.4, "outcome": "failed"},
+    ]
+    ticks = [float(t) for t in re.findall(r'text-anchor="middle">(-?[0-9.]+)<', forest(rows, threshold=0.9))]
+    assert ticks and min(ticks) == 0.0 and max(ticks) == 1.0
+    wide = forest([{"label": "d", "value": 1.5, "low": 1.2, "high": 1.8}])
+    assert max(float(t) for t in re.findall(r'text-anchor="middle">(-?[0-9.]+)<', wide)) > 1.8

@@ -84,6 +84,8 @@ def forest(
     height = 30 + row * max(len(shown), 1) + 34
     ends: list[float] = [v for r in shown for v in (r.get("low"), r.get("high"), r["value"]) if v is not None]
     lo, hi = _range([*ends, threshold] if threshold is not None else ends)
+    if ends and min(ends) >= 0.0 and max(ends) <= 1.0:
+        lo, hi = max(lo, 0.0), min(hi, 1.0)  # shares: the axis stays within [0, 1]
 
     def x(v: float) -> float:
         return left + (right - left) * (v - lo) / (hi - lo)
