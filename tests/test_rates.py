@@ -47,11 +47,15 @@ def agreement_passes(agreeing: int, rate: float) -> bool:
 
 
 def fail_ratio_passes(failed: int, rate: float) -> bool:
-    return judge("fail_ratio", share_estimate(failed, N, 0.95), Requirement(max=rate)).outcome.value == "passed"
+    return (
+        judge("fail_ratio", share_estimate(failed, N, 0.95), Requirement(max=rate)).outcome.value == "passed"
+    )
 
 
 @pytest.mark.parametrize(
-    "passes", [mft_passes, mft_pass_rate_passes, agreement_passes, fail_ratio_passes], ids=lambda f: f.__name__
+    "passes",
+    [mft_passes, mft_pass_rate_passes, agreement_passes, fail_ratio_passes],
+    ids=lambda f: f.__name__,
 )
 def test_acceptance_passes_a_rate_at_the_threshold_at_most_2_5_percent(passes):
     assert worst_pass_share(passes) <= 0.025
