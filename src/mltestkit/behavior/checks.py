@@ -1,7 +1,7 @@
 """Minimum functionality (MFT), invariance (INV) and directional (DIR) checks with a statistical pass rate.
 
-Each check evaluates a set of cases, counts the failures, puts a Wilson interval on the failure
-rate (or pass rate) and judges it like every other figure (:func:`mltestkit.stats.requirement.judge`).
+Each check evaluates a set of cases, counts the failures, puts an exact (Clopper-Pearson) interval on
+the failure rate (or pass rate) and judges it like every other figure (:func:`mltestkit.stats.requirement.judge`).
 The failing cases are kept as counterexamples, worst first. A ``predict`` that raises, and a
 perturbation that changes no input, raise :class:`~mltestkit.errors.InputError`.
 
@@ -28,7 +28,7 @@ import pandas as pd
 from .._validate import as_1d, blame_legacy, call, is_missing, number, refuse_unsized, unique_columns
 from ..errors import InputError, PredictError
 from ..results import CheckResult, worst
-from ..stats.intervals import wilson
+from ..stats.intervals import clopper_pearson
 from ..stats.requirement import (
     EXACT,
     Estimate,
@@ -280,7 +280,7 @@ class _Setup:
         examples: Callable[[np.ndarray], list[dict[str, Any]]],
         details: dict[str, Any],
     ) -> CheckResult:
-        """The check's result: each required share (the failure rate when none is) judged on its Wilson interval."""
+        """The check's result: each required share (the failure rate when none is) judged on its exact interval."""
         n, k = len(fails), int(fails.sum())
         figures = [f for f in FIGURES if self.requirements[f].gated] or ["failure_rate"]
         metrics = []
@@ -289,8 +289,8 @@ class _Setup:
             if self.every:  # a hand-written list: the outcome is the exact count, no interval
                 estimate = Estimate(hits / n, method=EXACT, n=n, range=(0.0, 1.0))
             else:
-                low, high = (float(v) for v in wilson(hits, n, self.level))
-                estimate = Estimate(hits / n, low, high, "wilson", n, range=(0.0, 1.0))
+                low, high = (float(v) for v in clopper_pearson(hits, n, self.level))
+                estimate = Estimate(hits / n, low, high, "clopper-pearson", n, range=(0.0, 1.0))
             metrics.append(judge(figure, estimate, self.requirements[figure]))
         outcome = worst([m.outcome for m in metrics if m.outcome is not None])
         order = np.flatnonzero(fails)[np.argsort(-severity[fails], kind="stable")][: self.kept]
@@ -441,7 +441,7 @@ def check_invariance(
     max_counterexamples:
         Most counterexamples kept, worst (largest change) first.
     rule, confidence:
-        Gate rule and two-sided level of the Wilson interval.
+        Gate rule and two-sided level of the exact (Clopper-Pearson) interval.
     seed:
         Accepted for a uniform API; the check draws nothing at random (seed the perturbation).
     name:

@@ -52,7 +52,7 @@ def check_metric(
     ----------
     metric:
         A registered name (see :data:`~mltestkit.metrics.METRICS`) or a callable
-        ``f(y_true, y_pred) -> float`` (row bootstrap interval).
+        ``f(y_true, y_pred) -> float`` (BCa bootstrap interval, one call of ``f`` per replicate).
     y_true, y_pred:
         True and predicted labels (or values, for regression metrics).
     y_score:

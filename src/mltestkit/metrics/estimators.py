@@ -12,7 +12,8 @@ of its family:
 - **per-row losses**: six power sums per group give their mean with a skew-corrected,
   heavy-tail-aware interval (:func:`loss_moments`, :func:`loss_estimates`);
 - **rows**: any other statistic of ``(y, prediction)``, with a row bootstrap
-  (:func:`row_estimates` covers the last three from rows).
+  (:func:`row_estimates` covers the last three from rows); a user's callable gets a BCa
+  bootstrap, over the counts of the distinct ``(y, prediction)`` pairs when they are few.
 
 A group's figures depend on its own rows, in their order, and on the seed, nothing else: every
 group's bootstrap draws from a generator made from the seed alone. So the figures of one slice
@@ -29,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,9 @@ from ..stats.requirement import Estimate
 
 #: The sufficient statistics a metric reads from rows.
 CONFUSION, SORTED_SCORES, LOSSES, ROWS = "confusion counts", "sorted scores", "per-row losses", "rows"
+
+#: Blocks of rows left out in turn for the acceleration of a user's metric bootstrapped over rows.
+JACKKNIFE_BLOCKS = 100
 
 #: Interval methods: Clopper-Pearson on a proportion's own denominator, the same on the Jaccard
 #: index (f1), MOVER over per-class ones, bootstrap over confusion cells, the AUC score interval,
@@ -388,6 +393,8 @@ def _row_bootstrap(
     rng: np.random.Generator,
 ) -> tuple[float, float, str]:
     n = len(y)
+    if isinstance(metric.value, CustomValue):
+        return _custom_bootstrap(metric.value, y, p, value, level, n_boot, rng)
     if metric.influence is not None and n * n_boot > iv.ROW_BOOTSTRAP_BUDGET:
         se = float(metric.influence(y, p).std(ddof=1) / np.sqrt(n))
         z = iv.z_value(level)
@@ -398,6 +405,77 @@ def _row_bootstrap(
         reps = iv.row_bootstrap_each(lambda idx: metric.value(y[idx], p[idx]), n, n_boot=n_boot, rng=rng)
     low, high = iv.percentile_interval(reps, level)
     return low, high, "bootstrap"
+
+
+def distinct_pairs(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """One row of each distinct ``(y, p)`` pair and its count, or ``None`` above half the rows.
+
+    >>> first, counts = distinct_pairs(np.array([0, 1, 1, 0, 1, 1]), np.array([0, 1, 0, 0, 1, 1]))
+    >>> first.tolist(), counts.tolist()
+    ([0, 2, 1], [2, 1, 3])
+    """
+    try:
+        t = np.unique(y, return_inverse=True)[1].reshape(-1)
+        q = np.unique(p, return_inverse=True)[1].reshape(-1)
+    except TypeError:  # values that do not sort
+        return None
+    pair = t.astype(np.int64) * (int(q.max(initial=0)) + 1) + q
+    _, first, counts = np.unique(pair, return_index=True, return_counts=True)
+    return (first, counts) if 2 * first.size <= len(y) else None
+
+
+def _weights_rows(fn: CustomValue, y: np.ndarray, p: np.ndarray, counts: np.ndarray, value: float) -> bool:
+    """Whether ``fn`` on the distinct pairs weighted by their counts gives its value on all rows."""
+    try:
+        return math.isclose(fn(y, p, counts.astype(float)), value, rel_tol=1e-9, abs_tol=1e-12)
+    except InputError:  # it takes sample_weight= but not as row weights
+        return False
+
+
+def _custom_bootstrap(
+    fn: CustomValue,
+    y: np.ndarray,
+    p: np.ndarray,
+    value: float,
+    level: float,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[float, float, str]:
+    """BCa interval of a user's metric: over the counts of distinct pairs when there are few
+    (a multinomial draw, the row bootstrap exactly), otherwise over rows."""
+    n = len(y)
+    pairs = distinct_pairs(y, p)
+    if pairs is None:
+        reps = iv.row_bootstrap_each(lambda idx: fn(y[idx], p[idx]), n, n_boot=n_boot, rng=rng)
+        keep = np.ones(n, bool)
+        left_out = []
+        for block in np.array_split(rng.permutation(n), min(n, JACKKNIFE_BLOCKS)):
+            keep[block] = False
+            left_out.append(fn(y[keep], p[keep]))
+            keep[block] = True
+        low, high = iv.bca_interval(reps, value, np.array(left_out), None, level)
+        return low, high, "bca"
+    first, counts = pairs
+    yd, pd = y[first], p[first]
+    weighted = fn.weighted and _weights_rows(fn, yd, pd, counts, value)
+    seen: dict[bytes, float] = {}
+
+    def at(c: np.ndarray) -> float:
+        key = c.tobytes()
+        if key not in seen:
+            on = c > 0
+            seen[key] = (
+                fn(yd[on], pd[on], c[on].astype(float))
+                if weighted
+                else fn(np.repeat(yd, c), np.repeat(pd, c))
+            )
+        return seen[key]
+
+    draws = rng.multinomial(n, counts / n, size=n_boot)
+    reps = np.array([at(c) for c in draws])
+    jack = np.array([at(counts - (np.arange(counts.size) == j)) for j in range(counts.size)])
+    low, high = iv.bca_interval(reps, value, jack, counts, level)
+    return low, high, "bca-cells"
 
 
 def point_value(metric: Any, y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> float | None:
@@ -561,15 +639,40 @@ def r2_influence(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.asarray(-(e2 - mse) / var + mse * ((y - y.mean()) ** 2 - var) / var**2)
 
 
-def custom_value(fn: Callable[..., Any]) -> Callable[[np.ndarray, np.ndarray], float]:
-    """A user's ``fn(y_true, y_pred) -> float`` whose exceptions become an error naming ``metric``."""
+class CustomValue:
+    """A user's ``fn(y_true, y_pred) -> float`` as a metric's value; its exceptions become an error
+    naming ``metric``.
 
-    def value(y: np.ndarray, p: np.ndarray) -> float:
+    ``weighted`` says whether ``fn`` takes ``sample_weight=``: a bootstrap over distinct pairs
+    then calls it on the pairs with their counts as weights, whatever the number of rows.
+
+    >>> def share_equal(a, b, sample_weight=None):
+    ...     return float(np.average(a == b, weights=sample_weight))
+    >>> CustomValue(lambda a, b: 1.0).weighted, CustomValue(share_equal).weighted
+    (False, True)
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
         try:
-            return float(fn(y, p))
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        self.weighted = "sample_weight" in params and params["sample_weight"].kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        )
+
+    def __call__(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        try:
+            out = self.fn(y, p) if sample_weight is None else self.fn(y, p, sample_weight=sample_weight)
+            return float(out)
         except Exception as exc:
             raise InputError(
                 "metric", f"the callable raised {type(exc).__name__}: {exc}", "fix the metric function"
             ) from exc
 
-    return value
+
+def custom_value(fn: Callable[..., Any]) -> CustomValue:
+    """A user's ``fn(y_true, y_pred) -> float`` as a metric's value (see :class:`CustomValue`)."""
+    return CustomValue(fn)

@@ -365,8 +365,8 @@ PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "binomi
 def get_metric(metric: Any, name: str | None = None) -> Metric:
     """The registered metric called ``metric``, an entry for a callable, or an error suggesting a name.
 
-    A callable ``f(y_true, y_pred) -> float`` gets an entry of its own (row bootstrap), called
-    ``name`` or the function's ``__name__``.
+    A callable ``f(y_true, y_pred) -> float`` gets an entry of its own (BCa bootstrap, over the
+    distinct label pairs' counts where they are few), called ``name`` or the function's ``__name__``.
 
     >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
     ('binomial', 'mine')

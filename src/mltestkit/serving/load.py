@@ -5,7 +5,7 @@ monkey-patches the interpreter with gevent) with the bundled :mod:`locustfile
 <mltestkit.serving.locustfile>`, which sends the given JSON payloads round-robin, or with the
 user's own locustfile. Its JSON output (a latency histogram per endpoint) and the failure
 messages are read back; latency quantiles get order-statistic intervals, requests per second a
-Poisson interval and the failure ratio a Wilson interval.
+Poisson interval and the failure ratio an exact (Clopper-Pearson) interval.
 
 Examples
 --------
@@ -40,7 +40,7 @@ from scipy import stats
 from .._validate import blame_legacy, count, key_path, mapping, number, sequence, text
 from ..errors import InputError, MissingDependencyError
 from ..results import CheckResult, MetricValue, Outcome, worst
-from ..stats.intervals import wilson
+from ..stats.intervals import clopper_pearson
 from ..stats.requirement import (
     Estimate,
     Requirement,
@@ -535,11 +535,12 @@ def _result(
 
 
 def share_estimate(k: int, n: int, level: float, what: str = "requests were sent") -> Estimate:
-    """The share ``k / n`` with its Wilson interval (undefined when ``n`` is 0, saying that no ``what``)."""
+    """The share ``k / n`` with its exact (Clopper-Pearson) interval (undefined when ``n`` is 0,
+    saying that no ``what``)."""
     if n == 0:
-        return Estimate(None, method="wilson", n=0, range=(0.0, 1.0), reason=f"no {what}")
-    low, high = (float(v) for v in wilson(k, n, level))
-    return Estimate(k / n, low, high, "wilson", n, range=(0.0, 1.0))
+        return Estimate(None, method="clopper-pearson", n=0, range=(0.0, 1.0), reason=f"no {what}")
+    low, high = (float(v) for v in clopper_pearson(k, n, level))
+    return Estimate(k / n, low, high, "clopper-pearson", n, range=(0.0, 1.0))
 
 
 def _extract(body: Any, key: str | Callable[[Any], Any] | None) -> Any:
@@ -608,7 +609,7 @@ def check_agreement(
     inputs, statuses:
         The request payloads and HTTP statuses, shown with mismatches.
     rule, confidence:
-        Gate rule and interval level (Wilson).
+        Gate rule and interval level (Clopper-Pearson).
     seed:
         Accepted for a uniform API; nothing is drawn at random.
     name:
