@@ -307,7 +307,7 @@ def start_server(
     *,
     port: int | None = None,
     health: str | None = None,
-    timeout: float = 30.0,
+    timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     workers: int = 1,
@@ -348,7 +348,7 @@ def start_server(
     if health is not None and (not isinstance(health, str) or not health.startswith("/")):
         raise InputError("health", f"must be a path starting with '/', got {health!r}", "pass e.g. '/health'")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise InputError("timeout", f"must be a positive number of seconds, got {timeout!r}", "pass e.g. 30")
+        raise InputError("timeout", f"must be a positive number of seconds, got {timeout!r}", "pass e.g. 60")
     if interface not in INTERFACES:
         raise InputError(
             "interface", f"must be one of {INTERFACES}, got {interface!r}", "pass interface='wsgi'"
