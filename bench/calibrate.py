@@ -42,9 +42,9 @@ import numpy as np
 from scipy import integrate, special
 
 from mltestkit.metrics import METRICS, compute, estimate
-from mltestkit.metrics.estimators import confusion_estimates
+from mltestkit.metrics.estimators import confusion_counts, confusion_estimates, loss_estimates, loss_moments
 from mltestkit.slicing.fairness import DISPARITIES, disparity_interval
-from mltestkit.stats.intervals import wilson
+from mltestkit.stats.intervals import mover_ratio, newcombe_difference, range_quantile, wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "trust.md"
@@ -210,11 +210,19 @@ def settings_of(metric: str) -> tuple[str, ...]:
 
 
 def figures(
-    truth: float, higher_is_better: bool, value: np.ndarray, low: np.ndarray, high: np.ndarray
+    truth: float,
+    higher_is_better: bool,
+    value: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    se: float | None = None,
 ) -> dict[str, float]:
-    """Coverage, undefined share, and the pass / fail shares of the acceptance and alarm rules."""
+    """Coverage, undefined share, and the pass / fail shares of the acceptance and alarm rules
+    (the power at ``SHIFT`` times ``se``, by default the simulated spread of the values)."""
     defined = np.isfinite(low) & np.isfinite(high) & np.isfinite(value)
-    se = float(np.nanstd(value, ddof=1)) if np.isfinite(value).sum() > 1 else math.nan
+    if se is None:
+        se = float(np.nanstd(value, ddof=1)) if np.isfinite(value).sum() > 1 else math.nan
     lo = np.where(defined, low, np.nan)
     hi = np.where(defined, high, np.nan)
     with np.errstate(invalid="ignore"):
@@ -258,44 +266,117 @@ def metric_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str
                 if metric in ROW_BOOTSTRAP:
                     if n <= 1000:
                         tasks.append((metric, setting, n, max(reps // 10, 50)))
-                elif metric == "r2" and 100 <= n < 10000:
+                elif metric == "r2" and n >= 100:
                     tasks.append((metric, setting, n, max(reps // 10, 50)))
                 else:
                     tasks.append((metric, setting, n, reps))
     return tasks
 
 
+# ---------------------------------------------------------------- sample weights
+
+
+def weighted_cell(args: tuple[str, str, str, int, int]) -> Cell:
+    """``metric`` on test sets of ``n`` rows that carry sample weights independent of the outcome
+    (so the weighted population value is the unweighted one): confusion counts of summed weights
+    and of summed squared weights, or weighted power sums of the losses."""
+    metric, setting, weights, n, reps = args
+    m = METRICS[metric]
+    rng = _rng(f"{metric}/{setting}/{weights}/{n}")
+    truth = truth_of(metric, setting)
+    groups = np.repeat(np.arange(reps), n)
+    w = _weights(weights, rng, (reps * n,))
+    if metric in LABEL_METRICS:
+        cell = rng.choice(4, size=reps * n, p=LABEL_CELLS[setting])
+        t, p = cell // 2, cell % 2
+        cm = confusion_counts(groups, reps, t, p, 2, w)
+        cm_sq = confusion_counts(groups, reps, t, p, 2, w * w)
+        est = confusion_estimates(m, cm, 1, level=LEVEL, n_boot=0, seed=0, cm_sq=cm_sq)
+    else:
+        losses = np.abs(_errors(setting, rng, (reps * n,)))
+        mom, shift = loss_moments(losses, groups, reps, w)
+        est = loss_estimates(m, mom, level=LEVEL, shift=shift)
+    figs = figures(truth, m.higher_is_better, est.value, est.low, est.high)
+    return Cell(metric, f"{setting}, {weights}", n, truth, m.higher_is_better, est.method[0], figs, reps)
+
+
+def weighted_tasks(reps: int) -> list[tuple[str, str, str, int, int]]:
+    cells = [(metric, "balanced") for metric in ("accuracy", "f1", "balanced_accuracy")]
+    cells += [("f1", "10% prevalence"), ("mae", "normal"), ("mae", "Laplace")]
+    return [(metric, setting, w, n, reps) for metric, setting in cells for w in WEIGHTS for n in (100, 1000)]
+
+
 # ---------------------------------------------------------------- fairness
 
 
-def disparity_cell(args: tuple[str, int, int, int]) -> Cell:
+def reference_interval(kind: str, p: np.ndarray, n: np.ndarray, level: float) -> tuple[float, float, float]:
+    """The reference a disparity's interval is compared with: Newcombe's interval (MOVER-R for a
+    ratio) from Wilson limits on every pair of groups, all at the studentized-range critical
+    value for ``k`` groups at ``1 - (1 - level) / 2`` (a max-over-pairs adjustment on both ends, so
+    that each end holds for every ordered pair at once at its one-sided level), then the extreme
+    ends over the pairs. ``p`` are the group rates, ``n`` their (effective) rows."""
+    c = range_quantile(p.size, 1 - (1 - level) / 2)
+    lo, hi = wilson(p * n, n, 2 * float(special.ndtr(c)) - 1)
+    i, j = np.nonzero(~np.eye(p.size, dtype=bool))
+    if kind == "difference":
+        down, up = newcombe_difference(p[i], lo[i], hi[i], p[j], lo[j], hi[j])
+        return float(p.max() - p.min()), max(float(down.max()), 0.0), min(float(up.max()), 1.0)
+    down, up = mover_ratio(p[i], lo[i], hi[i], p[j], lo[j], hi[j])
+    return float(p.min() / p.max()), max(float(np.nanmin(down)), 0.0), min(float(np.nanmin(up)), 1.0)
+
+
+#: Sample weights of the weighted cells: frequency weights 1, 2 or 5 (equally likely), or lognormal.
+WEIGHTS = ("weights 1/2/5", "lognormal weights")
+
+
+def _weights(kind: str, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+    if kind == "weights 1/2/5":
+        return rng.choice(np.array([1.0, 2.0, 5.0]), size=size)
+    return rng.lognormal(0.0, 1.0, size=size)
+
+
+def disparity_cell(args: tuple[str, int, int, int, str | None]) -> Cell:
     """``k`` groups of ``rows`` rows whose selection rates are evenly spread so that the disparity is
-    exactly at its threshold: a difference of 0.1 (0.3 ... 0.4), or a ratio of 0.8 (0.32 ... 0.4)."""
-    name, k, rows, reps = args
+    exactly at its threshold: a difference of 0.1 (0.3 ... 0.4), or a ratio of 0.8 (0.32 ... 0.4).
+    With ``weights``, every row carries a sample weight independent of its outcome (the weighted
+    population rates are the same). The reference interval's figures are in ``figures["reference"]``."""
+    name, k, rows, reps, weights = args
     d = DISPARITIES[name]
     rates = np.linspace(0.3, 0.4, k) if d.kind == "difference" else np.linspace(0.32, 0.4, k)
     truth = 0.1 if d.kind == "difference" else 0.8
-    rng = _rng(f"{name}/{k}/{rows}")
-    selected = rng.binomial(rows, rates, size=(reps, k))
+    rng = _rng(f"{name}/{k}/{rows}" + (f"/{weights}" if weights else ""))
     used = np.ones(k, dtype=bool)
     out = np.full((3, reps), np.nan)
+    ref = np.full((3, reps), np.nan)
     for r in range(reps):
-        cm = np.zeros((k, 2, 2), dtype=np.int64)
-        cm[:, 0, 1] = selected[r]
-        cm[:, 0, 0] = rows - selected[r]
-        value, low, high, _ = disparity_interval(d, cm, used, LEVEL)
+        cm = np.zeros((k, 2, 2))
+        if weights is None:
+            selected = rng.binomial(rows, rates)
+            cm[:, 0, 1], cm[:, 0, 0] = selected, rows - selected
+            cm_sq = None
+            n_eff = np.full(k, float(rows))
+        else:
+            w = _weights(weights, rng, (k, rows))
+            hit = rng.uniform(size=(k, rows)) < rates[:, None]
+            cm_sq = np.zeros((k, 2, 2))
+            cm[:, 0, 1], cm[:, 0, 0] = (w * hit).sum(1), (w * ~hit).sum(1)
+            cm_sq[:, 0, 1], cm_sq[:, 0, 0] = (w * w * hit).sum(1), (w * w * ~hit).sum(1)
+            n_eff = w.sum(1) ** 2 / (w * w).sum(1)
+        value, low, high, _ = disparity_interval(d, cm, used, LEVEL, cm_sq)
         out[:, r] = [np.nan if x is None else x for x in (value, low, high)]
+        ref[:, r] = reference_interval(d.kind, cm[:, 0, 1] / cm[:, 0].sum(1), n_eff, LEVEL)
     higher = d.kind == "ratio"
-    figs = figures(truth, higher, *out)
-    return Cell(name, f"{k} groups", rows, truth, higher, "pairs", figs, reps)
+    figs: dict[str, Any] = figures(truth, higher, *out)
+    figs["reference"] = figures(truth, higher, *ref, se=figs["se"])
+    setting = f"{k} groups" + (f", {weights}" if weights else "")
+    return Cell(name, setting, rows, truth, higher, "pairs", figs, reps)
 
 
-def fairness_tasks(reps: int) -> list[tuple[str, int, int, int]]:
-    return [
-        (name, k, rows, reps)
-        for name in ("demographic_parity_difference", "demographic_parity_ratio")
-        for k in (2, 6, 20)
-        for rows in (100, 1000)
+def fairness_tasks(reps: int) -> list[tuple[str, int, int, int, str | None]]:
+    names = ("demographic_parity_difference", "demographic_parity_ratio")
+    plain = [(name, k, rows, reps, None) for name in names for k in (2, 6, 20) for rows in (100, 1000)]
+    return plain + [
+        ("demographic_parity_difference", k, 1000, reps, weights) for weights in WEIGHTS for k in (2, 6)
     ]
 
 
@@ -519,6 +600,10 @@ def cell_table(cells: list[Cell], *, single: bool = True) -> str:
         "alarm P(fail) at threshold %",
         "power, 3.3 SE worse %",
     ]
+    reference = any("reference" in c.figures for c in cells)
+    if reference:
+        head += ["reference: acceptance at threshold %", "reference: power better %"]
+        head += ["reference: alarm at threshold %", "reference: power worse %"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in cells:
         f, r = c.figures, c.reps
@@ -538,6 +623,11 @@ def cell_table(cells: list[Cell], *, single: bool = True) -> str:
             _pct(f["alarm_at"], r, "alarm_at" in miss),
             _pct(f["alarm_power"], r),
         ]
+        if reference:
+            g = f["reference"]
+            cells_ += [
+                _pct(g[key], r) for key in ("acceptance_at", "acceptance_power", "alarm_at", "alarm_power")
+            ]
         lines.append("| " + " | ".join(cells_) + " |")
     return "\n".join(lines)
 
@@ -557,16 +647,17 @@ def _version(name: str) -> str:
         return "-"
 
 
-def section(body: str, reps: int, seconds: float, jobs: int) -> str:
+def section(body: str, reps: int) -> str:
+    """The generated part of the page: the same on every run with the same seed, ``reps`` and
+    versions (no timing, no job count: the seeds make the figures independent of both)."""
     versions = ", ".join(f"{p} {_version(p)}" for p in ("mltestkit", "numpy", "scipy"))
     return (
         f"{START}\n"
         f"{reps} simulated test sets per cell ({max(reps // 10, 50)} for average_precision and ece, and for "
-        f"r2 at n=100 and 1000: their row bootstrap costs n x 1000 per test set), seed {SEED}, `make calibrate` "
-        f"(`python bench/calibrate.py --reps {reps} --jobs {jobs}`), {seconds:.0f} s on "
-        f"Python {sys.version.split()[0]}, {versions}. Shares are percent ± one Monte Carlo "
-        f"standard error. Bold: off its target beyond Monte Carlo noise (the 95% interval of the "
-        f"simulated share misses the target).\n\n{body}\n{END}"
+        f"r2 at n >= 100: their row bootstrap costs n x 1000 per test set), seed {SEED}, "
+        f"`python bench/calibrate.py --reps {reps}`, on Python {sys.version.split()[0]}, {versions}. "
+        f"Shares are percent ± one Monte Carlo standard error. Bold: off its target beyond Monte Carlo "
+        f"noise (the 95% interval of the simulated share misses the target).\n\n{body}\n{END}"
     )
 
 
@@ -578,10 +669,13 @@ def write_section(page: Path, text: str) -> None:
     page.write_text(pattern.sub(lambda _: text, old), encoding="utf-8")
 
 
-def run(reps: int, jobs: int) -> tuple[list[Cell], list[Cell], list[tuple[str, str, str, str, float, int]]]:
+def run(
+    reps: int, jobs: int
+) -> tuple[list[Cell], list[Cell], list[Cell], list[tuple[str, str, str, str, float, int]]]:
     metric_cells = _map(metric_cell, metric_tasks(reps), jobs)
+    weighted_cells = _map(weighted_cell, weighted_tasks(reps), jobs)
     fair_cells = _map(disparity_cell, fairness_tasks(reps), jobs)
-    return metric_cells, fair_cells, family_rows(reps, jobs)
+    return metric_cells, weighted_cells, fair_cells, family_rows(reps, jobs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -594,10 +688,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    metric_cells, fair_cells, fam = run(args.reps, args.jobs)
+    metric_cells, weighted_cells, fair_cells, fam = run(args.reps, args.jobs)
     body = (
         "### Metrics (overall and per slice: the same estimator)\n\n"
         + cell_table(metric_cells)
+        + "\n\n### Sample weights (independent of the outcome; n = rows, the interval uses Kish's effective size)\n\n"
+        + cell_table(weighted_cells)
         + "\n\n### Fairness disparities (selection rates; rows = rows a group)\n\n"
         + cell_table(fair_cells, single=False)
         + "\n\n### Holm across slices, and the paired baseline comparison\n\n"
@@ -609,9 +705,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         grid, curves = power_curve()
         plot(grid, curves, 0.80, 200, args.plot)
-        write_section(args.page, section(body, args.reps, seconds, args.jobs))
+        write_section(args.page, section(body, args.reps))
         print(f"wrote {args.page} and {args.plot}")
-    for c in metric_cells:
+    for c in metric_cells + weighted_cells:
         for line in misses(c):
             print(f"off target: {c.check} {c.setting} n={c.n}: {line}")
     for c in fair_cells:

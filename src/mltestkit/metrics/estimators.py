@@ -377,10 +377,31 @@ def row_estimates(
             continue
         value[g] = v
         if idx.size >= iv.BOOTSTRAP_MIN_ROWS:
+            tails = _tail_rows(metric, yg, pg)
+            if idx.size < tails:
+                needed[g] = math.ceil(tails)
+                continue
             low[g], high[g], methods[g] = _row_bootstrap(metric, yg, pg, v, level, n_boot, rng)
     return GroupEstimates(
         metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined, needed
     )
+
+
+def _tail_rows(metric: Any, y: np.ndarray, p: np.ndarray) -> float:
+    """The rows a row bootstrap of ``metric`` needs for the tails of its per-row values
+    (``metric.tails``, else its influence values; 0 without either): the
+    :func:`~mltestkit.stats.intervals.rows_for_tails` of their sample kurtosis. A smooth
+    statistic's interval is no better than a mean of those values (R2's, than its mean squared
+    error's)."""
+    values = metric.tails if metric.tails is not None else metric.influence
+    if values is None:
+        return 0.0
+    d = np.asarray(values(y, p), dtype=float)
+    d = d - d.mean()
+    m2 = float(np.mean(d * d))
+    if not m2 > 0:
+        return 0.0
+    return float(iv.rows_for_tails(np.mean(d**4) / (m2 * m2)))
 
 
 def _row_bootstrap(

@@ -104,6 +104,9 @@ class Metric:
     batch, influence:
         For a row bootstrap: the statistic of many resamples at once ``batch(y, p, idx)``, and
         per-row influence values for the normal interval on large inputs.
+    tails:
+        Per-row values ``tails(y, p)`` whose tails decide whether a row bootstrap gives an
+        interval (their sample kurtosis, as for a mean loss); by default the influence values.
     undefined:
         Why the value can be undefined.
     one_class:
@@ -125,6 +128,7 @@ class Metric:
     finish: Callable[[float], float] | None = None
     batch: Callable[..., np.ndarray] | None = None
     influence: Callable[..., np.ndarray] | None = None
+    tails: Callable[..., np.ndarray] | None = None
     undefined: str = "no rows"
     one_class: bool = False
     probabilities: bool = False
@@ -353,6 +357,7 @@ METRICS: dict[str, Metric] = {
             es.r2,
             batch=es.r2_replicates,
             influence=es.r2_influence,
+            tails=es.squared_error,
             undefined="y_true is constant",
         ),
     ]

@@ -4,7 +4,8 @@ A lattice search over conjunctions of up to ``depth`` feature predicates (a cate
 a quantile bin of a numeric feature). Every slice of every combination of features is counted in
 one ``np.bincount`` pass per combination; slices smaller than ``min_size`` are pruned (their
 refinements are smaller still). Each remaining slice is tested against the rest of the data with
-a one-sided Fisher exact test ("the metric is worse on the slice"), and Holm's correction
+a one-sided Fisher exact test ("the metric is worse on the slice"; with sample weights, on Kish's
+effective counts of the slice and of the rest, rounded to whole rows), and Holm's correction
 across all tested slices keeps the chance of reporting any slice that is not truly worse at
 ``(1 - confidence) / 2``. Significant slices are ranked by their gap to the rest (the worst
 first; larger slices first among equal gaps); ``excess`` in the table is the gap times the rows
@@ -34,10 +35,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validate import MAX_ROWS, as_1d, count, encode_labels, same_length
+from .._validate import MAX_ROWS, as_1d, as_weights, count, encode_labels, same_length
 from ..errors import InputError
 from ..metrics import PROPORTIONS, confusion_estimates, get_metric
-from ..metrics.estimators import confusion_counts, seed_value
+from ..metrics.estimators import confusion_counts, effective_counts, seed_value
 from ..metrics.registry import positive_class
 from ..results import CheckResult, worst
 from ..stats.multiplicity import holm
@@ -109,9 +110,14 @@ def find_weak_slices(
         Name of the check in the report.
     features, max_fraction:
         Deprecated spellings of ``by=`` and ``max=`` (they warn).
-    data, sample_weight:
+    sample_weight:
+        One non-negative weight a row: the metric, the rest's value and the gap are weighted (as
+        scikit-learn's ``sample_weight``), the test and the intervals use Kish's effective counts
+        ``(sum w)**2 / sum w**2``, and ``max`` reads the share of the total weight. ``min_size``
+        still counts rows. Weights of 1 give exactly the unweighted figures.
+    data:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by`` and
-        ``sample_weight`` (integer frequency weights) then name its columns.
+        ``sample_weight`` (integer frequency weights, which repeat rows) then name its columns.
 
     Returns
     -------
@@ -138,6 +144,7 @@ def find_weak_slices(
         y_true, y_pred, by = table_rows(
             data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight
         )
+        sample_weight = None
     level = validate_level(confidence)
     validate_rule(rule)
     seed_value(seed)
@@ -164,6 +171,7 @@ def find_weak_slices(
     assert p is not None
     pos = positive_class(m, classes, pos_label)
     n = len(yt)
+    w = as_weights(sample_weight, n)
     try:
         coded = coded_columns(by, n, bins=bins)
     except InputError as exc:
@@ -174,7 +182,7 @@ def find_weak_slices(
     # slices under min_size are dropped, and with them every refinement of theirs
     k = len(classes)
     keys: list[Any] = []
-    kept, rows = [], []
+    kept, rows, kept_sq = [], [], []
     searched = 0
     combos = [c for d in range(1, depth + 1) for c in itertools.combinations(coded, d)]
     for combo in combos:
@@ -183,31 +191,47 @@ def find_weak_slices(
         if levels * k * k > 4 * n + 1024:  # many empty combinations: number the present ones
             present, combined = np.unique(combined, return_inverse=True)
             levels = present.size
-        cm = confusion_counts(combined.reshape(-1), levels, t, p, k)
+        codes = combined.reshape(-1)
+        cm = confusion_counts(codes, levels, t, p, k)
         size = cm.sum(axis=(1, 2))
         searched += int(np.count_nonzero(size))
         keep = np.flatnonzero(size >= min_size)
-        kept.append(cm[keep])
+        if w is None:
+            kept.append(cm[keep])
+        else:
+            kept.append(confusion_counts(codes, levels, t, p, k, w)[keep])
+            kept_sq.append(confusion_counts(codes, levels, t, p, k, w * w)[keep])
         rows.append(size[keep])
         keys.extend(combined_keys(coded, combo, keep if present is None else present[keep]))
     assert m.counts is not None
-    cms = np.concatenate(kept) if kept else np.zeros((0, k, k), np.int64)
+    cms = np.concatenate(kept) if kept else np.zeros((0, k, k), np.int64 if w is None else float)
+    cms_sq = None if w is None else (np.concatenate(kept_sq) if kept_sq else np.zeros((0, k, k)))
     s_arr, t_arr = (np.asarray(x, dtype=float) for x in m.counts(cms, pos))
-    total_s, total_t = m.counts(confusion_counts(np.zeros(n, np.int64), 1, t, p, k)[0], pos)
+    everyone = np.zeros(n, np.int64)
+    total_s, total_t = m.counts(confusion_counts(everyone, 1, t, p, k, w)[0], pos)
     r_arr = np.concatenate(rows) if rows else np.zeros(0, np.int64)
 
     # slice vs the rest of the rows: one-sided Fisher exact test of "worse on the slice"
-    # (hypergeometric: of the total_s successes among total_t, how few fall in the slice)
+    # (hypergeometric: of the total_s successes among total_t, how few fall in the slice),
+    # with weights on the effective counts of the slice and of the rest
     rest_s, rest_t = total_s - s_arr, total_t - t_arr
     testable = (t_arr > 0) & (rest_t > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = s_arr / t_arr
         rest = rest_s / rest_t
+    hits, trials, rest_hits, rest_trials = s_arr, t_arr, rest_s, rest_t
+    if cms_sq is not None and w is not None:
+        sq = np.asarray(m.counts(cms_sq, pos)[1], dtype=float)
+        total_sq = float(m.counts(confusion_counts(everyone, 1, t, p, k, w * w)[0], pos)[1])
+        hits, trials, _ = (np.round(x) for x in effective_counts(s_arr, t_arr, sq))
+        rest_hits, rest_trials, _ = (np.round(x) for x in effective_counts(rest_s, rest_t, total_sq - sq))
+        testable &= (trials > 0) & (rest_trials > 0)
     sign = 1.0 if m.higher_is_better else -1.0
-    if m.higher_is_better:
-        pvalues = stats.hypergeom.cdf(s_arr, total_t, total_s, t_arr)
-    else:
-        pvalues = stats.hypergeom.sf(s_arr - 1, total_t, total_s, t_arr)
+    with np.errstate(invalid="ignore"):
+        if m.higher_is_better:
+            pvalues = stats.hypergeom.cdf(hits, trials + rest_trials, hits + rest_hits, trials)
+        else:
+            pvalues = stats.hypergeom.sf(hits - 1, trials + rest_trials, hits + rest_hits, trials)
     pvalues = np.where(testable, np.clip(pvalues, 0.0, 1.0), np.nan)
     adjusted = holm(pvalues)
     alpha = (1 - level) / 2
@@ -216,8 +240,12 @@ def find_weak_slices(
 
     order = np.flatnonzero(significant)
     order = order[np.lexsort((-r_arr[order], gap[order]))]  # the largest gap first, then larger slices
-    est = confusion_estimates(m, cms[order[:top]], pos, level=level, n_boot=1000, seed=0)
-    fraction = r_arr[order] / n
+    top_sq = None if cms_sq is None else cms_sq[order[:top]]
+    est = confusion_estimates(m, cms[order[:top]], pos, level=level, n_boot=1000, seed=0, cm_sq=top_sq)
+    if w is None:
+        fraction = r_arr[order] / n
+    else:
+        fraction = cms[order].sum(axis=(1, 2)) / w.sum() if w.sum() > 0 else np.zeros(order.size)
     flagged = fraction > max if max is not None else np.zeros(order.size, bool)
     report_only = Requirement(rule=rule, confidence=level)
     values = []
