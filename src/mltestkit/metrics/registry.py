@@ -422,6 +422,7 @@ class Prepared:
     k: int = 1
     pos: int = 0
     weights: np.ndarray | None = None
+    classes: np.ndarray | None = None
 
 
 def sample_weights(sample_weight: Any, n: int, metric: Metric) -> np.ndarray | None:
@@ -486,7 +487,7 @@ def prepare(
     class_labels(yp, "y_pred", metric.name)
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
-    return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label))
+    return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label), classes=classes)
 
 
 def estimate_prepared(
