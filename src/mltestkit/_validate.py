@@ -321,7 +321,7 @@ def _packed(values: np.ndarray) -> tuple[list[np.ndarray], int]:
         key = chars[:, start].astype(np.int64)
         for j in range(start + 1, min(start + per, chars.shape[1])):
             key <<= bits
-            key |= chars[:, j]
+            np.bitwise_or(key, chars[:, j], out=key)
         keys.append(key)
     return keys, bits
 

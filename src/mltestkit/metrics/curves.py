@@ -22,16 +22,21 @@ POINTS = 60
 MAX_CLASSES = 12
 
 
-def _thin(*arrays: np.ndarray) -> list[list[float]]:
-    n = len(arrays[0])
-    keep = np.unique(np.linspace(0, n - 1, min(n, POINTS)).round().astype(int)) if n else np.array([], int)
-    return [[round(float(v), 4) for v in a[keep]] for a in arrays]
+def _keep(n: int) -> np.ndarray:
+    """Indices of at most :data:`POINTS` evenly spread points of a curve of ``n`` points."""
+    return np.unique(np.linspace(0, n - 1, min(n, POINTS)).round().astype(int)) if n else np.array([], int)
+
+
+def _rounded(a: np.ndarray) -> list[float]:
+    return [round(float(v), 4) for v in a]
 
 
 def score_curves(y_true: Any, y_score: Any, pos_label: Any = None) -> dict[str, Any] | None:
     """ROC and precision-recall points and a ten-bin reliability table of a binary scorer.
 
     ``None`` when the labels are not two classes or the scores are not one finite number a row.
+    The curves have one point per distinct score (thinned to :data:`POINTS`); each class's scores
+    are sorted once and a point's counts are found by binary search.
     """
     y = np.asarray(y_true)
     s = np.asarray(y_score)
@@ -41,19 +46,26 @@ def score_curves(y_true: Any, y_score: Any, pos_label: Any = None) -> dict[str, 
     if len(classes) != 2:
         return None
     positive = y == (pos_label if pos_label is not None else classes[-1])
-    order = np.argsort(-s, kind="stable")
-    hits = positive[order]
-    tp = np.cumsum(hits)
-    fp = np.cumsum(~hits)
-    last = np.r_[np.flatnonzero(np.diff(s[order])), len(s) - 1]  # one point per distinct score
-    tp, fp = tp[last], fp[last]
-    p, n = int(positive.sum()), int((~positive).sum())
-    tpr = np.r_[0.0, tp / max(p, 1)]
-    fpr = np.r_[0.0, fp / max(n, 1)]
-    precision = tp / np.maximum(tp + fp, 1)
-    out: dict[str, Any] = {}
-    out["roc"] = dict(zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True))
-    out["pr"] = dict(zip(("recall", "precision"), _thin(tp / max(p, 1), precision), strict=True))
+    pos, neg = s[positive], s[~positive]
+    pos.sort()
+    neg.sort()
+    merged = np.concatenate([pos, neg])
+    merged.sort(kind="stable")  # two sorted runs: one merge
+    distinct = merged[np.r_[True, merged[1:] != merged[:-1]]][::-1]  # descending
+    del merged
+    p, n = pos.size, neg.size
+
+    def counts(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positives and negatives scored at or above each of the distinct scores ``points``."""
+        t = distinct[points]
+        return p - np.searchsorted(pos, t, "left"), n - np.searchsorted(neg, t, "left")
+
+    roc = _keep(distinct.size + 1)  # the curve starts at (0, 0)
+    tp, fp = counts(np.maximum(roc - 1, 0))
+    tp, fp = np.where(roc > 0, tp, 0), np.where(roc > 0, fp, 0)
+    out: dict[str, Any] = {"roc": {"fpr": _rounded(fp / max(n, 1)), "tpr": _rounded(tp / max(p, 1))}}
+    tp, fp = counts(_keep(distinct.size))
+    out["pr"] = {"recall": _rounded(tp / max(p, 1)), "precision": _rounded(tp / np.maximum(tp + fp, 1))}
     if s.min() >= 0 and s.max() <= 1:
         bins = np.minimum((s * 10).astype(int), 9)
         count = np.bincount(bins, minlength=10)

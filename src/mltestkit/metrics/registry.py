@@ -471,7 +471,7 @@ def prepare(
         classes, t, _ = encode_labels(yt, None)
         pos = positive_class(metric, classes, pos_label)
         y = (t == pos).astype(float) if pos >= 0 else np.zeros(len(t))
-        return Prepared(metric, y, ys.astype(float))
+        return Prepared(metric, y, ys.astype(float, copy=False))
     if y_pred is None:
         raise InputError(
             "y_pred",

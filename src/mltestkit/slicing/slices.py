@@ -619,7 +619,7 @@ def check_slices(
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
-        sizes = [np.bincount(sl.codes, minlength=len(sl.keys)) for sl in slicing_list]
+        slice_rows = [np.bincount(sl.codes, minlength=len(sl.keys)) for sl in slicing_list]
         shared = _SharedCounts(slicing_list)
         for m in metrics:
             rows: Prepared = shared.rows(m) or prepare(m, yt, y_pred, y_score, pos_label, sample_weight)
@@ -632,7 +632,7 @@ def check_slices(
                     for sl in slicing_list
                 ]
             blocks.extend(
-                (sl.keys, est, size) for sl, est, size in zip(slicing_list, ests, sizes, strict=True)
+                (sl.keys, est, size) for sl, est, size in zip(slicing_list, ests, slice_rows, strict=True)
             )
 
     values: list[MetricValue] = []
