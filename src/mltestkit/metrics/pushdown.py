@@ -163,15 +163,7 @@ def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> 
     if not schema[second].is_numeric():
         raise InputError(argument, f"column {second!r} is not numeric", f"name the column of {argument}")
     if m.input == "scores":
-        labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
-        values = labels.keys[t.y_true]
-        if any(v is None or v != v for v in values):
-            raise InputError(
-                "y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first"
-            )
-        classes, _, _ = encode_labels(np.asarray(values), None)
-        pos = positive_class(m, classes, pos_label)
-        positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
+        pos, positive = _positive(m, t, pos_label)
         y = (nw.col(t.y_true) == positive).cast(nw.Float64) if pos >= 0 else nw.lit(0.0)
     else:
         if not schema[t.y_true].is_numeric():
@@ -215,6 +207,18 @@ def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> 
     return es.loss_estimates(m, moments, level=level, shift=np.array([shift]))[0]
 
 
+def _positive(m: Metric, t: Any, pos_label: Any) -> tuple[int, Any]:
+    """The index of the positive class among the table's labels, and that label."""
+    labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
+    values = labels.keys[t.y_true]
+    if any(v is None or v != v for v in values):
+        raise InputError("y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first")
+    classes, _, _ = encode_labels(np.asarray(values), None)
+    pos = positive_class(m, classes, pos_label)
+    positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
+    return pos, positive
+
+
 def _row(frame: Any, *exprs: Any) -> dict[str, Any]:
     """One row of aggregates computed by the table's engine."""
     out: dict[str, Any] = frame.select(*exprs).collect(backend="pyarrow").to_native().to_pylist()[0]
@@ -225,12 +229,7 @@ def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None
     import narwhals as nw
 
     assert t.y_true is not None and t.y_score is not None
-    labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
-    values = labels.keys[t.y_true]
-    if any(v is None or v != v for v in values):
-        raise InputError("y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first")
-    classes, _, _ = encode_labels(np.asarray(values), None)
-    pos = positive_class(m, classes, pos_label)
+    _, positive = _positive(m, t, pos_label)
     schema = t.frame.collect_schema()
     if not schema[t.y_score].is_numeric():
         raise InputError("y_score", f"column {t.y_score!r} is not numeric", "name the column of scores")
@@ -249,7 +248,6 @@ def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InputError("y_score", f"column {t.y_score!r} has infinite values", "pass finite scores")
     bins = score_bins if score_bins is not None else (SCORE_BINS if engine(t.frame) in BINNED_ENGINES else 0)
-    positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
     sums = rank_sums(
         t.frame, [], t.y_true, positive, t.y_score, weight=t.weight, bins=bins or None, low=lo, high=hi
     )
