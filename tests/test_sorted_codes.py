@@ -137,3 +137,14 @@ def test_roc_points_are_scikit_learns_at_every_distinct_score():
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), POINTS)).round().astype(int))
     assert curves["roc"]["fpr"] == [round(float(v), 4) for v in fpr[keep]]
     assert curves["roc"]["tpr"] == [round(float(v), 4) for v in tpr[keep]]
+
+
+def test_confusion_labels_sorted_as_text_and_mixed_types_compared_as_text():
+    from mltestkit.metrics.curves import confusion
+
+    c = confusion([0, 10, 2, 2], [2, 10, 0, 2])
+    assert c == {"labels": ["0", "10", "2"], "matrix": [[0, 0, 1], [0, 1, 0], [1, 0, 1]]}
+    assert confusion(np.array([1, "a"], dtype=object), np.array(["a", "a"], dtype=object))["labels"] == [
+        "1",
+        "a",
+    ]

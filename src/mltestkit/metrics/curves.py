@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import encode_labels
+from ..errors import InputError
+
 #: The most points stored for one curve.
 POINTS = 60
 #: Confusion matrices are stored up to this many classes.
@@ -85,9 +88,16 @@ def confusion(y_true: Any, y_pred: Any) -> dict[str, Any] | None:
     y, p = np.asarray(y_true), np.asarray(y_pred)
     if y.ndim != 1 or p.shape != y.shape:
         return None
-    labels, codes = np.unique(np.r_[y, p].astype(str), return_inverse=True)
-    if len(labels) > MAX_CLASSES:
+    try:
+        classes, t, q = encode_labels(y, p)
+    except InputError:  # labels of mixed types: compared as text
+        classes, t, q = encode_labels(y.astype(str), p.astype(str))
+    assert q is not None
+    if len(classes) > MAX_CLASSES:
         return None
+    names = [str(v) for v in classes.tolist()]
+    labels = sorted(set(names))
     k = len(labels)
-    cells = np.bincount(codes[: len(y)] * k + codes[len(y) :], minlength=k * k).reshape(k, k)
-    return {"labels": [str(v) for v in labels], "matrix": cells.tolist()}
+    place = np.array([labels.index(v) for v in names], dtype=np.int64)
+    cells = np.bincount(place[t] * k + place[q], minlength=k * k).reshape(k, k)
+    return {"labels": labels, "matrix": cells.tolist()}
