@@ -291,36 +291,125 @@ def probabilities(arr: np.ndarray, argument: str) -> np.ndarray:
     return arr
 
 
+def _int_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and codes of an integer array: counted when the range is small."""
+    low, high = int(x.min()), int(x.max())
+    span = high - low + 1
+    if span > 4 * x.size + 4096:
+        codes, uniques = pd.factorize(x, sort=True)
+        return np.asarray(uniques), codes.astype(np.int64, copy=False)
+    shifted = x.astype(np.int64, copy=False)
+    if low:
+        shifted = shifted - low
+    present = np.flatnonzero(np.bincount(shifted, minlength=span))
+    if present.size == span:
+        return present + low, shifted
+    lookup = np.zeros(span, dtype=np.int64)
+    lookup[present] = np.arange(present.size)
+    return present + low, lookup[shifted]
+
+
+def _packed(values: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """Fixed-width strings as non-negative int64 keys whose lexicographic order is the strings'
+    order, and the bits each character takes in a key."""
+    wide = values.dtype.kind == "U"
+    chars = np.ascontiguousarray(values).view(np.uint32 if wide else np.uint8).reshape(values.size, -1)
+    bits = max(int(chars.max()).bit_length(), 1)
+    per = 63 // bits
+    keys = []
+    for start in range(0, chars.shape[1], per):
+        key = chars[:, start].astype(np.int64)
+        for j in range(start + 1, min(start + per, chars.shape[1])):
+            key <<= bits
+            np.bitwise_or(key, chars[:, j], out=key)
+        keys.append(key)
+    return keys, bits
+
+
+def _unpacked(keys: np.ndarray, bits: int, dtype: np.dtype) -> np.ndarray:
+    """The strings of one-key packed values (the inverse of :func:`_packed`)."""
+    width = dtype.itemsize // (4 if dtype.kind == "U" else 1)
+    shifts = bits * np.arange(width - 1, -1, -1, dtype=np.int64)
+    chars = (keys[:, None] >> shifts) & ((1 << bits) - 1)
+    return (
+        np.ascontiguousarray(chars.astype(np.uint32 if dtype.kind == "U" else np.uint8))
+        .view(dtype)
+        .reshape(-1)
+    )
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values of a 1-D array and each row's index among them (int64).
+
+    Integers, bools and whole floats in a small range are counted instead of sorted; fixed-width
+    strings are packed, exactly and in their order, into integers and factorized as those;
+    other values are hashed (missing values of an object array get code -1). The codes may share
+    memory with ``values``: write to neither.
+
+    >>> factorize(np.array(["b", "a", "b"]))
+    (array(['a', 'b'], dtype='<U1'), array([1, 0, 1]))
+    >>> factorize(np.array([3.0, 1.0, 3.0]))
+    (array([1., 3.]), array([1, 0, 1]))
+    """
+    kind = values.dtype.kind
+    if values.size == 0:
+        return values[:0], np.zeros(0, dtype=np.int64)
+    if kind in "US" and values.dtype.itemsize:
+        keys, bits = _packed(values)
+        uniques, codes = _int_codes(keys[0])
+        if len(keys) == 1:
+            return _unpacked(uniques, bits, values.dtype), codes
+        for key in keys[1:]:
+            more, extra = _int_codes(key)
+            uniques, codes = _int_codes(codes * more.size + extra)
+        first = np.empty(uniques.size, dtype=np.intp)
+        first[codes] = np.arange(values.size)
+        return values[first], codes
+    if kind == "b" or (kind in "iu" and not (kind == "u" and values.dtype.itemsize == 8)):
+        uniques, codes = _int_codes(values.view(np.uint8) if kind == "b" else values)
+        return uniques.astype(values.dtype), codes
+    if kind == "f":
+        with np.errstate(invalid="ignore"):
+            whole = values.astype(np.int64)
+        if np.array_equal(whole, values):
+            uniques, codes = _int_codes(whole)
+            return uniques.astype(values.dtype), codes
+    if kind in "fu":
+        uniques, codes = np.unique(values, return_inverse=True)
+        return uniques, codes.reshape(-1).astype(np.int64)
+    codes, uniques = pd.factorize(values)
+    order, ordered = pd.factorize(np.asarray(uniques, dtype=object), sort=True)
+    codes = np.where(codes < 0, -1, order[codes]) if uniques.size else codes
+    return np.asarray(ordered, dtype=object), codes.astype(np.int64, copy=False)
+
+
 def encode_labels(
     y_true: np.ndarray, y_pred: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Classes (sorted union) and integer codes of ``y_true`` and ``y_pred``."""
+    """Classes (sorted union) and integer codes of ``y_true`` and ``y_pred``.
+
+    >>> classes, t, p = encode_labels(np.array(["b", "a"]), np.array(["c", "b"]))
+    >>> classes.tolist(), t.tolist(), p.tolist()
+    (['a', 'b', 'c'], [1, 0], [2, 1])
+    """
     arrays = [y_true] if y_pred is None else [y_true, y_pred]
-    if all((a.dtype.kind in "iu" and a.dtype.itemsize < 8) or a.dtype.kind == "i" for a in arrays):
-        low = min(int(a.min()) for a in arrays)
-        span = max(int(a.max()) for a in arrays) - low + 1
-        if span <= 1_000_000:  # small integer labels: count instead of sorting
-            shifted = [a.astype(np.int64) - low for a in arrays]
-            present = np.flatnonzero(sum(np.bincount(a, minlength=span) for a in shifted))
-            lookup = np.zeros(span, dtype=np.int64)
-            lookup[present] = np.arange(present.size)
-            classes = (present + low).astype(np.result_type(*arrays))
-            return classes, lookup[shifted[0]], (lookup[shifted[1]] if y_pred is not None else None)
-    both = y_true if y_pred is None else np.concatenate([y_true.astype(object), y_pred.astype(object)])
-    if y_pred is not None and y_true.dtype.kind in "biuf" and y_pred.dtype.kind in "biuf":
-        both = np.concatenate([y_true, y_pred])
+    numeric = all(a.dtype.kind in "biuf" for a in arrays)
     try:
-        classes, codes = np.unique(both, return_inverse=True)
+        parts = [factorize(a) for a in arrays]
+        pool = [u if numeric or y_pred is None else u.astype(object) for u, _ in parts]
+        classes = pool[0] if len(pool) == 1 and pool[0].dtype.kind != "O" else np.unique(np.concatenate(pool))
     except TypeError:
-        kinds = sorted({type(v).__name__ for v in both[:1000]})
+        kinds = sorted({type(v).__name__ for a in arrays for v in a[:1000]})
         raise InputError(
             "y_true/y_pred",
             f"mix label types ({', '.join(kinds)})",
             "use one type for all labels, e.g. all int or all str",
         ) from None
-    codes = codes.reshape(-1)
-    n = len(y_true)
-    return classes, codes[:n], (codes[n:] if y_pred is not None else None)
+    codes = [
+        c if u.size == classes.size else np.searchsorted(classes, u.astype(classes.dtype))[c]
+        for u, c in parts
+    ]
+    return classes, codes[0], (codes[1] if y_pred is not None else None)
 
 
 def positive_index(classes: np.ndarray, pos_label: Any, metric: str) -> int:

@@ -16,22 +16,30 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import encode_labels
+from ..errors import InputError
+
 #: The most points stored for one curve.
 POINTS = 60
 #: Confusion matrices are stored up to this many classes.
 MAX_CLASSES = 12
 
 
-def _thin(*arrays: np.ndarray) -> list[list[float]]:
-    n = len(arrays[0])
-    keep = np.unique(np.linspace(0, n - 1, min(n, POINTS)).round().astype(int)) if n else np.array([], int)
-    return [[round(float(v), 4) for v in a[keep]] for a in arrays]
+def _keep(n: int) -> np.ndarray:
+    """Indices of at most :data:`POINTS` evenly spread points of a curve of ``n`` points."""
+    return np.unique(np.linspace(0, n - 1, min(n, POINTS)).round().astype(int)) if n else np.array([], int)
+
+
+def _rounded(a: np.ndarray) -> list[float]:
+    return [round(float(v), 4) for v in a]
 
 
 def score_curves(y_true: Any, y_score: Any, pos_label: Any = None) -> dict[str, Any] | None:
     """ROC and precision-recall points and a ten-bin reliability table of a binary scorer.
 
     ``None`` when the labels are not two classes or the scores are not one finite number a row.
+    The curves have one point per distinct score (thinned to :data:`POINTS`); each class's scores
+    are sorted once and a point's counts are found by binary search.
     """
     y = np.asarray(y_true)
     s = np.asarray(y_score)
@@ -41,19 +49,26 @@ def score_curves(y_true: Any, y_score: Any, pos_label: Any = None) -> dict[str, 
     if len(classes) != 2:
         return None
     positive = y == (pos_label if pos_label is not None else classes[-1])
-    order = np.argsort(-s, kind="stable")
-    hits = positive[order]
-    tp = np.cumsum(hits)
-    fp = np.cumsum(~hits)
-    last = np.r_[np.flatnonzero(np.diff(s[order])), len(s) - 1]  # one point per distinct score
-    tp, fp = tp[last], fp[last]
-    p, n = int(positive.sum()), int((~positive).sum())
-    tpr = np.r_[0.0, tp / max(p, 1)]
-    fpr = np.r_[0.0, fp / max(n, 1)]
-    precision = tp / np.maximum(tp + fp, 1)
-    out: dict[str, Any] = {}
-    out["roc"] = dict(zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True))
-    out["pr"] = dict(zip(("recall", "precision"), _thin(tp / max(p, 1), precision), strict=True))
+    pos, neg = s[positive], s[~positive]
+    pos.sort()
+    neg.sort()
+    merged = np.concatenate([pos, neg])
+    merged.sort(kind="stable")  # two sorted runs: one merge
+    distinct = merged[np.r_[True, merged[1:] != merged[:-1]]][::-1]  # descending
+    del merged
+    p, n = pos.size, neg.size
+
+    def counts(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positives and negatives scored at or above each of the distinct scores ``points``."""
+        t = distinct[points]
+        return p - np.searchsorted(pos, t, "left"), n - np.searchsorted(neg, t, "left")
+
+    roc = _keep(distinct.size + 1)  # the curve starts at (0, 0)
+    tp, fp = counts(np.maximum(roc - 1, 0))
+    tp, fp = np.where(roc > 0, tp, 0), np.where(roc > 0, fp, 0)
+    out: dict[str, Any] = {"roc": {"fpr": _rounded(fp / max(n, 1)), "tpr": _rounded(tp / max(p, 1))}}
+    tp, fp = counts(_keep(distinct.size))
+    out["pr"] = {"recall": _rounded(tp / max(p, 1)), "precision": _rounded(tp / np.maximum(tp + fp, 1))}
     if s.min() >= 0 and s.max() <= 1:
         bins = np.minimum((s * 10).astype(int), 9)
         count = np.bincount(bins, minlength=10)
@@ -73,9 +88,16 @@ def confusion(y_true: Any, y_pred: Any) -> dict[str, Any] | None:
     y, p = np.asarray(y_true), np.asarray(y_pred)
     if y.ndim != 1 or p.shape != y.shape:
         return None
-    labels, codes = np.unique(np.r_[y, p].astype(str), return_inverse=True)
-    if len(labels) > MAX_CLASSES:
+    try:
+        classes, t, q = encode_labels(y, p)
+    except InputError:  # labels of mixed types: compared as text
+        classes, t, q = encode_labels(y.astype(str), p.astype(str))
+    assert q is not None
+    if len(classes) > MAX_CLASSES:
         return None
+    names = [str(v) for v in classes.tolist()]
+    labels = sorted(set(names))
     k = len(labels)
-    cells = np.bincount(codes[: len(y)] * k + codes[len(y) :], minlength=k * k).reshape(k, k)
-    return {"labels": [str(v) for v in labels], "matrix": cells.tolist()}
+    place = np.array([labels.index(v) for v in names], dtype=np.int64)
+    cells = np.bincount(place[t] * k + place[q], minlength=k * k).reshape(k, k)
+    return {"labels": labels, "matrix": cells.tolist()}

@@ -352,12 +352,16 @@ def row_estimates(
     ``y`` and ``p`` are the prepared true values and predictions or scores of every row,
     ``codes`` the group of each row.
     """
-    rows = np.bincount(codes, minlength=size)
     if metric.interval == "auc":
         positive = y > 0.5
+        if size == 1:
+            auc, var = iv.delong_auc(positive, p)
+            n_pos = np.array([np.count_nonzero(positive)])
+            return auc_estimates(metric, auc, var, n_pos, np.array([y.size]) - n_pos, level=level)
         auc, var = iv.delong_auc(positive, p, codes, size)
         n_pos = np.bincount(codes[positive], minlength=size)
-        return auc_estimates(metric, auc, var, n_pos, rows - n_pos, level=level)
+        return auc_estimates(metric, auc, var, n_pos, np.bincount(codes, minlength=size) - n_pos, level=level)
+    rows = np.bincount(codes, minlength=size)
     if metric.interval == "mean":
         mom, shift = loss_moments(metric.value(y, p), codes, size)
         return loss_estimates(metric, mom, level=level, shift=shift)

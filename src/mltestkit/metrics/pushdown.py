@@ -5,8 +5,9 @@ reads DeLong's rank sums (:func:`mltestkit.tables.rank_sums`); both go to the sa
 rows in memory, so value, interval and outcome are the same. On Spark the scores are first cut
 into :data:`SCORE_BINS` equal-width bins (ordering every distinct score there means a shuffle):
 the AUC then moves by at most the bound the rank sums state, and the interval is widened by it.
-Metrics of every row (average precision, losses, R2, ECE, callables) read the two columns they
-need into memory.
+Mean losses (:data:`LOSS_EXPRESSIONS`) read six power sums of the per-row loss, which the engine
+computes in two passes (the mean, then the sums about it); metrics of every other row (average
+precision, R2, ECE, callables) read the two columns they need into memory.
 
 Examples
 --------
@@ -115,6 +116,8 @@ def _estimate(
     if m.interval == "auc" and t.y_score is not None:
         return _auc(m, t, pos_label, level, score_bins)
     second = t.y_score if m.input == "scores" else t.y_pred
+    if m.interval == "mean" and m.name in LOSS_EXPRESSIONS and second is not None:
+        return _mean_loss(m, t, second, pos_label, level), None
     cols = collect_rows(t, [t.y_true, *([second] if second else [])])
     prepared = prepare(
         m,
@@ -127,16 +130,106 @@ def _estimate(
     return est[0], None
 
 
-def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None) -> tuple[Estimate, Any]:
+def _loss_expressions() -> dict[str, Any]:
+    """Per-row losses as narwhals expressions of the true value and the prediction (or score)."""
     import narwhals as nw
 
-    assert t.y_true is not None and t.y_score is not None
+    eps = float(np.finfo(np.float64).eps)
+
+    def log_loss(y: Any, p: Any) -> Any:
+        q = p.clip(eps, 1 - eps)
+        return -(y * q.log() + (1 - y) * (1 - q).log())
+
+    return {
+        "mae": lambda y, p: (p - y).abs(),
+        "rmse": lambda y, p: (p - y) ** 2,
+        "brier": lambda y, p: (p - y) ** 2,
+        "mape": lambda y, p: (p - y).abs() / nw.max_horizontal(y.abs(), nw.lit(eps)),
+        "log_loss": log_loss,
+    }
+
+
+#: The mean losses whose per-row loss the engine computes (the same formulas as in memory).
+LOSS_EXPRESSIONS = tuple(_loss_expressions())
+
+
+def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> Estimate:
+    """A mean loss from the engine's power sums of the per-row loss (frequency weights count rows)."""
+    import narwhals as nw
+
+    assert t.y_true is not None
+    schema = t.frame.collect_schema()
+    argument = "y_score" if m.input == "scores" else "y_pred"
+    if not schema[second].is_numeric():
+        raise InputError(argument, f"column {second!r} is not numeric", f"name the column of {argument}")
+    if m.input == "scores":
+        pos, positive = _positive(m, t, pos_label)
+        y = (nw.col(t.y_true) == positive).cast(nw.Float64) if pos >= 0 else nw.lit(0.0)
+    else:
+        if not schema[t.y_true].is_numeric():
+            raise InputError(
+                "y_true", f"column {t.y_true!r} is not numeric", "name the column of true values"
+            )
+        y = nw.col(t.y_true).cast(nw.Float64)
+    p = nw.col(second).cast(nw.Float64)
+    loss = _loss_expressions()[m.name](y, p)
+    w = nw.col(t.weight).cast(nw.Float64) if t.weight else None
+
+    def weighted(e: Any) -> Any:
+        return e if w is None else w * e
+
+    first = _row(
+        t.frame,
+        (nw.len() if w is None else w.sum()).alias("w"),
+        weighted(loss).sum().alias("wx"),
+        nw.col(t.y_true).null_count().alias("y_nulls"),
+        nw.col(second).null_count().alias("p_nulls"),
+        p.min().alias("lo"),
+        p.max().alias("hi"),
+    )
+    for column, arg, key in ((t.y_true, "y_true", "y_nulls"), (second, argument, "p_nulls")):
+        if int(first[key] or 0):
+            raise InputError(
+                arg, f"column {column!r} has {int(first[key])} missing values", "drop those rows first"
+            )
+    if m.probabilities and first["lo"] is not None and (first["lo"] < 0 or first["hi"] > 1):
+        raise InputError(
+            argument,
+            f"holds values outside [0, 1] (min {first['lo']:.4g}, max {first['hi']:.4g})",
+            "pass probabilities of the positive class, e.g. model.predict_proba(X)[:, 1]",
+        )
+    total = float(first["w"] or 0.0)
+    shift = float(first["wx"]) / total if total > 0 else 0.0
+    d = loss - shift
+    sums = _row(t.frame, *(weighted(d**j).sum().alias(f"s{j}") for j in (1, 2, 3, 4)))
+    # frequency weights: a row of weight w is w rows of weight 1, so sum w**2 over rows is sum w
+    moments = np.array([[total, total, *(float(sums[f"s{j}"] or 0.0) for j in (1, 2, 3, 4))]])
+    return es.loss_estimates(m, moments, level=level, shift=np.array([shift]))[0]
+
+
+def _positive(m: Metric, t: Any, pos_label: Any) -> tuple[int, Any]:
+    """The index of the positive class among the table's labels, and that label."""
     labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
     values = labels.keys[t.y_true]
     if any(v is None or v != v for v in values):
         raise InputError("y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first")
     classes, _, _ = encode_labels(np.asarray(values), None)
     pos = positive_class(m, classes, pos_label)
+    positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
+    return pos, positive
+
+
+def _row(frame: Any, *exprs: Any) -> dict[str, Any]:
+    """One row of aggregates computed by the table's engine."""
+    out: dict[str, Any] = frame.select(*exprs).collect(backend="pyarrow").to_native().to_pylist()[0]
+    return out
+
+
+def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None) -> tuple[Estimate, Any]:
+    import narwhals as nw
+
+    assert t.y_true is not None and t.y_score is not None
+    _, positive = _positive(m, t, pos_label)
     schema = t.frame.collect_schema()
     if not schema[t.y_score].is_numeric():
         raise InputError("y_score", f"column {t.y_score!r} is not numeric", "name the column of scores")
@@ -155,7 +248,6 @@ def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InputError("y_score", f"column {t.y_score!r} has infinite values", "pass finite scores")
     bins = score_bins if score_bins is not None else (SCORE_BINS if engine(t.frame) in BINNED_ENGINES else 0)
-    positive = classes[pos].item() if hasattr(classes[pos], "item") else classes[pos]
     sums = rank_sums(
         t.frame, [], t.y_true, positive, t.y_score, weight=t.weight, bins=bins or None, low=lo, high=hi
     )

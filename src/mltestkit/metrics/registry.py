@@ -427,6 +427,7 @@ class Prepared:
     k: int = 1
     pos: int = 0
     weights: np.ndarray | None = None
+    classes: np.ndarray | None = None
 
 
 def sample_weights(sample_weight: Any, n: int, metric: Metric) -> np.ndarray | None:
@@ -475,7 +476,7 @@ def prepare(
         classes, t, _ = encode_labels(yt, None)
         pos = positive_class(metric, classes, pos_label)
         y = (t == pos).astype(float) if pos >= 0 else np.zeros(len(t))
-        return Prepared(metric, y, ys.astype(float))
+        return Prepared(metric, y, ys.astype(float, copy=False))
     if y_pred is None:
         raise InputError(
             "y_pred",
@@ -491,7 +492,7 @@ def prepare(
     class_labels(yp, "y_pred", metric.name)
     classes, t, p = encode_labels(yt, yp)
     assert p is not None
-    return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label))
+    return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label), classes=classes)
 
 
 def estimate_prepared(

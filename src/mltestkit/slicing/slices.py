@@ -27,7 +27,7 @@ import builtins
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ from .._validate import (
     as_weights,
     count,
     encode_labels,
+    factorize,
     refuse_unsized,
     same_length,
     unique_columns,
@@ -86,7 +87,18 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
     """Codes 0..L-1 per row and the L labels of one slice column."""
     import pandas as pd
 
-    s = col if isinstance(col, pd.Series) else pd.Series(np.asarray(col))
+    if isinstance(col, pd.Categorical):
+        col = pd.Series(col, copy=False)
+    if not isinstance(col, pd.Series):
+        arr = np.asarray(col)
+        if arr.dtype.kind in "USO":
+            codes, labels = _text_codes(arr)
+            if codes is not None:
+                return codes, labels
+        elif arr.dtype.kind in "iu":
+            return _integer_codes(name, arr, bins)
+        col = pd.Series(arr)
+    s = col
     missing = s.isna().to_numpy()
     numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -94,7 +106,7 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
         labels = list(s.cat.categories.tolist())
     elif numeric and (bins is not None or s.nunique() > MAX_LEVELS):
         x = s.to_numpy(dtype=float, na_value=np.nan)
-        codes, labels = _bin(name, x, missing, DEFAULT_BINS if bins is None else bins)
+        codes, labels = _bin(name, x, DEFAULT_BINS if bins is None else bins, x[~missing], missing)
     else:
         try:
             codes, uniques = pd.factorize(s, sort=True)
@@ -108,8 +120,38 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
     return codes, labels
 
 
-def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.ndarray, list[Any]]:
-    finite = x[~missing]
+def _text_codes(arr: np.ndarray) -> tuple[np.ndarray | None, list[Any]]:
+    """Codes and labels of a numpy text or object column; ``None`` for values that cannot be hashed."""
+    try:
+        uniques, codes = factorize(arr)
+    except TypeError:
+        return None, []
+    labels = uniques.tolist()
+    if codes.size and codes.min() < 0:
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append(MISSING)
+    return codes, labels
+
+
+def _integer_codes(name: str, x: np.ndarray, bins: Any) -> tuple[np.ndarray, list[Any]]:
+    """Codes and labels of a numpy integer column: its values, or bins when it has many or ``bins`` is given.
+
+    Each distinct value is binned once; the quantile edges come from the values repeated by their
+    counts, which are the column's rows sorted.
+    """
+    values, codes = factorize(x)
+    if bins is None and values.size <= MAX_LEVELS:
+        return codes, values.tolist()
+    level = values.astype(float)
+    ordered = np.repeat(level, np.bincount(codes, minlength=values.size))
+    value_codes, labels = _bin(name, level, DEFAULT_BINS if bins is None else bins, ordered)
+    return value_codes[codes], labels
+
+
+def _bin(
+    name: str, x: np.ndarray, bins: Any, finite: np.ndarray, missing: np.ndarray | None = None
+) -> tuple[np.ndarray, list[Any]]:
+    """Bin codes of ``x`` (``missing`` rows in the first bin) with quantile edges from ``finite``."""
     if isinstance(bins, (bool, np.bool_)) or (isinstance(bins, (int, np.integer)) and bins > MAX_BINS):
         count(bins, "bins", high=MAX_BINS, example=4)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
@@ -119,7 +161,7 @@ def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.n
             np.unique(np.quantile(finite, np.linspace(0, 1, int(bins) + 1))) if finite.size else np.zeros(1)
         )
         inner = edges[1:-1]
-        codes = np.searchsorted(inner, np.where(missing, edges[0], x), side="right")
+        codes = np.searchsorted(inner, x if missing is None else np.where(missing, edges[0], x), side="right")
         ends = [*edges[:-1], edges[-1]] if edges.size > 1 else [edges[0], edges[0]]
         labels: list[Any] = [
             f"[{_label(ends[i])}, {_label(ends[i + 1])}{']' if i == len(ends) - 2 else ')'}"
@@ -136,7 +178,7 @@ def _bin(name: str, x: np.ndarray, missing: np.ndarray, bins: Any) -> tuple[np.n
             f"for {name!r} must be a number of quantile bins or increasing finite edges, got {bins!r}",
             "pass e.g. bins=4 or bins=[0, 30, 40, 60]",
         )
-    codes = np.searchsorted(edges, np.where(missing, edges[0], x), side="right")
+    codes = np.searchsorted(edges, x if missing is None else np.where(missing, edges[0], x), side="right")
     labels = [f"< {_label(edges[0])}"]
     labels += [f"[{_label(a)}, {_label(b)})" for a, b in itertools.pairwise(edges)]
     labels.append(f">= {_label(edges[-1])}")
@@ -155,6 +197,8 @@ def slice_columns(by: Any, n: int) -> dict[str, Any]:
         cols = {str(c): by[c] for c in by.columns}
     elif isinstance(by, pd.Series):
         cols = {str(by.name) if by.name is not None else "slice": by}
+    elif isinstance(by, pd.Categorical):
+        cols = {"slice": by}
     elif isinstance(by, Mapping):
         cols = {str(k): v for k, v in by.items()}
     elif hasattr(by, "columns") and hasattr(by, "get_column"):  # a polars DataFrame
@@ -575,14 +619,21 @@ def check_slices(
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
+        slice_rows = [np.bincount(sl.codes, minlength=len(sl.keys)) for sl in slicing_list]
+        shared = _SharedCounts(slicing_list)
         for m in metrics:
-            rows: Prepared = prepare(m, yt, y_pred, y_score, pos_label, sample_weight)
-            overall[m.name] = value_of(rows)
-            for sl in slicing_list:
-                est = estimate_prepared(
-                    rows, sl.codes, len(sl.keys), level=level, n_boot=n_boot, seed=seed_int
-                )
-                blocks.append((sl.keys, est, np.bincount(sl.codes, minlength=len(sl.keys))))
+            rows: Prepared = shared.rows(m) or prepare(m, yt, y_pred, y_score, pos_label, sample_weight)
+            if m.statistics == CONFUSION and rows.classes is not None:
+                overall[m.name], ests = shared.estimates(rows, pos_label, level, n_boot, seed_int)
+            else:
+                overall[m.name] = value_of(rows)
+                ests = [
+                    estimate_prepared(rows, sl.codes, len(sl.keys), level=level, n_boot=n_boot, seed=seed_int)
+                    for sl in slicing_list
+                ]
+            blocks.extend(
+                (sl.keys, est, size) for sl, est, size in zip(slicing_list, ests, slice_rows, strict=True)
+            )
 
     values: list[MetricValue] = []
     table: list[dict[str, Any]] = []
@@ -650,6 +701,51 @@ def check_slices(
         message=_message([m.name for m in metrics], values, outcome, worst_rows, use_holm),
         details=details,
     )
+
+
+class _SharedCounts:
+    """The confusion counts of labelled rows per slicing, made once for every count metric."""
+
+    def __init__(self, slicing_list: list[_Slicing]) -> None:
+        self.slicings = slicing_list
+        self.base: Prepared | None = None
+        self.counts: list[tuple[np.ndarray, np.ndarray | None]] = []
+
+    def rows(self, m: Any) -> Prepared | None:
+        """The prepared rows of an earlier count metric that reads the same labels, for ``m``."""
+        b = self.base
+        if b is None or m.statistics != CONFUSION or b.metric.input != m.input or b.classes is None:
+            return None
+        return replace(b, metric=m)
+
+    def estimates(
+        self, rows: Prepared, pos_label: Any, level: float, n_boot: int, seed: int
+    ) -> tuple[float | None, list[GroupEstimates]]:
+        """The overall value and every slicing's estimates of ``rows.metric``."""
+        assert rows.classes is not None
+        if self.base is None:
+            self.base = rows
+            w = rows.weights
+            for sl in self.slicings:
+                cm = confusion_counts(sl.codes, len(sl.keys), rows.y, rows.p, rows.k, w)
+                sq = (
+                    None
+                    if w is None
+                    else confusion_counts(sl.codes, len(sl.keys), rows.y, rows.p, rows.k, w * w)
+                )
+                self.counts.append((cm, sq))
+        m = rows.metric
+        pos = positive_class(m, rows.classes, pos_label)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if rows.weights is None:
+                overall = _value(m.value(self.counts[0][0].sum(axis=0, keepdims=True), pos))
+            else:
+                overall = value_of(replace(rows, pos=pos))
+            ests = [
+                confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed, cm_sq=sq)
+                for cm, sq in self.counts
+            ]
+        return overall, ests
 
 
 def _value(x: Any) -> float | None:

@@ -233,6 +233,47 @@ def _grouped_mean_var(codes: np.ndarray, size: int, x: np.ndarray) -> tuple[np.n
     return mean, var
 
 
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct values of a sorted array and how often each occurs (``None``: all once)."""
+    edge = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    if edge.size == ordered.size - 1:
+        return ordered, None
+    starts = np.r_[0, edge]
+    return ordered[starts], np.diff(np.r_[starts, ordered.size])
+
+
+def _auc_variances(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
+    """AUC and the variances of the positives' and the negatives' placements (the share of the
+    other class below a score, ties counting one half), from each class's sorted scores.
+
+    One binary search places the positives' distinct scores among the negatives (``below``:
+    negatives under the score, plus ``tie`` at it). The negatives' placements follow by counting:
+    a positive is under the negative at sorted index ``r`` iff at most ``r`` negatives are at or
+    under it, and at or under it iff at most ``r`` are under it.
+    """
+    m, k = pos.size, neg.size
+    values, times = _runs(pos)
+    below = np.searchsorted(neg, values, "left")
+    tied = np.flatnonzero(neg[np.minimum(below, k - 1)] == values)
+    tie = np.searchsorted(neg, values[tied], "right") - below[tied]
+    weights = None if times is None else times.astype(float)
+    share = np.bincount(below, weights=weights, minlength=k + 1) * 2.0
+    np.add.at(share, below[tied] + tie, 1.0 if times is None else times[tied])
+    np.subtract.at(share, below[tied], 1.0 if times is None else times[tied])
+    share = np.cumsum(share[:k])
+    share /= 2.0 * m
+    var01 = float(np.var(share, ddof=1)) if k > 1 else math.nan
+    del share
+    place = below * 2.0
+    place[tied] += tie
+    place /= 2.0 * k
+    auc = float(np.average(place, weights=weights))
+    place -= auc
+    np.square(place, out=place)
+    var10 = float(place.sum() if weights is None else np.dot(weights, place)) / (m - 1) if m > 1 else math.nan
+    return auc, var10, var01
+
+
 def delong_auc(
     y_true: np.ndarray, y_score: np.ndarray, codes: np.ndarray | None = None, size: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +282,8 @@ def delong_auc(
     ``y_true`` is boolean (positive class), ``y_score`` the score, ``codes`` the group of each
     row (0..size-1; all rows in group 0 when ``None``). Ties count one half. The AUC is NaN for
     a group without both classes, the variance NaN for a group with fewer than two of either.
-    A group's figures depend on its own rows only, in their order.
+    Each class's scores are sorted once; a score's placement (the share of the other class
+    below it) is shared by all rows with that score, so the sums run over distinct scores.
 
     >>> auc, var = delong_auc(np.array([True, False, True, False]), np.array([0.9, 0.1, 0.4, 0.5]))
     >>> float(auc[0]), round(float(var[0]), 4)
@@ -249,20 +291,24 @@ def delong_auc(
     """
     y = np.asarray(y_true, dtype=bool)
     score = np.asarray(y_score, dtype=float)
-    codes = np.zeros(y.size, np.int64) if codes is None else np.asarray(codes, dtype=np.int64)
-    pos_rows, neg_rows = codes[y], codes[~y]
-    m = np.bincount(pos_rows, minlength=size).astype(float)
-    k = np.bincount(neg_rows, minlength=size).astype(float)
-    ranks = grouped_ranks(codes, score)
-    # placement values: share of the other class below each score (ties count 1/2)
-    v10 = (ranks[y] - grouped_ranks(pos_rows, score[y])) / np.maximum(k[pos_rows], 1)
-    v01 = 1.0 - (ranks[~y] - grouped_ranks(neg_rows, score[~y])) / np.maximum(m[neg_rows], 1)
-    auc, var10 = _grouped_mean_var(pos_rows, size, v10)
-    _, var01 = _grouped_mean_var(neg_rows, size, v01)
-    defined = (m > 0) & (k > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = np.where((m > 1) & (k > 1), var10 / m + var01 / k, np.nan)
-    return np.where(defined, auc, np.nan), var
+    auc, var = np.full(size, np.nan), np.full(size, np.nan)
+    if codes is None or size == 1:
+        parts: list[Any] = [(0, y, score)]
+    else:
+        codes = np.asarray(codes, dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        ends = np.cumsum(np.bincount(codes, minlength=size))
+        parts = [(g, y[idx], score[idx]) for g, idx in enumerate(np.split(order, ends[:-1]))]
+    for g, yg, sg in parts:
+        pos, neg = sg[yg], sg[~yg]
+        pos.sort()
+        neg.sort()
+        if pos.size == 0 or neg.size == 0:
+            continue
+        auc[g], var10, var01 = _auc_variances(pos, neg)
+        if pos.size > 1 and neg.size > 1:
+            var[g] = var10 / pos.size + var01 / neg.size
+    return auc, var
 
 
 def logit_normal_interval(value: ArrayLike, var: ArrayLike, level: float) -> tuple[np.ndarray, np.ndarray]:

@@ -67,7 +67,7 @@ def check_weights(lf: Any, weight: str, argument: str = "sample_weight") -> None
         lf.select(
             w.min().alias(PREFIX + "min"),
             w.null_count().alias(PREFIX + "nulls"),
-            (w != w.round(0)).sum().alias(PREFIX + "fraction"),
+            (w != w.round(0)).cast(nw.Int64).sum().alias(PREFIX + "fraction"),
         )
     )
     low = out.column(0)[0].as_py()
