@@ -45,9 +45,9 @@ from ..stats.requirement import Estimate
 CONFUSION, SORTED_SCORES, LOSSES, ROWS = "confusion counts", "sorted scores", "per-row losses", "rows"
 
 #: Interval methods: Clopper-Pearson on a proportion's own denominator, the same on the Jaccard
-#: index (f1), MOVER over per-class ones, bootstrap over confusion cells, the AUC score interval,
+#: index (f1), MOVER over per-class ones (on Jaccard indices for macro f1), bootstrap over confusion cells, the AUC score interval,
 #: the skew-corrected interval of a mean from power sums, row bootstrap.
-INTERVALS = ("binomial", "jaccard", "mover", "cells", "auc", "mean", "bootstrap")
+INTERVALS = ("binomial", "jaccard", "mover", "mover-jaccard", "cells", "auc", "mean", "bootstrap")
 
 
 def seed_value(seed: Any) -> int:
@@ -176,9 +176,15 @@ def confusion_estimates(
     - ``jaccard`` (f1): Clopper-Pearson on the Jaccard index ``tp / (tp + fp + fn)`` over its
       own denominator (given it, ``tp`` is binomial), mapped by ``F1 = 2 J / (1 + J)``
       (increasing, so the ends map to ends);
-    - ``mover`` (balanced accuracy): Clopper-Pearson on each class's recall, combined into their
-      mean by MOVER (:func:`~mltestkit.stats.intervals.mover_mean`);
-    - ``cells``: percentile bootstrap over the confusion cells (counts only).
+    - ``mover`` (balanced accuracy, macro precision and recall): Clopper-Pearson on each class's
+      proportion (``metric.parts``), combined into their mean by MOVER
+      (:func:`~mltestkit.stats.intervals.mover_mean`); ``mover-jaccard`` (macro f1): the same on
+      each class's Jaccard index, mapped to its F1 first;
+    - ``cells`` (weighted precision and f1, Cohen's kappa, Matthews correlation): percentile
+      bootstrap over the confusion cells (a multinomial draw: the exact row bootstrap, at a cost
+      independent of the rows; with weights, over Kish's effective size), on at least
+      :data:`~mltestkit.stats.intervals.CELLS_MIN_ROWS` rows; on fewer, no interval and
+      ``needed`` says how many rows would give one.
 
     >>> from mltestkit.metrics import METRICS
     >>> cm = np.array([[[40, 5], [10, 45]]])
@@ -210,35 +216,47 @@ def confusion_estimates(
             metric.undefined,
         )
     rows = cm.sum(axis=(1, 2))
-    if metric.interval == "mover":
-        diag = np.diagonal(cm, axis1=-2, axis2=-1)
-        per_class = cm.sum(axis=-1)
-        sq = cm_sq.sum(axis=-1) if weighted else None  # type: ignore[union-attr]
-        k_eff, n_eff, share = effective_counts(diag, per_class, sq)
+    n_rows = rows if not weighted else ratio(rows**2, np.asarray(cm_sq).sum(axis=(1, 2)))
+    ok = np.isfinite(value)
+    if metric.interval in ("mover", "mover-jaccard"):
+        k, trials, present = metric.parts(cm)
+        sq = metric.parts(np.asarray(cm_sq, dtype=float))[1] if weighted else None
+        k_eff, n_eff, share = effective_counts(k, trials, sq)
         low, high = iv.clopper_pearson(k_eff, n_eff, level)
-        _, lo, hi = iv.mover_mean(share, low, high, per_class > 0)
-        n_rows = n_eff.sum(axis=-1) if weighted else rows
-        ok = np.isfinite(value)
+        share = np.nan_to_num(share)
+        if metric.interval == "mover-jaccard":
+            share, low, high = (2 * x / (1 + x) for x in (share, low, high))
+        _, lo, hi = iv.mover_mean(share, low, high, present)
         return GroupEstimates(
             metric.name,
             value,
             np.where(ok, lo, np.nan),
             np.where(ok, hi, np.nan),
-            np.asarray(n_rows),
+            np.asarray(np.nan_to_num(n_rows)),
             ("clopper-pearson-mover",) * size,
             metric.range,
             None,
             metric.undefined,
         )
     low, high = np.full(size, np.nan), np.full(size, np.nan)
-    methods = ["bootstrap-cells"] * size
-    for g in np.flatnonzero((rows > 0) & np.isfinite(value)):
+    needed = np.where(ok & (n_rows < iv.CELLS_MIN_ROWS), float(iv.CELLS_MIN_ROWS), np.nan)
+    for g in np.flatnonzero(ok & (n_rows >= iv.CELLS_MIN_ROWS)):
+        cells = cm[g] if not weighted else np.round(cm[g] / rows[g] * n_rows[g])
         reps = iv.cell_bootstrap(
-            cm[g], lambda d: metric.value(d, pos), n_boot=n_boot, rng=np.random.default_rng(seed)
+            cells, lambda d: metric.value(d, pos), n_boot=n_boot, rng=np.random.default_rng(seed)
         )
         low[g], high[g] = iv.percentile_interval(reps, level)
     return GroupEstimates(
-        metric.name, value, low, high, rows, tuple(methods), metric.range, None, metric.undefined
+        metric.name,
+        value,
+        low,
+        high,
+        np.asarray(np.nan_to_num(n_rows)),
+        ("bootstrap-cells",) * size,
+        metric.range,
+        None,
+        metric.undefined,
+        needed,
     )
 
 
@@ -443,14 +461,95 @@ def f1(cm: np.ndarray, pos: int) -> np.ndarray:
     return ratio(2 * tp, 2 * tp + fp + fn)
 
 
-def balanced_accuracy(cm: np.ndarray, pos: int = 0) -> np.ndarray:
-    """Mean recall over the classes present in ``y_true``."""
-    rows = cm.sum(axis=-1)
+def class_parts(cm: np.ndarray, of: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class successes, trials and the classes that count, from counts of shape ``(..., K, K)``.
+
+    ``of`` is ``"recall"`` (trials: the class's rows), ``"precision"`` (its predictions),
+    ``"f1"`` (the Jaccard index's ``tp + fp + fn``), each over the classes in ``y_true`` or
+    ``y_pred``, or ``"balanced_accuracy"`` (recall over the classes in ``y_true``), as
+    scikit-learn's ``labels=None`` does.
+
+    >>> k, n, present = class_parts(np.array([[3, 1, 0], [0, 2, 2], [0, 0, 0]]), "precision")
+    >>> k.tolist(), n.tolist(), present.tolist()
+    ([3, 2, 0], [3, 3, 2], [True, True, True])
+    """
     diag = np.diagonal(cm, axis1=-2, axis2=-1)
-    present = rows > 0
+    rows, cols = cm.sum(axis=-1), cm.sum(axis=-2)
+    if of == "balanced_accuracy":
+        return diag, rows, rows > 0
+    trials = {"recall": rows, "precision": cols, "f1": rows + cols - diag}[of]
+    return diag, trials, (rows + cols) > 0
+
+
+def class_values(cm: np.ndarray, of: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's one-vs-rest value (0 where its denominator is empty, scikit-learn's
+    ``zero_division=0``) and which classes count."""
+    k, n, present = class_parts(cm, of)
+    v = np.nan_to_num(ratio(k, n))
+    return (2 * v / (1 + v) if of == "f1" else v), present
+
+
+def macro(of: str) -> Callable[..., np.ndarray]:
+    """The unweighted mean over classes of ``of`` (see :func:`class_parts`)."""
+
+    def value(cm: np.ndarray, pos: int = 0) -> np.ndarray:
+        v, present = class_values(cm, of)
+        return ratio(np.where(present, v, 0.0).sum(axis=-1), present.sum(axis=-1))
+
+    return value
+
+
+def weighted(of: str) -> Callable[..., np.ndarray]:
+    """The mean over classes of ``of`` weighted by each class's rows (scikit-learn's ``"weighted"``)."""
+
+    def value(cm: np.ndarray, pos: int = 0) -> np.ndarray:
+        v, _ = class_values(cm, of)
+        rows = cm.sum(axis=-1)
+        return ratio((rows * v).sum(axis=-1), rows.sum(axis=-1))
+
+    return value
+
+
+balanced_accuracy = macro("balanced_accuracy")
+
+
+def _margins(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    cm = np.asarray(cm, dtype=float)
+    total = cm.sum(axis=(-2, -1))
+    return np.trace(cm, axis1=-2, axis2=-1), cm.sum(axis=-1), cm.sum(axis=-2), total
+
+
+def cohen_kappa(cm: np.ndarray, pos: int = 0) -> np.ndarray:
+    """Cohen's kappa ``(p_o - p_e) / (1 - p_e)`` over every class; NaN where ``p_e == 1``.
+
+    >>> round(float(cohen_kappa(np.array([[20, 5], [10, 15]]))), 4)
+    0.4
+    """
+    agree, rows, cols, total = _margins(cm)
     with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(present, diag / np.where(present, rows, 1), 0.0)
-    return ratio(recall.sum(axis=-1), present.sum(axis=-1))
+        chance = (rows * cols).sum(axis=-1) / total
+        return np.where(total > chance, (agree - chance) / (total - chance), np.nan)
+
+
+def mcc_parts(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The numerator and the squared denominator of the (multi-class) Matthews correlation."""
+    agree, rows, cols, total = _margins(cm)
+    cov = agree * total - (rows * cols).sum(axis=-1)
+    return cov, (total**2 - (cols * cols).sum(axis=-1)) * (total**2 - (rows * rows).sum(axis=-1))
+
+
+def matthews_corrcoef(cm: np.ndarray, pos: int = 0) -> np.ndarray:
+    """Matthews correlation over every class (Gorodkin's R_K); 0 where a margin is constant, as in
+    scikit-learn.
+
+    >>> round(float(matthews_corrcoef(np.array([[20, 5], [10, 15]]))), 4)
+    0.4082
+    """
+    cov, denom = mcc_parts(cm)
+    total = np.asarray(cm).sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(denom > 0, cov / np.sqrt(np.where(denom > 0, denom, 1.0)), 0.0)
+    return np.where(total > 0, value, np.nan)
 
 
 # ---------------------------------------------------------------- statistics of rows

@@ -110,6 +110,13 @@ class Metric:
         Whether it scores one class (needs ``pos_label`` beyond 0/1 labels).
     probabilities:
         Whether scores must lie in [0, 1].
+    base, average:
+        For an average over classes: the metric it averages and how (scikit-learn's
+        ``average=``: ``"macro"``, ``"micro"``, ``"weighted"``); :func:`get_metric` resolves
+        ``(base, average)`` to the entry.
+    parts:
+        For a MOVER interval: per-class successes, trials and which classes count, from
+        confusion counts of shape ``(..., K, K)``, each of shape ``(..., K)``.
     """
 
     name: str
@@ -128,6 +135,9 @@ class Metric:
     undefined: str = "no rows"
     one_class: bool = False
     probabilities: bool = False
+    base: str | None = None
+    average: str | None = None
+    parts: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 def share(
@@ -138,6 +148,8 @@ def share(
     *,
     higher_is_better: bool = True,
     one_class: bool = True,
+    base: str | None = None,
+    average: str | None = None,
 ) -> Metric:
     """The entry of a proportion ``successes / trials`` of confusion counts (Clopper-Pearson interval)."""
     return Metric(
@@ -153,7 +165,37 @@ def share(
         counts=counts,
         undefined=undefined,
         one_class=one_class,
+        base=base,
+        average=average,
     )
+
+
+def _correct(cm: np.ndarray, pos: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return np.trace(cm, axis1=-2, axis2=-1), _total(cm)
+
+
+def _macro(of: str, description: str) -> Metric:
+    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals)."""
+    return Metric(
+        f"{of}_macro",
+        LABELS,
+        CONFUSION,
+        "mover-jaccard" if of == "f1" else "mover",
+        True,
+        SHARE,
+        True,
+        description,
+        value=es.macro(of),
+        undefined="no rows",
+        base=of,
+        average="macro",
+        parts=lambda cm: es.class_parts(cm, of),
+    )
+
+
+def _over_classes(name: str, value: Callable[..., Any], description: str, **kw: Any) -> Metric:
+    """A label metric over every class with a bootstrap over the confusion cells."""
+    return Metric(name, LABELS, CONFUSION, "cells", True, kw.pop("range", SHARE), True, description, value, **kw)
 
 
 def _total(cm: np.ndarray) -> np.ndarray:
@@ -172,7 +214,7 @@ METRICS: dict[str, Metric] = {
     for m in [
         share(
             "accuracy",
-            lambda cm, pos: (np.trace(cm, axis1=-2, axis2=-1), _total(cm)),
+            _correct,
             "share of rows predicted correctly",
             "no rows",
             one_class=False,
@@ -187,6 +229,7 @@ METRICS: dict[str, Metric] = {
             True,
             "mean recall over the classes present in y_true",
             value=es.balanced_accuracy,
+            parts=lambda cm: es.class_parts(cm, "balanced_accuracy"),
         ),
         share(
             "precision",
@@ -239,6 +282,57 @@ METRICS: dict[str, Metric] = {
             counts=lambda cm, pos: (_cells(cm, pos, TP), _cells(cm, pos, TP, FP, FN)),
             undefined="no positive rows and no predicted positives",
             one_class=True,
+        ),
+        *(
+            share(
+                f"{of}_micro",
+                _correct,
+                f"{of} over every class's predictions pooled (equals accuracy for single-label data)",
+                "no rows",
+                one_class=False,
+                base=of,
+                average="micro",
+            )
+            for of in ("precision", "recall", "f1")
+        ),
+        _macro("precision", "mean precision over the classes in y_true or y_pred"),
+        _macro("recall", "mean recall over the classes in y_true or y_pred"),
+        _macro("f1", "mean f1 over the classes in y_true or y_pred"),
+        _over_classes(
+            "precision_weighted",
+            es.weighted("precision"),
+            "mean precision over the classes, weighted by their rows",
+            base="precision",
+            average="weighted",
+        ),
+        share(
+            "recall_weighted",
+            _correct,
+            "mean recall over the classes, weighted by their rows (equals accuracy)",
+            "no rows",
+            one_class=False,
+            base="recall",
+            average="weighted",
+        ),
+        _over_classes(
+            "f1_weighted",
+            es.weighted("f1"),
+            "mean f1 over the classes, weighted by their rows",
+            base="f1",
+            average="weighted",
+        ),
+        _over_classes(
+            "cohen_kappa",
+            es.cohen_kappa,
+            "agreement beyond chance between y_true and y_pred over every class",
+            range=(-1.0, 1.0),
+            undefined="y_true and y_pred hold one and the same class",
+        ),
+        _over_classes(
+            "matthews_corrcoef",
+            es.matthews_corrcoef,
+            "correlation between y_true and y_pred over every class (0 where either is constant)",
+            range=(-1.0, 1.0),
         ),
         Metric(
             "roc_auc",
@@ -362,15 +456,56 @@ METRICS: dict[str, Metric] = {
 PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "binomial")
 
 
-def get_metric(metric: Any, name: str | None = None) -> Metric:
+#: The averages over classes :func:`get_metric` resolves (scikit-learn's ``average=``); ``"binary"``
+#: is the metric itself (one class, ``pos_label``).
+AVERAGES = ("binary", "macro", "micro", "weighted")
+
+
+def get_metric(metric: Any, name: str | None = None, *, average: str | None = None) -> Metric:
     """The registered metric called ``metric``, an entry for a callable, or an error suggesting a name.
 
     A callable ``f(y_true, y_pred) -> float`` gets an entry of its own (row bootstrap), called
-    ``name`` or the function's ``__name__``.
+    ``name`` or the function's ``__name__``. ``average`` (``"binary"``, ``"macro"``, ``"micro"``,
+    ``"weighted"``) picks the entry that averages ``metric`` over classes, named as
+    scikit-learn's scorers are (``f1`` and ``"macro"`` give ``f1_macro``); ``None`` takes
+    ``metric`` as named. One class at a time is the binary entry with ``pos_label=<class>``.
 
     >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
     ('binomial', 'mine')
+    >>> get_metric("f1", average="macro").name, get_metric("f1_macro", average="binary").name
+    ('f1_macro', 'f1')
     """
+    m = _lookup(metric, name)
+    return m if average is None else averaged(m, average)
+
+
+def averaged(metric: Metric, average: Any) -> Metric:
+    """The entry averaging ``metric``'s base over classes as ``average`` says (an error naming
+    ``average`` when the metric has no such average)."""
+    if not isinstance(average, str) or average not in AVERAGES:
+        hint = (
+            "for one class's figure use average='binary' with pos_label=<the class>"
+            if average in ("per-class", "per_class")
+            else f"use one of {', '.join(repr(a) for a in AVERAGES)}"
+        )
+        raise InputError("average", f"must be one of {', '.join(AVERAGES)}, got {average!r:.60}", hint)
+    if metric.input == CUSTOM and average == "binary":
+        return metric
+    base = metric.base or metric.name
+    found = {(m.base or m.name, m.average or "binary"): m for m in METRICS.values()}
+    if metric.input == CUSTOM or (base, average) not in found:
+        have = sorted(a for b, a in found if b == base and a != "binary")
+        raise InputError(
+            "average",
+            f"{base} has no average={average!r}",
+            f"use average={' or '.join(repr(a) for a in have)}"
+            if have
+            else f"drop average= ({base} is one figure over all classes)",
+        )
+    return found[base, average]
+
+
+def _lookup(metric: Any, name: str | None) -> Metric:
     if isinstance(metric, Metric):
         return metric
     if callable(metric) and not isinstance(metric, str):
