@@ -46,7 +46,7 @@ from .._validate import (
     validate_n_boot,
 )
 from ..errors import InputError
-from ..metrics import CONFUSION, METRICS, GroupEstimates, confusion_estimates, get_metric
+from ..metrics import CONFUSION, METRICS, SCORES, GroupEstimates, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, seed_value
 from ..metrics.registry import Prepared, estimate_prepared, positive_class, prepare, value_of
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
@@ -559,7 +559,7 @@ def check_slices(
             )
         if y_true is not None or y_pred is not None or by is not None:
             raise InputError("counts", "was given together with y_true/y_pred/by", "pass one or the other")
-        bad = [m.name for m in metrics if m.statistics != CONFUSION]
+        bad = [m.name for m in metrics if m.statistics != CONFUSION or m.input == SCORES]
         if bad:
             raise InputError(
                 "metric", f"{bad[0]} needs row-level scores, not counts", "pass y_true and y_score"
