@@ -764,9 +764,9 @@ def one_vs_rest(y: np.ndarray, s: np.ndarray, codes: np.ndarray, size: int) -> O
         pos = y == c
         cp, cn = codes[pos], codes[~pos]
         m, q = n_pos[:, c], n_neg[:, c]
-        ranks = iv.grouped_ranks(codes, s[:, c])
-        v10 = (ranks[pos] - iv.grouped_ranks(cp, s[pos, c])) / np.maximum(q[cp], 1)
-        v01 = 1.0 - (ranks[~pos] - iv.grouped_ranks(cn, s[~pos, c])) / np.maximum(m[cn], 1)
+        pos_below, neg_below = _placements(codes, s[:, c], pos)
+        v10 = neg_below[pos] / np.maximum(q[cp], 1)
+        v01 = 1.0 - pos_below[~pos] / np.maximum(m[cn], 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.bincount(cp, weights=v10, minlength=size) / m
             z[pos, c] = np.nan_to_num((v10 - a[cp]) / np.sqrt(m[cp] * (m[cp] - 1)), posinf=0.0, neginf=0.0)
@@ -777,6 +777,26 @@ def one_vs_rest(y: np.ndarray, s: np.ndarray, codes: np.ndarray, size: int) -> O
         cov[g] = z[idx].T @ z[idx]
     var = np.where((n_pos > 1) & (n_neg > 1), np.diagonal(cov, axis1=1, axis2=2), np.nan)
     return OneVsRest(auc, var, cov, n_pos, n_neg, z)
+
+
+def _placements(codes: np.ndarray, score: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the positives and the negatives of its group scored below it (ties count
+    one half), from one sort."""
+    order = np.lexsort((score, codes))
+    g, v, p = codes[order], score[order], pos[order].astype(float)
+    block = np.cumsum(np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]) - 1
+    pos_in, rows_in = np.bincount(block, weights=p), np.bincount(block)
+    group_start = np.r_[True, g[1:] != g[:-1]]
+    first = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])  # each block's first row
+    before_pos = np.cumsum(pos_in) - pos_in  # positives in earlier blocks, across groups
+    before_rows = np.cumsum(rows_in) - rows_in
+    start = np.maximum.accumulate(np.where(group_start, np.arange(len(g)), 0))[first]
+    group_pos = np.r_[0.0, np.cumsum(p)][start]  # positives before the block's group
+    pos_below = before_pos - group_pos + pos_in / 2
+    neg_below = (before_rows - start) - (before_pos - group_pos) + (rows_in - pos_in) / 2
+    out_pos, out_neg = np.empty(len(g)), np.empty(len(g))
+    out_pos[order], out_neg[order] = pos_below[block], neg_below[block]
+    return out_pos, out_neg
 
 
 def roc_auc_ovr(y: np.ndarray, s: np.ndarray, average: str = "macro") -> float:
@@ -822,7 +842,11 @@ def ovr_estimates(
     >>> est.method, est[0].low < est[0].value < est[0].high
     (('mover-score-auc',), True)
     """
-    ovr = one_vs_rest(y, s, codes, size)
+    return ovr_interval(metric, one_vs_rest(y, s, codes, size), level=level, average=average)
+
+
+def ovr_interval(metric: Any, ovr: OneVsRest, *, level: float, average: str) -> GroupEstimates:
+    """:func:`ovr_estimates` from the classes' AUCs and DeLong's covariance (:func:`one_vs_rest`)."""
     g, k = ovr.auc.shape
     parts = auc_estimates(
         metric, ovr.auc.ravel(), ovr.var.ravel(), ovr.n_pos.ravel(), ovr.n_neg.ravel(), level=level
@@ -847,7 +871,7 @@ def ovr_estimates(
         ends.append(np.sqrt(np.maximum(quad, (e**2).max(axis=1))))
     lo = np.where(defined, np.maximum(value - ends[0], 0.0), np.nan)
     hi = np.where(defined, np.minimum(value + ends[1], 1.0), np.nan)
-    rows = np.bincount(codes, minlength=size)
+    rows = ovr.n_pos.sum(axis=1)
     return GroupEstimates(
-        metric.name, value, lo, hi, rows, ("mover-score-auc",) * size, metric.range, None, metric.undefined
+        metric.name, value, lo, hi, rows, ("mover-score-auc",) * g, metric.range, None, metric.undefined
     )
