@@ -480,7 +480,8 @@ def check_slices(
         Categorical values are used as they are; numeric columns with more than
         :data:`MAX_LEVELS` distinct values are binned; missing values form the group ``"(missing)"``.
     y_score:
-        Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...).
+        Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...), or a
+        score matrix (n, K) for ``top_k_accuracy``, ``log_loss`` and ``roc_auc_ovr(_weighted)``.
     counts:
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
     data:
