@@ -10,7 +10,6 @@ too low: it carries each class's skewness into the mean whole).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
 from pathlib import Path
@@ -21,18 +20,12 @@ import pytest
 from mltestkit.metrics import METRICS, estimate
 from mltestkit.metrics import estimators as es
 
-
-def _load_calibrate():
-    path = Path(__file__).resolve().parent.parent / "bench" / "calibrate.py"
-    spec = importlib.util.spec_from_file_location("mltestkit_calibrate_scores", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-cal = _load_calibrate()
+BENCH = str(Path(__file__).resolve().parent.parent / "bench")
+sys.path.insert(0, BENCH)
+try:
+    import calibrate as cal
+finally:
+    sys.path.remove(BENCH)
 
 
 def _bound(reps: int, target: float = 0.025) -> float:
