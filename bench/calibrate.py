@@ -200,6 +200,118 @@ def _check_alone(metric: str, rows: dict[str, np.ndarray], n: int, figs: np.ndar
 LABEL_METRICS = tuple(name for name, m in METRICS.items() if m.statistics == "confusion counts")
 
 
+# ---------------------------------------------------------------- multi-class scores
+
+#: Multi-class score processes: class priors and each class's separation ``delta``; the scores
+#: are ``softmax(delta[y] * onehot(y) + Z)`` with ``Z`` standard normal in every column.
+MULTICLASS = {
+    "K=3, balanced": ((1 / 3, 1 / 3, 1 / 3), (1.0, 1.5, 2.0)),
+    "K=5, imbalanced": ((0.4, 0.25, 0.15, 0.12, 0.08), (1.0, 1.25, 1.5, 1.75, 2.0)),
+}
+#: The metrics read from a score matrix (log_loss also has binary cells).
+MATRIX_METRICS = ("top_k_accuracy", "log_loss", "roc_auc_ovr", "roc_auc_ovr_weighted")
+#: Population values of log_loss and the one-vs-rest AUCs (per class) under each process, from
+#: ``multiclass_monte_carlo()``: 10 batches of 1,000,000 rows, the mean of the batches' values
+#: (each batch's value is unbiased: a mean loss, a Mann-Whitney statistic), and one Monte Carlo
+#: standard error (the batches' spread / sqrt(10)) in the comments.
+MULTICLASS_TRUTH: dict[str, dict[str, Any]] = {
+    "K=3, balanced": {
+        "log_loss": 0.61307308,  # ± 0.00021
+        "auc": [0.88078038, 0.91016956, 0.93827362],  # ± 0.00010, 0.00014, 0.00007
+    },
+    "K=5, imbalanced": {
+        "log_loss": 1.07261653,  # ± 0.00025
+        "auc": [0.83027286, 0.85462092, 0.88363623, 0.90976227, 0.93185755],  # ± 0.00014 .. 0.00021
+    },
+}
+
+
+def multiclass_rows(setting: str, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``n`` rows of a multi-class process: labels and a (n, K) probability matrix."""
+    prior, delta = (np.asarray(x) for x in MULTICLASS[setting])
+    y = rng.choice(len(prior), size=n, p=prior)
+    logits = rng.normal(size=(n, len(prior)))
+    logits[np.arange(n), y] += delta[y]
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return {"y_true": y, "y_score": p / p.sum(axis=1, keepdims=True)}
+
+
+def top_k_truth(setting: str, k: int = 2) -> float:
+    """Exact top-k accuracy of a process: given the true class's noise ``z``, each other class
+    ranks above it with probability ``1 - Phi(delta + z)``, independently."""
+    from scipy import stats
+
+    prior, delta = MULTICLASS[setting]
+    K = len(prior)
+
+    def given(z: float, d: float) -> float:
+        return float(stats.norm.pdf(z) * stats.binom.cdf(k - 1, K - 1, stats.norm.sf(d + z)))
+
+    return sum(
+        pi * integrate.quad(given, -12, 12, args=(d,), epsabs=1e-13)[0]
+        for pi, d in zip(prior, delta, strict=True)
+    )
+
+
+def multiclass_monte_carlo(setting: str, batches: int = 10, rows: int = 1_000_000) -> dict[str, Any]:
+    """Monte Carlo population values: log loss, each class's one-vs-rest AUC, and their errors."""
+    from mltestkit.metrics.estimators import log_loss_matrix, one_vs_rest
+
+    rng = _rng(f"truth/multiclass/{setting}")
+    loss, aucs = [], []
+    for _ in range(batches):
+        r = multiclass_rows(setting, rows, rng)
+        loss.append(float(log_loss_matrix(r["y_true"], r["y_score"]).mean()))
+        aucs.append(one_vs_rest(r["y_true"], r["y_score"], np.zeros(rows, np.int64), 1).auc[0])
+    a = np.array(aucs)
+    return {
+        "log_loss": float(np.mean(loss)),
+        "log_loss_error": float(np.std(loss, ddof=1) / math.sqrt(batches)),
+        "auc": a.mean(axis=0).tolist(),
+        "auc_error": (a.std(axis=0, ddof=1) / math.sqrt(batches)).tolist(),
+    }
+
+
+def multiclass_truth(metric: str, setting: str) -> float:
+    """The population value of a matrix metric under a multi-class process."""
+    if metric == "top_k_accuracy":
+        return top_k_truth(setting)
+    mc = MULTICLASS_TRUTH.get(setting) or MULTICLASS_TRUTH.setdefault(
+        setting, multiclass_monte_carlo(setting)
+    )
+    if metric == "log_loss":
+        return float(mc["log_loss"])
+    prior = np.asarray(MULTICLASS[setting][0])
+    weights = prior if metric == "roc_auc_ovr_weighted" else np.full(prior.size, 1 / prior.size)
+    return float(weights @ np.asarray(mc["auc"]))
+
+
+def multiclass_cell(args: tuple[str, str, int, int]) -> Cell:
+    """One cell of a matrix metric: ``reps`` test sets of ``n`` rows, estimated as one grouped call."""
+    metric, setting, n, reps = args
+    m = METRICS[metric]
+    truth = multiclass_truth(metric, setting)
+    rng = _rng(f"{metric}/{setting}/{n}")
+    out, method = [], ""
+    chunk = max(1, 1_000_000 // n)
+    for start in range(0, reps, chunk):
+        b = min(chunk, reps - start)
+        rows = multiclass_rows(setting, b * n, rng)
+        figs, method = _grouped(metric, rows, b, n, 1000)
+        out.append(figs)
+        if start == 0:
+            _check_alone(metric, rows, n, figs, 1000)
+    figs = np.concatenate(out, axis=1)
+    return Cell(
+        metric, setting, n, truth, m.higher_is_better, method, figures(truth, m.higher_is_better, *figs), reps
+    )
+
+
+def multiclass_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
+    return [(m, s, n, reps) for m in MATRIX_METRICS for s in MULTICLASS for n in sizes]
+
+
 def settings_of(metric: str) -> tuple[str, ...]:
     if metric in ("rmse", "mae", "mape", "r2"):
         return ERRORS
@@ -261,6 +373,8 @@ def metric_cell(args: tuple[str, str, int, int]) -> Cell:
 def metric_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
     tasks = []
     for metric in METRICS:
+        if metric in MATRIX_METRICS[:1] + MATRIX_METRICS[2:]:
+            continue  # multiclass_tasks
         for setting in settings_of(metric):
             for n in sizes:
                 if metric in ROW_BOOTSTRAP:
@@ -672,7 +786,9 @@ def write_section(page: Path, text: str) -> None:
 def run(
     reps: int, jobs: int
 ) -> tuple[list[Cell], list[Cell], list[Cell], list[tuple[str, str, str, str, float, int]]]:
-    metric_cells = _map(metric_cell, metric_tasks(reps), jobs)
+    metric_cells = _map(metric_cell, metric_tasks(reps), jobs) + _map(
+        multiclass_cell, multiclass_tasks(reps), jobs
+    )
     weighted_cells = _map(weighted_cell, weighted_tasks(reps), jobs)
     fair_cells = _map(disparity_cell, fairness_tasks(reps), jobs)
     return metric_cells, weighted_cells, fair_cells, family_rows(reps, jobs)

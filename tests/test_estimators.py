@@ -24,6 +24,10 @@ def _data(metric: str, rng: np.random.Generator, n: int) -> dict[str, np.ndarray
     if kind == REGRESSION:
         y = rng.normal(size=n)
         return {"y_true": y, "y_pred": y + rng.normal(scale=0.5, size=n)}
+    if METRICS[metric].matrix and metric != "log_loss":  # a score matrix over three classes
+        y = rng.integers(0, 3, n)
+        s = rng.random((n, 3)) + 0.6 * np.eye(3)[y]
+        return {"y_true": y, "y_score": s / s.sum(axis=1, keepdims=True)}
     y = rng.integers(0, 2, n)
     if kind == SCORES:
         return {"y_true": y, "y_score": np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1)}
@@ -37,6 +41,8 @@ def _alone(metric: str, rows: dict[str, np.ndarray], mask: np.ndarray, seed: int
             metric, **{k: v[mask] for k, v in rows.items()}, seed=seed, n_boot=n_boot
         ).metrics[0]
     except InputError as exc:
+        if "columns but y_true has" in str(exc):  # a score matrix on rows missing a class: no columns' order
+            return "unreadable"
         assert "undefined" in str(exc)
         return None
 
@@ -57,6 +63,8 @@ def test_every_slice_equals_check_metric_on_its_rows_alone(metric, data_seed, se
     assert len(r.metrics) == len(np.unique(g))
     for m in r.metrics:
         ref = _alone(metric, rows, g == m.slice["g"], seed, 200)
+        if ref == "unreadable":
+            continue
         if ref is None:
             assert m.value is None and m.reason == METRICS[metric].undefined
             continue
@@ -140,7 +148,9 @@ def test_counts_merged_across_partitions_equal_the_whole(data_seed, n, parts, se
     order = [merged.keys.index(k) for k in whole.keys]
     np.testing.assert_array_equal(merged.counts[order], whole.counts)
     additive = [name for name, m in METRICS.items() if m.additive]
-    assert additive == [name for name, m in METRICS.items() if m.statistics == CONFUSION]
+    assert additive == [
+        name for name, m in METRICS.items() if m.statistics == CONFUSION and m.input == LABELS
+    ]
     kw = {"pos_label": "yes", "min_size": 0, "seed": seed, "n_boot": 200}
     from_parts = check_slices(additive, counts=merged, **kw)
     direct = check_slices(additive, y, p, by=frame, depth=2, **kw)

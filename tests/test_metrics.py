@@ -123,10 +123,10 @@ def test_ece_by_hand():
 def test_registry_declares_direction_and_interval():
     assert METRICS["accuracy"].higher_is_better and METRICS["accuracy"].interval == "binomial"
     assert not METRICS["log_loss"].higher_is_better
-    assert len(METRICS) == 18
+    assert len(METRICS) >= 29
     for m in METRICS.values():
         assert m.statistics in ("confusion counts", "sorted scores", "per-row losses", "rows"), m.name
-        assert m.additive == (m.statistics == "confusion counts"), m.name
+        assert m.additive == (m.statistics == "confusion counts" and m.input == "labels"), m.name
         assert m.range is not None and m.range[0] < m.range[1], m.name
     assert METRICS["r2"].range == (-np.inf, 1.0) and METRICS["rmse"].range == (0.0, np.inf)
 

@@ -35,6 +35,13 @@ def inputs(name: str, n: int = 600, seed: int = 0) -> tuple[dict, dict]:
     if m.input == "labels":
         a, b = (np.where(rng.random(n) < e, 1 - y, y) for e in (0.2, 0.25))
         return {"y_true": y, "y_pred": a}, {"y_true": y, "y_pred": b}
+    if m.matrix and name != "log_loss":  # a score matrix over three classes
+        y = rng.integers(0, 3, n)
+        a, b = (rng.random((n, 3)) + s * np.eye(3)[y] for s in (0.6, 0.5))
+        return {"y_true": y, "y_score": a / a.sum(1, keepdims=True)}, {
+            "y_true": y,
+            "y_score": b / b.sum(1, keepdims=True),
+        }
     if m.input == "scores":
         a, b = (np.clip(0.5 + (y - 0.5) * s + rng.normal(0, 0.25, n), 0.001, 0.999) for s in (0.5, 0.4))
         return {"y_true": y, "y_score": a}, {"y_true": y, "y_score": b}

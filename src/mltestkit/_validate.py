@@ -582,3 +582,88 @@ def call(function: Any, argument: str, *args: Any) -> Any:
         raise InputError(
             argument, f"raised {type(exc).__name__}: {str(exc)[:300]}", "fix it or the data it was given"
         ) from exc
+
+
+def is_matrix(x: Any) -> bool:
+    """Whether ``x`` holds more than one score a row (a 2-D array, list of lists or DataFrame).
+
+    >>> is_matrix([[0.2, 0.8], [0.6, 0.4]]), is_matrix([0.2, 0.6]), is_matrix([[0.2], [0.6]])
+    (True, False, False)
+    """
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or not x:
+            return False
+        first = x[0]
+        return isinstance(first, (list, tuple, np.ndarray)) and len(first) > 1
+    return len(shape) == 2 and shape[1] > 1
+
+
+def score_matrix(
+    x: Any, argument: str, n: int, classes: int | None = None, *, probabilities: bool = False
+) -> np.ndarray:
+    """Validated scores of shape ``(n, K)``: one column per class, in the sorted classes' order.
+
+    ``classes`` is the number of classes the labels have (the columns must match it);
+    ``probabilities`` requires values in [0, 1] and rows summing to 1 (as ``numpy.allclose``).
+
+    >>> score_matrix([[0.2, 0.8], [0.6, 0.4]], "y_score", 2, 2, probabilities=True).shape
+    (2, 2)
+    >>> score_matrix([[0.2, 0.7], [0.6, 0.4]], "y_score", 2, 2, probabilities=True)
+    Traceback (most recent call last):
+    ...
+    mltestkit.errors.InputError: y_score: row 0 sums to 0.9, not 1; pass probabilities ...
+    """
+    refuse_unsized(x, argument)
+    if hasattr(x, "to_numpy"):
+        x = x.to_numpy()
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            argument,
+            f"cannot be read as a matrix of numbers ({str(exc)[:80]})",
+            "pass an array of shape (rows, classes), e.g. model.predict_proba(X)",
+        ) from None
+    if arr.ndim != 2:
+        raise InputError(
+            argument, f"has shape {arr.shape}, expected (rows, classes)", "pass model.predict_proba(X)"
+        )
+    if arr.shape[0] != n:
+        raise InputError(
+            argument,
+            f"has {arr.shape[0]} rows but y_true has {n}",
+            "pass one row of scores per row of y_true",
+        )
+    if classes is not None and arr.shape[1] != classes:
+        raise InputError(
+            argument,
+            f"has {arr.shape[1]} columns but y_true has {classes} classes",
+            "pass one column per class of y_true, in the sorted classes' order "
+            "(as model.predict_proba with model.classes_), on rows that hold every class",
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise InputError(
+            argument,
+            f"has {int(bad.sum())} NaN or infinite values (first in row {first})",
+            "drop or impute those rows before checking",
+        )
+    if probabilities:
+        if arr.min() < 0 or arr.max() > 1:
+            raise InputError(
+                argument,
+                f"holds values outside [0, 1] (min {arr.min():.4g}, max {arr.max():.4g})",
+                "pass probabilities, e.g. model.predict_proba(X)",
+            )
+        sums = arr.sum(axis=1)
+        off = ~np.isclose(sums, 1.0)
+        if off.any():
+            first = int(np.flatnonzero(off)[0])
+            raise InputError(
+                argument,
+                f"row {first} sums to {sums[first]:.6g}, not 1",
+                "pass probabilities over every class, e.g. model.predict_proba(X)",
+            )
+    return arr

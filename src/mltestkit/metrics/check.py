@@ -57,7 +57,9 @@ def check_metric(
         True and predicted labels (or values, for regression metrics).
     y_score:
         Scores or probabilities of the positive class, for ``roc_auc``, ``average_precision``,
-        ``log_loss``, ``brier`` and ``ece``.
+        ``log_loss``, ``brier`` and ``ece``; or a matrix (n, K), one column per class in the
+        sorted classes' order (``model.predict_proba(X)``), for ``top_k_accuracy``
+        (``top_<k>_accuracy``), ``log_loss`` and ``roc_auc_ovr`` / ``roc_auc_ovr_weighted``.
     data:
         A table (any input of :func:`mltestkit.tables.open_table`: DataFrame, Arrow, DuckDB,
         Spark, a Parquet or CSV path); ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight``

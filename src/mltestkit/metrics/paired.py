@@ -4,13 +4,15 @@ A metric check keeps a compact record of its rows (:func:`row_record`, in
 ``details["rows"]`` of the report) so that two runs on the same rows can be compared row by
 row (:func:`paired_difference`):
 
-* proportions (accuracy, precision, recall, specificity, FPR, FNR, selection rate): one bit a
-  row for the rows counted and one for the rows that count as a success (``packbits-base64``);
+* proportions (accuracy, precision, recall, specificity, FPR, FNR, selection rate, and
+  top_k_accuracy: its hits over a score matrix): one bit a row for the rows counted and one for the rows that count as a success (``packbits-base64``);
   McNemar's test with Tango's interval, or an exact bootstrap over the joint cells;
 * every other registered metric (``arrays-base64``): the validated true values and predictions
   as little-endian arrays in base64: class codes as ``uint8``/``uint16`` with the classes' names,
   scores and regression values as ``float32`` (relative error at most 2**-24, about 6e-8 a
-  row); roc_auc is compared with the paired DeLong test, mean losses with a skew-corrected
+  row), a score matrix (n, K) row by row with ``columns`` K; roc_auc is compared with the
+  paired DeLong test, roc_auc_ovr(_weighted) with its extension to the classes' averaged
+  DeLong components (``paired-delong-ovr``), mean losses with a skew-corrected
   interval from power sums of the per-row loss differences, the rest with a paired bootstrap over rows (over the joint
   confusion cells, exact and cheap, for f1 and balanced accuracy).
 
@@ -44,7 +46,7 @@ from ..results import CheckResult, Outcome
 from ..stats import intervals as iv
 from ..stats import paired as sp
 from ..stats.requirement import EXACT, Estimate, Requirement, judge
-from .estimators import CONFUSION, loss_moments, seed_value
+from .estimators import CONFUSION, loss_moments, one_vs_rest, seed_value
 from .registry import CUSTOM, LABELS, REGRESSION, Metric, Prepared, get_metric, prepare, value_of
 
 #: Rows up to which a metric check keeps its per-row record by default (``keep_rows=None``):
@@ -64,7 +66,8 @@ def keeps_rows(metric: Metric, n: int, keep_rows: bool | None) -> bool:
     (True, False)
     """
     if keep_rows is None:
-        limit = BITS_KEPT_UP_TO if metric.name in sp.ROW_METRICS else ROWS_KEPT_UP_TO
+        bits = metric.name in sp.ROW_METRICS or metric.hits is not None
+        limit = BITS_KEPT_UP_TO if bits else ROWS_KEPT_UP_TO
         return metric.input != CUSTOM and n <= limit
     return bool(keep_rows)
 
@@ -87,6 +90,8 @@ def row_record(
         )
     rows = prepare(m, y_true, y_pred, y_score, pos_label)
     yt = as_1d(y_true, "y_true")
+    if m.hits is not None:  # a proportion of rows scored by a matrix: its hits, one bit a row
+        return sp.row_record("accuracy", yt, 0, rows.y, rows.p)
     if m.name in sp.ROW_METRICS:
         classes, t, p = encode_labels(yt, as_1d(y_pred, "y_pred"))
         assert p is not None
@@ -99,6 +104,11 @@ def row_record(
         rec["classes"] = [str(c) for c in classes.tolist()]
         rec["positive"] = rec["classes"][rows.pos] if 0 <= rows.pos < len(classes) else None
         rec["y"], rec["p"] = sp.encode_array(t, code), sp.encode_array(p, code)
+        return rec
+    if rows.p.ndim == 2:  # a score matrix: class codes, and the scores row by row
+        rec["columns"] = rows.p.shape[1]
+        rec["y"] = sp.encode_array(rows.y, sp.code_type(rows.p.shape[1] - 1))
+        rec["p"] = sp.encode_array(rows.p.ravel(), sp.float_type(rows.p))
         return rec
     rec["y"] = sp.encode_array(rows.y, sp.float_type(rows.y) if m.input == REGRESSION else "uint8")
     rec["p"] = sp.encode_array(rows.p, sp.float_type(rows.p))
@@ -181,8 +191,15 @@ def paired_difference(
         y = sp.decode_array(base["y"], n)
         if not np.array_equal(y, sp.decode_array(cur["y"], n)):
             return None, "the rows differ (another test set, or the same rows in another order)"
-        p1, p2 = sp.decode_array(base["p"], n), sp.decode_array(cur["p"], n)
-        rows = (Prepared(m, y, p1), Prepared(m, y, p2))
+        cols = base.get("columns")
+        if cols != cur.get("columns"):
+            return None, "the per-row records are of different kinds"
+        if cols is not None:  # a score matrix
+            cols = int(cols)
+            p1, p2 = (sp.decode_array(r["p"], n * cols).reshape(n, cols) for r in (base, cur))
+        else:
+            p1, p2 = sp.decode_array(base["p"], n), sp.decode_array(cur["p"], n)
+        rows = (Prepared(m, y, p1, cols or 1), Prepared(m, y, p2, cols or 1))
     if np.array_equal(rows[0].p, rows[1].p):
         return _identical(n), None
     return _difference(rows[0], rows[1], level=level, n_boot=n_boot, seed=seed), None
@@ -196,6 +213,8 @@ def _difference(a: Prepared, b: Prepared, *, level: float, n_boot: int, seed: in
     value = None if value_a is None or value_b is None else value_b - value_a
     if m.interval == "auc":
         return sp.paired_delong(y > 0.5, a.p, b.p, level=level)
+    if m.interval == "ovr":
+        return _ovr_difference(m, y, a.p, b.p, level=level)
     if m.statistics == CONFUSION and a.k**3 <= 1_000_000:
         k = a.k
         counts = np.bincount((y * k + a.p) * k + b.p, minlength=k**3)
@@ -231,6 +250,30 @@ def _difference(a: Prepared, b: Prepared, *, level: float, n_boot: int, seed: in
     if value is None:
         return _result(None, math.nan, math.nan, "paired-bootstrap")
     return sp.paired_bootstrap(on_rows, n, value=value, level=level, n_boot=n_boot, rng=rng)
+
+
+def _ovr_difference(
+    m: Metric, y: np.ndarray, base: np.ndarray, cur: np.ndarray, *, level: float
+) -> dict[str, Any]:
+    """Paired DeLong test of a one-vs-rest AUC: each row's share of the averaged AUC (its
+    DeLong components, weighted as the average weighs the classes) in both runs; the variance of
+    the difference is the sum of the squared differences of those shares (normal interval)."""
+    from scipy import special
+
+    codes = np.zeros(len(y), np.int64)
+    y = y.astype(np.int64)
+    fits = [one_vs_rest(y, s, codes, 1) for s in (base, cur)]
+    out: dict[str, Any] = {"difference": None, "low": None, "high": None, "method": "paired-delong-ovr"}
+    out["p_value"] = None
+    if not all(np.isfinite(f.auc).all() and np.isfinite(f.var).all() for f in fits):
+        return out
+    w = fits[0].weights(m.average or "macro")[0]
+    diff = float(w @ fits[1].auc[0] - w @ fits[0].auc[0])
+    se = math.sqrt(float((((fits[1].z - fits[0].z) @ w) ** 2).sum()))
+    z = iv.z_value(level)
+    out.update(difference=diff, low=diff - z * se, high=diff + z * se)
+    out["p_value"] = float(2 * special.ndtr(-abs(diff) / se)) if se > 0 else float(diff == 0)
+    return out
 
 
 def _slope(f: Any, x: float) -> float:

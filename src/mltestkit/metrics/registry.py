@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,10 +47,13 @@ from .._validate import (
     as_1d,
     as_weights,
     class_labels,
+    count,
     encode_labels,
+    is_matrix,
     positive_index,
     probabilities,
     same_length,
+    score_matrix,
     validate_n_boot,
     warn_hard_scores,
 )
@@ -107,12 +111,25 @@ class Metric:
     tails:
         Per-row values ``tails(y, p)`` whose tails decide whether a row bootstrap gives an
         interval (their sample kurtosis, as for a mean loss); by default the influence values.
+    hits:
+        For a proportion of rows scored by a matrix (``top_k_accuracy``): whether each row
+        counts as a success, ``hits(codes, scores)`` for the true class codes and the scores.
+    matrix:
+        Whether ``y_score`` may be a matrix of shape ``(n, K)``: one column per class, in the
+        order of the sorted classes (``model.predict_proba(X)`` with ``model.classes_``).
     undefined:
         Why the value can be undefined.
     one_class:
         Whether it scores one class (needs ``pos_label`` beyond 0/1 labels).
     probabilities:
         Whether scores must lie in [0, 1].
+    base, average:
+        For an average over classes: the metric it averages and how (scikit-learn's
+        ``average=``: ``"macro"``, ``"micro"``, ``"weighted"``); :func:`get_metric` resolves
+        ``(base, average)`` to the entry.
+    parts:
+        For a MOVER interval: per-class successes, trials and which classes count, from
+        confusion counts of shape ``(..., K, K)``, each of shape ``(..., K)``.
     """
 
     name: str
@@ -129,9 +146,14 @@ class Metric:
     batch: Callable[..., np.ndarray] | None = None
     influence: Callable[..., np.ndarray] | None = None
     tails: Callable[..., np.ndarray] | None = None
+    hits: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    matrix: bool = False
     undefined: str = "no rows"
     one_class: bool = False
     probabilities: bool = False
+    base: str | None = None
+    average: str | None = None
+    parts: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 def share(
@@ -142,6 +164,8 @@ def share(
     *,
     higher_is_better: bool = True,
     one_class: bool = True,
+    base: str | None = None,
+    average: str | None = None,
 ) -> Metric:
     """The entry of a proportion ``successes / trials`` of confusion counts (Clopper-Pearson interval)."""
     return Metric(
@@ -157,6 +181,38 @@ def share(
         counts=counts,
         undefined=undefined,
         one_class=one_class,
+        base=base,
+        average=average,
+    )
+
+
+def _correct(cm: np.ndarray, pos: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return np.trace(cm, axis1=-2, axis2=-1), _total(cm)
+
+
+def _macro(of: str, description: str) -> Metric:
+    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals)."""
+    return Metric(
+        f"{of}_macro",
+        LABELS,
+        CONFUSION,
+        "mover-jaccard" if of == "f1" else "mover",
+        True,
+        SHARE,
+        True,
+        description,
+        value=es.macro(of),
+        undefined="no rows",
+        base=of,
+        average="macro",
+        parts=lambda cm: es.class_parts(cm, of),
+    )
+
+
+def _over_classes(name: str, value: Callable[..., Any], description: str, **kw: Any) -> Metric:
+    """A label metric over every class with a bootstrap over the confusion cells."""
+    return Metric(
+        name, LABELS, CONFUSION, "cells", True, kw.pop("range", SHARE), True, description, value, **kw
     )
 
 
@@ -169,6 +225,73 @@ def _cells(cm: np.ndarray, pos: int, *which: int) -> np.ndarray:
     return np.asarray(sum(cells[i] for i in which))
 
 
+def top_k_metric(k: int = 2) -> Metric:
+    """The entry of top-k accuracy: the share of rows whose true class is among the ``k``
+    highest scores of ``y_score`` (n, K), as scikit-learn's ``top_k_accuracy_score``.
+
+    Named ``top_k_accuracy`` for ``k = 2`` (scikit-learn's default, the registered entry) and
+    ``top_<k>_accuracy`` otherwise; :func:`get_metric` reads those names. Each row is a hit or
+    not, so the figure is a proportion with the exact binomial interval, and it works wherever
+    a proportion does (slices, weak slices, sample weights, the paired comparison).
+
+    >>> m = top_k_metric(3)
+    >>> m.name, m.interval, get_metric("top_3_accuracy").name
+    ('top_3_accuracy', 'binomial', 'top_3_accuracy')
+    >>> est = compute(m, [0, 1, 2, 3], y_score=np.eye(4)[[1, 1, 2, 0]] * 0.5 + 0.125)
+    >>> est.value, est.method
+    (0.75, 'clopper-pearson')
+    """
+    k = count(k, "k", low=1, high=10**6, example=3)
+    name = "top_k_accuracy" if k == 2 else f"top_{k}_accuracy"
+
+    def hits(codes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        classes = scores.shape[1] if scores.ndim == 2 else 2
+        if k >= classes:
+            raise InputError(
+                "metric",
+                f"{name} counts the true class among the {k} highest scores and y_score has "
+                f"{classes} classes: every row would count",
+                "use a smaller k, e.g. metric='top_1_accuracy' (or top_k_metric(k=...)), or accuracy",
+            )
+        return es.top_k_hits(codes, scores, k)
+
+    return Metric(
+        name,
+        SCORES,
+        CONFUSION,
+        "binomial",
+        True,
+        SHARE,
+        False,  # hits add across partitions, but slice_counts counts labels, not hits
+        f"share of rows whose true class is among the {k} highest scores",
+        value=lambda cm, pos: ratio(*_correct(cm)),
+        counts=_correct,
+        hits=hits,
+        matrix=True,
+    )
+
+
+def _one_vs_rest(average: str) -> Metric:
+    """One-vs-rest ROC AUC of a score matrix averaged over the classes (``macro`` or ``weighted``)."""
+    return Metric(
+        "roc_auc_ovr" + ("_weighted" if average == "weighted" else ""),
+        SCORES,
+        SORTED_SCORES,
+        "ovr",
+        True,
+        SHARE,
+        False,
+        "one-vs-rest ROC AUC, "
+        + ("weighted by each class's rows" if average == "weighted" else "unweighted mean over the classes"),
+        value=lambda y, s: es.roc_auc_ovr(y, s, average),
+        undefined="a class of y_score has no rows in y_true",
+        probabilities=True,
+        base="roc_auc",
+        average=average,
+        matrix=True,
+    )
+
+
 TP, FP, FN, TN = range(4)
 
 METRICS: dict[str, Metric] = {
@@ -176,7 +299,7 @@ METRICS: dict[str, Metric] = {
     for m in [
         share(
             "accuracy",
-            lambda cm, pos: (np.trace(cm, axis1=-2, axis2=-1), _total(cm)),
+            _correct,
             "share of rows predicted correctly",
             "no rows",
             one_class=False,
@@ -191,6 +314,7 @@ METRICS: dict[str, Metric] = {
             True,
             "mean recall over the classes present in y_true",
             value=es.balanced_accuracy,
+            parts=lambda cm: es.class_parts(cm, "balanced_accuracy"),
         ),
         share(
             "precision",
@@ -244,6 +368,57 @@ METRICS: dict[str, Metric] = {
             undefined="no positive rows and no predicted positives",
             one_class=True,
         ),
+        *(
+            share(
+                f"{of}_micro",
+                _correct,
+                f"{of} over every class's predictions pooled (equals accuracy for single-label data)",
+                "no rows",
+                one_class=False,
+                base=of,
+                average="micro",
+            )
+            for of in ("precision", "recall", "f1")
+        ),
+        _macro("precision", "mean precision over the classes in y_true or y_pred"),
+        _macro("recall", "mean recall over the classes in y_true or y_pred"),
+        _macro("f1", "mean f1 over the classes in y_true or y_pred"),
+        _over_classes(
+            "precision_weighted",
+            es.weighted("precision"),
+            "mean precision over the classes, weighted by their rows",
+            base="precision",
+            average="weighted",
+        ),
+        share(
+            "recall_weighted",
+            _correct,
+            "mean recall over the classes, weighted by their rows (equals accuracy)",
+            "no rows",
+            one_class=False,
+            base="recall",
+            average="weighted",
+        ),
+        _over_classes(
+            "f1_weighted",
+            es.weighted("f1"),
+            "mean f1 over the classes, weighted by their rows",
+            base="f1",
+            average="weighted",
+        ),
+        _over_classes(
+            "cohen_kappa",
+            es.cohen_kappa,
+            "agreement beyond chance between y_true and y_pred over every class",
+            range=(-1.0, 1.0),
+            undefined="y_true and y_pred hold one and the same class",
+        ),
+        _over_classes(
+            "matthews_corrcoef",
+            es.matthews_corrcoef,
+            "correlation between y_true and y_pred over every class (0 where either is constant)",
+            range=(-1.0, 1.0),
+        ),
         Metric(
             "roc_auc",
             SCORES,
@@ -283,6 +458,7 @@ METRICS: dict[str, Metric] = {
             value=es.log_loss_rows,
             one_class=True,
             probabilities=True,
+            matrix=True,
         ),
         Metric(
             "brier",
@@ -311,6 +487,9 @@ METRICS: dict[str, Metric] = {
             one_class=True,
             probabilities=True,
         ),
+        top_k_metric(2),
+        _one_vs_rest("macro"),
+        _one_vs_rest("weighted"),
         Metric(
             "mae",
             REGRESSION,
@@ -367,15 +546,57 @@ METRICS: dict[str, Metric] = {
 PROPORTIONS = tuple(name for name, m in METRICS.items() if m.interval == "binomial")
 
 
-def get_metric(metric: Any, name: str | None = None) -> Metric:
+#: The averages over classes :func:`get_metric` resolves (scikit-learn's ``average=``); ``"binary"``
+#: is the metric itself (one class, ``pos_label``).
+AVERAGES = ("binary", "macro", "micro", "weighted")
+
+
+def get_metric(metric: Any, name: str | None = None, *, average: str | None = None) -> Metric:
     """The registered metric called ``metric``, an entry for a callable, or an error suggesting a name.
 
     A callable ``f(y_true, y_pred) -> float`` gets an entry of its own (BCa bootstrap, over the
-    distinct label pairs' counts where they are few), called ``name`` or the function's ``__name__``.
+    distinct label pairs' counts where they are few), called ``name`` or the function's
+    ``__name__``. ``average`` (``"binary"``, ``"macro"``, ``"micro"``, ``"weighted"``) picks the
+    entry that averages ``metric`` over classes, named as scikit-learn's scorers are (``f1`` and
+    ``"macro"`` give ``f1_macro``); ``None`` takes ``metric`` as named. One class at a time is the
+    binary entry with ``pos_label=<class>``.
 
     >>> get_metric("recall").interval, get_metric(lambda y, p: 0.0, name="mine").name
     ('binomial', 'mine')
+    >>> get_metric("f1", average="macro").name, get_metric("f1_macro", average="binary").name
+    ('f1_macro', 'f1')
     """
+    m = _lookup(metric, name)
+    return m if average is None else averaged(m, average)
+
+
+def averaged(metric: Metric, average: Any) -> Metric:
+    """The entry averaging ``metric``'s base over classes as ``average`` says (an error naming
+    ``average`` when the metric has no such average)."""
+    if not isinstance(average, str) or average not in AVERAGES:
+        hint = (
+            "for one class's figure use average='binary' with pos_label=<the class>"
+            if average in ("per-class", "per_class")
+            else f"use one of {', '.join(repr(a) for a in AVERAGES)}"
+        )
+        raise InputError("average", f"must be one of {', '.join(AVERAGES)}, got {average!r:.60}", hint)
+    if metric.input == CUSTOM and average == "binary":
+        return metric
+    base = metric.base or metric.name
+    found = {(m.base or m.name, m.average or "binary"): m for m in METRICS.values()}
+    if metric.input == CUSTOM or (base, average) not in found:
+        have = sorted(a for b, a in found if b == base and a != "binary")
+        raise InputError(
+            "average",
+            f"{base} has no average={average!r}",
+            f"use average={' or '.join(repr(a) for a in have)}"
+            if have
+            else f"drop average= ({base} is one figure over all classes)",
+        )
+    return found[base, average]
+
+
+def _lookup(metric: Any, name: str | None) -> Metric:
     if isinstance(metric, Metric):
         return metric
     if callable(metric) and not isinstance(metric, str):
@@ -398,6 +619,9 @@ def get_metric(metric: Any, name: str | None = None) -> Metric:
     try:
         return METRICS[metric]
     except KeyError:
+        top = re.fullmatch(r"top_([0-9]{1,6})_accuracy", metric)
+        if top:
+            return top_k_metric(int(top.group(1)))
         close = difflib.get_close_matches(metric, METRICS, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(METRICS)}"
         raise InputError("metric", f"unknown metric {metric!r}", hint) from None
@@ -468,7 +692,10 @@ def prepare(
                 f"{metric.name} needs scores and none were given",
                 "pass y_score=model.predict_proba(X)[:, 1]",
             )
-        ys = as_1d(y_score if y_score is not None else y_pred, "y_score", numeric=True)
+        raw = y_score if y_score is not None else y_pred
+        if metric.interval == "ovr" or metric.hits is not None or is_matrix(raw):
+            return _prepare_matrix(metric, yt, raw)
+        ys = as_1d(raw, "y_score", numeric=True)
         same_length(yt, "y_true", ys, "y_score")
         warn_hard_scores(ys, "y_score", metric.name)
         if metric.probabilities:
@@ -495,6 +722,42 @@ def prepare(
     return Prepared(metric, t, p, len(classes), positive_class(metric, classes, pos_label), classes=classes)
 
 
+def _prepare_matrix(metric: Metric, yt: np.ndarray, raw: Any) -> Prepared:
+    """Class codes and a validated score matrix (or a proportion's hit bits) for ``metric``."""
+    classes, t, _ = encode_labels(yt, None)
+    if not metric.matrix:
+        other = " or roc_auc_ovr" if metric.name == "roc_auc" else ""
+        raise InputError(
+            "y_score",
+            f"has {np.shape(raw)[1] if np.ndim(raw) == 2 else 'several'} columns and {metric.name} "
+            "reads one score a row",
+            f"pass the positive class's column, e.g. model.predict_proba(X)[:, 1]{other}",
+        )
+    if metric.hits is not None and not is_matrix(raw):  # one score a row: two classes
+        ys = as_1d(raw, "y_score", numeric=True)
+        same_length(yt, "y_true", ys, "y_score")
+        if len(classes) > 2:
+            raise InputError(
+                "y_score",
+                f"has one score a row and y_true has {len(classes)} classes",
+                "pass model.predict_proba(X)",
+            )
+        scores = ys.astype(float)
+    else:
+        if not is_matrix(raw):
+            raise InputError(
+                "y_score",
+                f"{metric.name} reads one column of scores per class, got one score a row",
+                "pass model.predict_proba(X)"
+                + ("; for two classes' scores use roc_auc" if metric.interval == "ovr" else ""),
+            )
+        scores = score_matrix(raw, "y_score", len(yt), len(classes), probabilities=metric.probabilities)
+    if metric.hits is not None:
+        missed = ~np.asarray(metric.hits(t, scores), dtype=bool)
+        return Prepared(metric, np.zeros(len(t), np.int64), missed.astype(np.int64), 2, 0)
+    return Prepared(metric, t.astype(np.int64), scores, len(classes))
+
+
 def estimate_prepared(
     rows: Prepared, codes: np.ndarray | None, size: int, *, level: float, n_boot: int, seed: int
 ) -> GroupEstimates:
@@ -508,6 +771,8 @@ def estimate_prepared(
             cm = es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w)
             cm_sq = None if w is None else es.confusion_counts(codes, size, rows.y, rows.p, rows.k, w * w)
             return es.confusion_estimates(m, cm, rows.pos, level=level, n_boot=n_boot, seed=seed, cm_sq=cm_sq)
+        if m.interval == "ovr":
+            return es.ovr_estimates(m, rows.y, rows.p, codes, size, level=level, average=m.average or "macro")
         if m.statistics == LOSSES and rows.weights is not None:
             mom, shift = es.loss_moments(m.value(rows.y, rows.p), codes, size, rows.weights)
             return es.loss_estimates(m, mom, level=level, shift=shift)

@@ -47,7 +47,7 @@ from .._validate import (
     validate_n_boot,
 )
 from ..errors import InputError
-from ..metrics import CONFUSION, METRICS, GroupEstimates, confusion_estimates, get_metric
+from ..metrics import CONFUSION, METRICS, SCORES, GroupEstimates, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, seed_value
 from ..metrics.registry import Prepared, estimate_prepared, positive_class, prepare, value_of
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
@@ -524,7 +524,8 @@ def check_slices(
         Categorical values are used as they are; numeric columns with more than
         :data:`MAX_LEVELS` distinct values are binned; missing values form the group ``"(missing)"``.
     y_score:
-        Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...).
+        Positive-class scores for the score metrics (``roc_auc``, ``log_loss``, ...), or a
+        score matrix (n, K) for ``top_k_accuracy``, ``log_loss`` and ``roc_auc_ovr(_weighted)``.
     counts:
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
     data:
@@ -603,7 +604,7 @@ def check_slices(
             )
         if y_true is not None or y_pred is not None or by is not None:
             raise InputError("counts", "was given together with y_true/y_pred/by", "pass one or the other")
-        bad = [m.name for m in metrics if m.statistics != CONFUSION]
+        bad = [m.name for m in metrics if m.statistics != CONFUSION or m.input == SCORES]
         if bad:
             raise InputError(
                 "metric", f"{bad[0]} needs row-level scores, not counts", "pass y_true and y_score"

@@ -39,7 +39,7 @@ from .._validate import MAX_ROWS, as_1d, as_weights, count, encode_labels, same_
 from ..errors import InputError
 from ..metrics import PROPORTIONS, confusion_estimates, get_metric
 from ..metrics.estimators import confusion_counts, effective_counts, seed_value
-from ..metrics.registry import positive_class
+from ..metrics.registry import SCORES, positive_class, prepare
 from ..results import CheckResult, worst
 from ..stats.multiplicity import holm
 from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
@@ -52,10 +52,11 @@ TOP = 20
 
 def find_weak_slices(
     y_true: Any,
-    y_pred: Any,
+    y_pred: Any = None,
     *,
     by: Any = None,
     metric: str = "accuracy",
+    y_score: Any = None,
     depth: int = 2,
     min_size: int = 30,
     bins: Any = None,
@@ -78,6 +79,9 @@ def find_weak_slices(
     ----------
     y_true, y_pred:
         True and predicted labels.
+    y_score:
+        Instead of ``y_pred``, for ``top_k_accuracy`` (``top_<k>_accuracy``): the score matrix
+        (n, K), one column per class in the sorted classes' order.
     by:
         The columns to search (DataFrame or dict of named arrays). Categorical values are used as
         they are; numeric columns with many values are cut in quantile bins (``bins=``, as in
@@ -149,7 +153,7 @@ def find_weak_slices(
     validate_rule(rule)
     seed_value(seed)
     m = get_metric(metric)
-    if m.name not in PROPORTIONS:
+    if m.interval != "binomial":
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth not in (1, 2, 3):
         raise InputError("depth", f"must be 1, 2 or 3, got {depth!r}", "pass e.g. depth=2")
@@ -165,11 +169,15 @@ def find_weak_slices(
         raise InputError("top", f"must be an int >= 1, got {top!r}", "pass e.g. top=20")
     requirement = Requirement(max=max, rule=rule, confidence=level)
     yt = as_1d(y_true, "y_true")
-    yp = as_1d(y_pred, "y_pred")
-    same_length(yt, "y_true", yp, "y_pred")
-    classes, t, p = encode_labels(yt, yp)
-    assert p is not None
-    pos = positive_class(m, classes, pos_label)
+    if m.input == SCORES:  # hits over a score matrix
+        scored = prepare(m, yt, None, y_score)
+        t, p, k, pos = scored.y, scored.p, scored.k, scored.pos
+    else:
+        yp = as_1d(y_pred, "y_pred")
+        same_length(yt, "y_true", yp, "y_pred")
+        classes, t, coded_pred = encode_labels(yt, yp)
+        assert coded_pred is not None
+        p, pos, k = coded_pred, positive_class(m, classes, pos_label), len(classes)
     n = len(yt)
     w = as_weights(sample_weight, n)
     try:
@@ -180,7 +188,6 @@ def find_weak_slices(
 
     # every conjunction of up to `depth` features: one bincount of (slice, true, predicted) codes;
     # slices under min_size are dropped, and with them every refinement of theirs
-    k = len(classes)
     keys: list[Any] = []
     kept, rows, kept_sq = [], [], []
     searched = 0

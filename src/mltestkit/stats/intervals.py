@@ -33,6 +33,11 @@ ROW_BOOTSTRAP_BUDGET = 50_000_000
 #: inconclusive with the rows that would give one.
 BOOTSTRAP_MIN_ROWS = 1000
 
+#: A bootstrap over confusion cells (Cohen's kappa, Matthews correlation, weighted averages over
+#: classes) gives an interval only on at least this many (effective) rows: below it its
+#: percentile ends miss their level (docs/trust.md), and the figure is inconclusive.
+CELLS_MIN_ROWS = 200
+
 #: A mean of per-row values gets an interval only from at least this many (effective) rows per
 #: unit of their sample kurtosis (and more on heavier tails, :data:`TAIL_POWER`): below it the
 #: skew-corrected interval misses its level (measured in docs/trust.md), and the figure is
