@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mltestkit import check_drift
+from mltestkit import check_drift, check_leakage
+from mltestkit.errors import InputError
 from mltestkit.results import CheckResult
 from mltestkit.tables import open_table
 from mltestkit.tables.distribution import (
@@ -177,12 +178,11 @@ def test_dates_drift_in_seconds(tmp_path):
     base = pd.Timestamp("2024-01-01")
     ref = pd.DataFrame({"d": base + pd.to_timedelta(rng.integers(0, 10**6, 12_000), unit="s")})
     cur = pd.DataFrame({"d": base + pd.to_timedelta(rng.integers(10**5, 11 * 10**5, 12_000), unit="s")})
-    want, got = (
-        _rows(check_drift(ref, cur))["d"],
-        _rows(check_drift(pl.from_pandas(ref), pl.from_pandas(cur)))["d"],
-    )
-    assert got["kind"] == "datetime" and got["ks"] == want["ks"] and got["psi"] == want["psi"]
-    assert got["wasserstein"] == pytest.approx(want["wasserstein"], rel=1e-9)
+    want = _rows(check_drift(ref, cur))["d"]
+    for data in ((pl.from_pandas(ref), pl.from_pandas(cur)), (duckdb.from_df(ref), duckdb.from_df(cur))):
+        got = _rows(check_drift(*data))["d"]
+        assert got["kind"] == "datetime" and got["ks"] == want["ks"] and got["psi"] == want["psi"]
+        assert got["wasserstein"] == pytest.approx(want["wasserstein"], rel=1e-9)
 
 
 # ---------------------------------------------------------------- the sketch and its bound
@@ -276,6 +276,79 @@ def test_spark_drift_equals_memory_within_the_sketch_bound(spark, memory):
     got = check_drift(_spark(spark, REF), _spark(spark, CUR), label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
     assert _rows(got)["x"]["sketch"]["bound"]["ks"] < 1e-3
+
+
+def test_spark_leakage_equals_memory(spark):
+    train, test = _leaky()
+    want = check_leakage(train, test, label="y", id="id", date="day")
+    got = check_leakage(_spark(spark, train), _spark(spark, test), label="y", id="id", date="day")
+    _same_leakage(got, want)
+
+
+# ---------------------------------------------------------------- leakage
+
+
+def _leaky(n: int = 3000, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+
+    def part(k: int, start: int) -> pd.DataFrame:
+        x = rng.normal(size=k)
+        return pd.DataFrame(
+            {
+                "id": np.arange(start, start + k),
+                "x": np.round(x, 2),
+                "seg": rng.choice(np.array(["a", "b", "c"], dtype=object), k),
+                "leak": (x > 0).astype(np.int64) + rng.integers(0, 3, k) * 10,
+                "day": pd.Timestamp("2024-01-01")
+                + pd.to_timedelta(rng.integers(0, 100, k) + start // 100, unit="D"),
+                "y": (x + rng.normal(0, 0.5, k) > 0).astype(np.int64),
+            }
+        )
+
+    train = part(n, 0)
+    test = pd.concat([part(n // 3, n - n // 10), train.iloc[: n // 20]], ignore_index=True)
+    return train, test
+
+
+def _same_leakage(got: CheckResult, want: CheckResult) -> None:
+    assert got.outcome == want.outcome
+    assert [(m.name, m.slice, m.n) for m in got.metrics] == [(m.name, m.slice, m.n) for m in want.metrics]
+    assert [m.value for m in got.metrics] == pytest.approx([m.value for m in want.metrics], rel=1e-12)
+    assert [(f["rule"], f["column"], f.get("count")) for f in got.details["failures"]] == [
+        (f["rule"], f["column"], f.get("count")) for f in want.details["failures"]
+    ]
+
+
+@pytest.mark.parametrize("kind", ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir"])
+def test_leakage_of_each_engine_equals_memory(kind, tmp_path):
+    train, test = _leaky()
+    want = check_leakage(train, test, label="y", id="id", date="day")
+    got = check_leakage(
+        _as(kind, train, tmp_path / "tr"), _as(kind, test, tmp_path / "te"), label="y", id="id", date="day"
+    )
+    _same_leakage(got, want)
+    assert got.details["train_rows"] == len(train) and got.details["test_rows"] == len(test)
+
+
+def test_leakage_with_a_numeric_target_equals_memory():
+    train, test = _leaky(seed=9)
+    train, test = (t.assign(y=t["x"] * 3 + t["leak"] / 10) for t in (train, test))
+    want = check_leakage(train, test, label="y", max={"feature_score": 0.5})
+    got = check_leakage(pl.from_pandas(train), pl.from_pandas(test), label="y", max={"feature_score": 0.5})
+    assert got.outcome == want.outcome
+    assert [m.value for m in got.metrics] == pytest.approx([m.value for m in want.metrics], rel=1e-9)
+
+
+def test_a_table_has_no_index_to_compare():
+    train, test = _leaky()
+    with pytest.raises(InputError, match=r"^index: a table has no row labels to compare"):
+        check_leakage(pl.from_pandas(train), pl.from_pandas(test), index=True)
+
+
+def test_leakage_between_two_engines_equals_memory(tmp_path):
+    train, test = _leaky(seed=8)
+    want = check_leakage(train, test, label="y", id="id")
+    _same_leakage(check_leakage(pl.from_pandas(train).lazy(), duckdb.from_df(test), label="y", id="id"), want)
 
 
 # ---------------------------------------------------------------- out of core

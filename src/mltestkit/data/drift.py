@@ -56,6 +56,7 @@ from ..tables.distribution import (
     open_pair,
     order_statistics,
     sketch_distances,
+    sorts_cheaply,
     summary,
 )
 from ..tables.pushdown import histogram
@@ -568,7 +569,7 @@ def _table_numeric(
         return fine_histogram(ref, c, kind, lo, hi), fine_histogram(cur, c, kind, lo, hi)
 
     out: dict[str, Any] = {"n_finite": (n, m), "sketches": sketches}
-    if joint:
+    if joint and sorts_cheaply(ref):
         d, w, values = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
     else:
         ha, hb = sketches()

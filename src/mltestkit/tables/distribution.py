@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,7 @@ def open_pair(a: Any, b: Any, arguments: tuple[str, str]) -> tuple[Any, Any, boo
 
 def _combinable(a: Any, b: Any) -> bool:
     nw = nw_module()
-    if engine(a) != engine(b) or engine(a) not in SORTING_ENGINES:
+    if engine(a) != engine(b):
         return False
     try:
         probe = nw.concat([a.select(nw.len().alias(PREFIX + "n")), b.select(nw.len().alias(PREFIX + "n"))])
@@ -90,7 +91,8 @@ def as_float(column: str, kind: str) -> Any:
     nw = nw_module()
     x = nw.col(column)
     if kind == "datetime":
-        return x.dt.timestamp("us").cast(nw.Float64) / 1e6
+        since = x.cast(nw.Datetime("us")) - nw.lit(datetime.datetime(1970, 1, 1))
+        return since.dt.total_microseconds().cast(nw.Float64) / 1e6
     return x.cast(nw.Float64)
 
 
@@ -169,6 +171,11 @@ def category_counts(lf: Any, column: str) -> tuple[list[Any], np.ndarray]:
     c = grouped_counts(lf, [column])
     values = [None if v is None or (isinstance(v, float) and v != v) else v for v in c.keys[column].tolist()]
     return values, c.counts
+
+
+def sorts_cheaply(lf: Any) -> bool:
+    """Whether the engine of ``lf`` orders every distinct value cheaply (see :data:`SORTING_ENGINES`)."""
+    return engine(lf) in SORTING_ENGINES
 
 
 def ecdf_distances(
