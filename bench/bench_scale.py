@@ -49,7 +49,7 @@ _WORK = {
 _SPARK = (
     "import warnings; warnings.simplefilter('ignore')\n"
     "from pyspark.sql import SparkSession\n"
-    "from mltestkit import check_fairness, check_metric, check_slices\n"
+    "from mltestkit import check_drift, check_fairness, check_metric, check_slices\n"
     "spark = (SparkSession.builder.master('local[2]').config('spark.ui.enabled', 'false')"
     ".config('spark.sql.shuffle.partitions', '4').config('spark.driver.memory', '2g').getOrCreate())\n"
     "spark.sparkContext.setLogLevel('ERROR')\n"

@@ -9,13 +9,12 @@ DuckDB's memory limit is checked out of core.
 
 from __future__ import annotations
 
-import shutil
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from test_tables import _as as as_table
+from test_tables import _spark_frame, spark  # noqa: F401  (spark: the shared local[2] session fixture)
 
 from mltestkit import check_drift, check_leakage
 from mltestkit.errors import InputError
@@ -57,26 +56,8 @@ KINDS = ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir", "parquet-g
 
 
 def _as(kind: str, frame: pd.DataFrame, folder) -> object:
-    if kind == "pandas":
-        return frame
-    if kind == "polars":
-        return pl.from_pandas(frame)
-    if kind == "polars-lazy":
-        return pl.from_pandas(frame).lazy()
-    if kind == "pyarrow":
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    if kind == "duckdb":
-        return duckdb.from_df(frame)
     folder.mkdir(exist_ok=True)
-    if kind in ("parquet-dir", "parquet-glob"):
-        half = len(frame) // 2
-        frame.iloc[:half].to_parquet(folder / "part-0.parquet", index=False)
-        frame.iloc[half:].to_parquet(folder / "part-1.parquet", index=False)
-        return folder if kind == "parquet-dir" else str(folder / "*.parquet")
-    if kind == "csv":
-        frame.to_csv(folder / "data.csv", index=False)
-        return folder / "data.csv"
-    raise AssertionError(kind)
+    return as_table(kind, frame, folder)
 
 
 def _rows(r: CheckResult) -> dict[str, dict]:
@@ -247,41 +228,16 @@ def test_the_bound_is_zero_where_each_bin_holds_one_value():
 # ---------------------------------------------------------------- Spark
 
 
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip(
-            "Spark needs Java 17 and `java` is not on PATH (make test installs openjdk-17-jre-headless)"
-        )
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("mltestkit-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-
-
-def _spark(spark, frame: pd.DataFrame):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
-
-
-def test_spark_drift_equals_memory_within_the_sketch_bound(spark, memory):
-    got = check_drift(_spark(spark, REF), _spark(spark, CUR), label="y", min={"p_value": 0.01})
+def test_spark_drift_equals_memory_within_the_sketch_bound(spark, memory):  # noqa: F811
+    got = check_drift(_spark_frame(spark, REF), _spark_frame(spark, CUR), label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
     assert _rows(got)["x"]["sketch"]["bound"]["ks"] < 1e-3
 
 
-def test_spark_leakage_equals_memory(spark):
+def test_spark_leakage_equals_memory(spark):  # noqa: F811
     train, test = _leaky()
     want = check_leakage(train, test, label="y", id="id", date="day")
-    got = check_leakage(_spark(spark, train), _spark(spark, test), label="y", id="id", date="day")
+    got = check_leakage(_spark_frame(spark, train), _spark_frame(spark, test), label="y", id="id", date="day")
     _same_leakage(got, want)
 
 

@@ -12,6 +12,9 @@ samples, bias-corrected percentile interval), KS from the Dvoretzky-Kiefer-Wolfo
 CDF (distribution-free, conservative), Wasserstein from a bootstrap of both samples when it is
 required. The figures are judged like every other (:func:`mltestkit.stats.requirement.judge`).
 
+Tables other than pandas frames are measured by their own engine (see :func:`check_drift`); only
+counts, sums and a few order statistics are collected.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -323,7 +326,14 @@ def check_drift(
     Parameters
     ----------
     reference, current:
-        pandas or polars DataFrames, or paths of CSV or Parquet files.
+        pandas DataFrames (compared in memory), or any table :func:`mltestkit.tables.open_table`
+        reads: polars DataFrames or LazyFrames, ``pyarrow`` Tables or Datasets, DuckDB relations,
+        Spark DataFrames, paths of Parquet files, directories or globs, or CSV files. Their
+        engines compute the statistics (see :mod:`mltestkit.tables.distribution`): category and
+        bin counts exactly; KS and Wasserstein exactly when one engine that orders values
+        cheaply (DuckDB, polars, pandas) reads both tables, otherwise (Spark, or two engines)
+        from a fine-histogram sketch whose bound each such row of ``details["table"]`` states
+        under ``"sketch"`` (the KS interval is widened by it).
     columns:
         The columns to compare (default: the columns of ``reference``).
     label, prediction:
@@ -603,7 +613,7 @@ def _psi_counts(lf: Any, c: str, kind: str, edges: np.ndarray) -> np.ndarray:
     import narwhals as nw
 
     v = "__mltestkit_v"
-    finite = lf.select(as_float(c, kind).alias(v)).filter(nw.col(v).is_finite().fill_null(False))
+    finite = lf.select(as_float(lf, c, kind).alias(v)).filter(nw.col(v).is_finite().fill_null(False))
     return histogram(finite, v, edges.tolist())
 
 

@@ -5,7 +5,8 @@ row's, single features that predict the label almost perfectly, and overlap of i
 dates. The per-feature score is that of the simplest model on one feature: the majority label
 (or mean, for a numeric label) per feature value, or per quantile bin of a numeric feature,
 learnt on the training set and scored on the test set as ``1 - error / error of the constant
-guess`` (1 = the feature alone gives the label away; 0 = no better than guessing).
+guess`` (1 = the feature alone gives the label away; 0 = no better than guessing). Ties between
+labels go to the smallest label.
 
 Examples
 --------
@@ -139,7 +140,12 @@ def check_leakage(
     Parameters
     ----------
     train, test:
-        pandas or polars DataFrames, or paths of CSV or Parquet files.
+        pandas DataFrames (compared in memory), or any table :func:`mltestkit.tables.open_table`
+        reads. Two tables that one engine can read together (the same engine and session; two
+        paths, or a path beside a pandas or polars frame, share a DuckDB connection) are counted
+        by that engine: the overlaps by a grouped count over both, the feature scores from rows
+        per (feature value or bin, label). Other pairs are read into memory. A failure then
+        holds the count of offending test rows but no positions.
     label:
         The label column; needed for the single-feature scores.
     features:
@@ -339,11 +345,11 @@ def _table_figures(
             raise InputError(
                 "date", f"column {date!r} is not a date column in both tables", "cast it to a date type"
             )
-        x = as_float(date, "datetime")
-        last = collect(tr.select(x.max())).column(0)[0].as_py()
+        last = collect(tr.select(as_float(tr, date, "datetime").max())).column(0)[0].as_py()
         if last is None:
             raise InputError("date", f"column {date!r} of train has no dates", "pass a column of dates")
-        early = int(collect(te.select((x <= last).cast(nw.Int64).sum())).column(0)[0].as_py() or 0)
+        early = (as_float(te, date, "datetime") <= last).cast(nw.Int64).sum()
+        early = int(collect(te.select(early)).column(0)[0].as_py() or 0)
         out.append(("date_overlap", early / n, early, str(date), None))
     return n_train, n, out
 

@@ -63,13 +63,8 @@ def open_pair(a: Any, b: Any, arguments: tuple[str, str]) -> tuple[Any, Any, boo
         if con is not None and (scanned(x) or frame(x)):
             try:
                 lf = open_table(x, argument, con=con)
-            except (TypeError, ValueError, ImportError):  # a frame Arrow cannot hold: read as it is
+            except (TypeError, ValueError):  # a frame Arrow cannot hold (mixed objects): read as it is
                 lf = None
-            except Exception as exc:
-                if type(exc).__module__.startswith("pyarrow"):
-                    lf = None
-                else:
-                    raise
         out.append(lf if lf is not None else open_table(x, argument))
     return out[0], out[1], _combinable(out[0], out[1])
 
@@ -86,10 +81,12 @@ def _combinable(a: Any, b: Any) -> bool:
     return True
 
 
-def as_float(column: str, kind: str) -> Any:
-    """The column as float64 (dates as seconds since 1970)."""
+def as_float(lf: Any, column: str, kind: str) -> Any:
+    """The column of ``lf`` as float64 (dates as seconds since 1970)."""
     nw = nw_module()
     x = nw.col(column)
+    if kind == "datetime" and engine(lf) in ("pyspark", "sqlframe"):
+        return x.cast(nw.Float64)  # Spark casts a timestamp to its seconds
     if kind == "datetime":
         since = x.cast(nw.Datetime("us")) - nw.lit(datetime.datetime(1970, 1, 1))
         return since.dt.total_microseconds().cast(nw.Float64) / 1e6
@@ -127,7 +124,7 @@ def summary(lf: Any, kinds: dict[str, str]) -> Summary:
     numeric = [c for c, k in kinds.items() if k in ("numeric", "datetime")]
     for i, c in enumerate(kinds):
         if c in numeric:
-            x = as_float(c, kinds[c])
+            x = as_float(lf, c, kinds[c])
             missing = (x.is_null() | x.is_nan().fill_null(False)).cast(nw.Int64).sum()
             exprs += [
                 missing.alias(f"{p}m{i}"),
@@ -155,7 +152,7 @@ def _number(v: Any) -> float | None:
 def finite_values(lf: Any, column: str, kind: str) -> np.ndarray:
     """The finite values of a column, collected (for small tables)."""
     name = PREFIX + "v"
-    x = as_float(column, kind)
+    x = as_float(lf, column, kind)
     table = collect(lf.select(x.alias(name)).filter(_finite(nw_module().col(name))))
     return np.asarray(to_numpy(table.column(0)), dtype=float)
 
@@ -193,7 +190,7 @@ def ecdf_distances(
     p = PREFIX
     v, ca, cb = p + "v", p + "ca", p + "cb"
     one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
-    x = as_float(column, kind)
+    x = as_float(a, column, kind)
     both = nw.concat(
         [
             a.select(x.alias(v), one.alias(p + "a"), zero.alias(p + "b")),
@@ -252,7 +249,7 @@ def fine_histogram(
     nw = nw_module()
     p = PREFIX
     x = nw.col(p + "v")
-    base = lf.select(as_float(column, kind).alias(p + "v")).filter(_finite(x))
+    base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
     table = collect(
         base.with_columns(_code(x, low, high, bins).alias(p + "bin"), (x - low).alias(p + "s"))
         .group_by(p + "bin")
@@ -336,7 +333,7 @@ def order_statistics(lf: Any, column: str, kind: str, sketch: Histogram, ranks: 
     if todo:
         x = nw.col(p + "v")
         bins = sketch.count.size
-        base = lf.select(as_float(column, kind).alias(p + "v")).filter(_finite(x))
+        base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
         base = base.with_columns(_code(x, sketch.low, sketch.high, bins).alias(p + "bin"))
         table = collect(
             base.filter(nw.col(p + "bin").is_in(todo))
