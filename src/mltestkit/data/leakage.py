@@ -35,6 +35,7 @@ from ..tables.distribution import as_float, open_pair
 from ..tables.pushdown import PREFIX, bin_expression, collect, column_profile, grouped_counts, quantiles
 from ..tables.source import columns_of
 from ..tables.source import require_columns as require_table_columns
+from .drift import MISSING
 from .io import column_kind, load_frame, require_columns, require_hashable, row_hashes, sample
 from .requirements import data_requirements
 
@@ -354,16 +355,8 @@ def _table_figures(
     return n_train, n, out
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
 def _key(v: Any) -> Any:
-    return _MISSING if v is None or (isinstance(v, float) and v != v) else v
+    return MISSING if v is None or (isinstance(v, float) and v != v) else v
 
 
 def _table_scores(
@@ -381,7 +374,7 @@ def _table_scores(
         valid = [
             (v, k)
             for v, k in zip(counts.keys[label].tolist(), counts.counts.tolist(), strict=True)
-            if _key(v) is not _MISSING
+            if _key(v) is not MISSING
         ]
         classes = sorted(v for v, _ in valid)
         baseline = classes[int(np.argmax([dict(valid)[c] for c in classes]))]
@@ -423,7 +416,7 @@ def _class_score(
     for k, v, c in zip(
         train.keys[key].tolist(), train.keys[label].tolist(), train.counts.tolist(), strict=True
     ):
-        if _key(v) is _MISSING:
+        if _key(v) is MISSING:
             continue
         held = best.get(_key(k))
         if held is None or c > held[0] or (c == held[0] and v < held[1]):
@@ -433,7 +426,7 @@ def _class_score(
         for k, v, c in zip(
             test.keys[key].tolist(), test.keys[label].tolist(), test.counts.tolist(), strict=True
         )
-        if _key(v) is _MISSING or v != best.get(_key(k), (0, baseline))[1]
+        if _key(v) is MISSING or v != best.get(_key(k), (0, baseline))[1]
     )
     return None if base_err == 0 else 1 - (wrong / n) / base_err
 
