@@ -12,6 +12,9 @@ samples, bias-corrected percentile interval), KS from the Dvoretzky-Kiefer-Wolfo
 CDF (distribution-free, conservative), Wasserstein from a bootstrap of both samples when it is
 required. The figures are judged like every other (:func:`mltestkit.stats.requirement.judge`).
 
+Tables other than pandas frames are measured by their own engine (see :func:`check_drift`); only
+counts, sums and a few order statistics are collected.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -47,6 +50,21 @@ from ..stats.requirement import (
     validate_level,
     validate_rule,
 )
+from ..tables.distribution import (
+    as_float,
+    category_counts,
+    ecdf_distances,
+    fine_histogram,
+    finite_values,
+    open_pair,
+    order_statistics,
+    sketch_distances,
+    sorts_cheaply,
+    summary,
+)
+from ..tables.pushdown import histogram
+from ..tables.source import columns_of
+from ..tables.source import require_columns as require_table_columns
 from .io import column_kind, load_frame, require_columns, require_hashable
 from .requirements import data_requirements
 
@@ -157,6 +175,40 @@ def _wasserstein(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.wasserstein_distance(a, b))
 
 
+#: Below this many values on each side, the exact two-sample p-value of ``scipy.stats.ks_2samp``;
+#: above, the asymptotic one.
+EXACT_P_ROWS = 10_000
+
+
+def quantile_ranks(n: int, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 0-based ranks around each inner quantile of ``bins`` equal-count bins of ``n`` sorted
+    values, and the weight of the upper one (linear interpolation, as ``numpy.quantile``).
+
+    >>> [v.tolist() for v in quantile_ranks(5, 2)]
+    [[2], [3], [0.0]]
+    """
+    h = (n - 1) * np.linspace(0, 1, bins + 1)[1:-1]
+    low = np.floor(h).astype(np.int64)
+    return low, np.minimum(low + 1, n - 1), h - low
+
+
+def quantile_edges(below: np.ndarray, above: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The distinct bin edges between the values at the ranks of :func:`quantile_ranks` (numpy's lerp).
+
+    >>> quantile_edges(np.array([1.0, 2.0]), np.array([2.0, 2.0]), np.array([0.5, 0.0])).tolist()
+    [1.5, 2.0]
+    """
+    diff = above - below
+    out = np.where(weight >= 0.5, above - diff * (1 - weight), below + diff * weight)
+    return np.unique(np.where(diff == 0, below, out))
+
+
+def ks_p_value(d: float, n: int, m: int) -> float:
+    """The asymptotic p-value of a two-sample KS distance ``d`` (as ``scipy.stats.ks_2samp``'s)."""
+    en = n * m / (n + m)
+    return float(np.clip(stats.kstwo.sf(d, np.round(en)), 0, 1))
+
+
 def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
     """KS, its p-value (as ``scipy.stats.ks_2samp``), Wasserstein and PSI from one sort of each sample.
 
@@ -169,16 +221,17 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
     order = np.argsort(merged, kind="stable")
     both = merged[order]
     from_a = order < a.size
-    gap = np.cumsum(from_a) / a.size - np.cumsum(~from_a) / b.size
-    d = float(np.abs(gap[np.append(both[1:] != both[:-1], True)]).max())
-    if max(a.size, b.size) <= 10_000:
+    steps = np.cumsum(from_a) * b.size - np.cumsum(~from_a) * a.size  # the gap times both sizes
+    gap = steps / (a.size * b.size)
+    d = int(np.abs(steps[np.append(both[1:] != both[:-1], True)]).max()) / (a.size * b.size)
+    if max(a.size, b.size) <= EXACT_P_ROWS:
         with warnings.catch_warnings():  # scipy falls back from the exact p-value with a warning
             warnings.simplefilter("ignore", RuntimeWarning)
             p_value = float(stats.ks_2samp(a, b).pvalue)
     else:
-        en = a.size * b.size / (a.size + b.size)
-        p_value = float(np.clip(stats.kstwo.sf(d, np.round(en)), 0, 1))
-    edges = np.unique(np.quantile(a, np.linspace(0, 1, bins + 1)[1:-1]))
+        p_value = ks_p_value(d, a.size, b.size)
+    low, high, weight = quantile_ranks(a.size, bins)
+    edges = quantile_edges(a[low], a[high], weight)
     rc = np.diff(np.searchsorted(a, edges, side="left"), prepend=0, append=a.size)
     cc = np.diff(np.searchsorted(b, edges, side="left"), prepend=0, append=b.size)
     return {
@@ -216,18 +269,36 @@ def _with_missing(s: pd.Series) -> pd.Series:
 def _categorical(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
     rc = _with_missing(ref).value_counts()
     cc = _with_missing(cur).value_counts()
-    joined = pd.concat([rc, cc], axis=1).fillna(0)
-    used = (
-        joined.to_numpy(dtype=float).sum(axis=1) > 0
-    )  # unused levels of a Categorical: no rows on either side
-    joined = joined[used]
-    table = joined.to_numpy(dtype=float).T
+    return categorical_statistics(list(rc.index), rc.to_numpy(), list(cc.index), cc.to_numpy())
+
+
+def categorical_statistics(
+    ref_values: list[Any], ref_counts: np.ndarray, cur_values: list[Any], cur_counts: np.ndarray
+) -> dict[str, Any]:
+    """Chi-squared p-value, PSI and Jensen-Shannon distance of two samples' category counts.
+
+    The categories are ordered by reference count, then current count, then label (the order
+    of the bins in the bootstrap), and those with no rows on either side are left out.
+
+    >>> r = categorical_statistics(["a", "b"], np.array([80, 20]), ["b", "a"], np.array([50, 50]))
+    >>> r["labels"], round(r["psi"], 3)
+    (['a', 'b'], 0.416)
+    """
+    joined: dict[Any, list[float]] = {}
+    for values, counts, side in ((ref_values, ref_counts, 0), (cur_values, cur_counts, 1)):
+        for v, k in zip(values, counts, strict=True):
+            key = MISSING if v is None or v is MISSING or (isinstance(v, float) and v != v) else v
+            joined.setdefault(key, [0.0, 0.0])[side] += float(k)
+    used = sorted(
+        ((v, k) for v, k in joined.items() if k[0] + k[1] > 0),
+        key=lambda item: (-item[1][0], -item[1][1], str(item[0])),
+    )
+    table = np.array([k for _, k in used], dtype=float).reshape(-1, 2).T
     r, c = table[0], table[1]
     p_value = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
-    labels = [str(v) for v in joined.index]
     return {
         "counts": (r, c),
-        "labels": labels,
+        "labels": [str(v) for v, _ in used],
         "psi": psi(r, c),
         "js": float(jensenshannon(r, c, base=2)),
         "p_value": p_value,
@@ -255,7 +326,14 @@ def check_drift(
     Parameters
     ----------
     reference, current:
-        pandas or polars DataFrames, or paths of CSV or Parquet files.
+        pandas DataFrames (compared in memory), or any table :func:`mltestkit.tables.open_table`
+        reads: polars DataFrames or LazyFrames, ``pyarrow`` Tables or Datasets, DuckDB relations,
+        Spark DataFrames, paths of Parquet files, directories or globs, or CSV files. Their
+        engines compute the statistics (see :mod:`mltestkit.tables.distribution`): category and
+        bin counts exactly; KS and Wasserstein exactly when one engine that orders values
+        cheaply (DuckDB, polars, pandas) reads both tables, otherwise (Spark, or two engines)
+        from a fine-histogram sketch whose bound each such row of ``details["table"]`` states
+        under ``"sketch"`` (the KS interval is widened by it).
     columns:
         The columns to compare (default: the columns of ``reference``).
     label, prediction:
@@ -298,8 +376,12 @@ def check_drift(
     >>> r.outcome.value, round(r.details["table"][0]["psi"], 3)
     ('failed', 0.416)
     """
-    ref_frame = load_frame(reference, "reference")
-    cur_frame = load_frame(current, "current")
+    in_memory = isinstance(reference, pd.DataFrame) and isinstance(current, pd.DataFrame)
+    source: Any = (
+        (load_frame(reference, "reference"), load_frame(current, "current"))
+        if in_memory
+        else open_pair(reference, current, ("reference", "current"))
+    )
     rule, level = validate_rule(rule), validate_level(confidence)
     requirements = data_requirements(
         "check_drift", min, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level,
@@ -315,41 +397,20 @@ def check_drift(
     )
     label, prediction = column(label, "label"), column(prediction, "prediction")
     columns = validate_columns(columns, "columns")
-    cols = list(ref_frame.columns) if columns is None else list(columns)
-    extra = [c for c in (label, prediction) if c is not None and c not in cols]
-    cols += extra
-    require_columns(ref_frame, cols, "columns" if columns is not None else "current", "reference")
-    require_columns(cur_frame, cols, "columns" if columns is not None else "current", "current")
+    names = list(source[0].columns) if in_memory else columns_of(source[0])
+    cols = names if columns is None else list(columns)
+    cols += [c for c in (label, prediction) if c is not None and c not in cols]
+    argument = "columns" if columns is not None else "current"
     roles = {label: "label", prediction: "prediction"}
-    rows: list[dict[str, Any]] = []
-    for c in cols:
-        r, k = ref_frame[c], cur_frame[c]
-        kinds = {column_kind(r), column_kind(k)}
-        kind = "numeric" if kinds == {"numeric"} else "datetime" if kinds == {"datetime"} else "categorical"
-        row: dict[str, Any] = {
-            "column": str(c),
-            "kind": kind,
-            "role": roles.get(c, "feature"),
-            "n_reference": len(r),
-            "n_current": len(k),
-            "missing_reference": int(r.isna().sum()),
-            "missing_current": int(k.isna().sum()),
-        }
-        if kind in ("numeric", "datetime"):
-            rv, kv = _floats(r), _floats(k)
-            rv, kv = rv[np.isfinite(rv)], kv[np.isfinite(kv)]
-            for arr, which in ((rv, "reference"), (kv, "current")):
-                if arr.size == 0:
-                    raise InputError(
-                        which, f"column {c!r} has no finite values", "drop it or pass columns=[...]"
-                    )
-            row.update(_numeric(rv, kv, bins))
-            row["samples"] = (rv, kv)
-        else:
-            require_hashable(r, "reference")
-            require_hashable(k, "current")
-            row.update(_categorical(r, k))
-        rows.append(row)
+    measured = (
+        _frame_rows(source[0], source[1], cols, argument, bins)
+        if in_memory
+        else _table_rows(source[0], source[1], source[2], cols, argument, bins)
+    )
+    rows = [
+        {"column": row["column"], "kind": row["kind"], "role": roles.get(row["column"], "feature"), **row}
+        for row in measured
+    ]
     adjusted = holm([row["p_value"] for row in rows])
     metrics: list[MetricValue] = []
     bins_of: list[dict[str, Any]] = []
@@ -359,11 +420,20 @@ def check_drift(
         ref_counts, cur_counts = row.pop("counts")
         bins_of.append(_shares(row, row.pop("labels"), ref_counts, cur_counts))
         intervals = count_intervals(ref_counts, cur_counts, level, rng)
-        ref_values, cur_values = row.pop("samples", (None, None))
+        samples = row.pop("samples", None)
+        sketches = row.pop("sketches", None)
+        widen = row.get("sketch", {}).get("bound", {})
+        n_finite = row.pop("n_finite", None)
         if "ks" in row:
-            intervals["ks"] = ks_interval(row["ks"], ref_values.size, cur_values.size, level)
+            dkw = ks_interval(row["ks"], n_finite[0], n_finite[1], level)
+            intervals["ks"] = _widen(dkw, widen.get("ks", 0.0), 1.0)
         if "wasserstein" in row and requirements["wasserstein"].gated:
-            intervals["wasserstein"] = _boot_wasserstein(ref_values, cur_values, level, rng)
+            boot = (
+                _boot_wasserstein(samples[0], samples[1], level, rng)
+                if samples is not None
+                else _boot_wasserstein_sketch(row["wasserstein"], sketches(), level, rng)
+            )
+            intervals["wasserstein"] = _widen(boot, widen.get("wasserstein", 0.0), math.inf)
         judged = []
         for stat in ("psi", "ks", "wasserstein", "js"):
             if stat in row:
@@ -399,6 +469,174 @@ def check_drift(
             "bins": sorted(bins_of, key=lambda b: -b["psi"])[:PLOTTED_COLUMNS],
         },
     )
+
+
+def _widen(interval: tuple[float, float], bound: float, top: float) -> tuple[float, float]:
+    """An interval widened by a sketch's bound on each side, within ``[0, top]``."""
+    return max(0.0, interval[0] - bound), min(top, interval[1] + bound)
+
+
+def _frame_rows(
+    ref_frame: pd.DataFrame, cur_frame: pd.DataFrame, cols: list[Any], argument: str, bins: int
+) -> list[dict[str, Any]]:
+    """Each column's statistics from two pandas frames."""
+    require_columns(ref_frame, cols, argument, "reference")
+    require_columns(cur_frame, cols, argument, "current")
+    rows: list[dict[str, Any]] = []
+    for c in cols:
+        r, k = ref_frame[c], cur_frame[c]
+        kinds = {column_kind(r), column_kind(k)}
+        kind = "numeric" if kinds == {"numeric"} else "datetime" if kinds == {"datetime"} else "categorical"
+        row: dict[str, Any] = {
+            "column": str(c),
+            "kind": kind,
+            "n_reference": len(r),
+            "n_current": len(k),
+            "missing_reference": int(r.isna().sum()),
+            "missing_current": int(k.isna().sum()),
+        }
+        if kind in ("numeric", "datetime"):
+            rv, kv = _floats(r), _floats(k)
+            rv, kv = rv[np.isfinite(rv)], kv[np.isfinite(kv)]
+            _require_finite(c, rv.size, kv.size)
+            row.update(_numeric(rv, kv, bins))
+            row["samples"], row["n_finite"] = (rv, kv), (rv.size, kv.size)
+        else:
+            require_hashable(r, "reference")
+            require_hashable(k, "current")
+            row.update(_categorical(r, k))
+        rows.append(row)
+    return rows
+
+
+def _require_finite(c: Any, n_ref: int, n_cur: int) -> None:
+    for size, which in ((n_ref, "reference"), (n_cur, "current")):
+        if size == 0:
+            raise InputError(which, f"column {c!r} has no finite values", "drop it or pass columns=[...]")
+
+
+def _kind(dtype: Any) -> str:
+    import narwhals as nw
+
+    if dtype == nw.Boolean or not dtype.is_numeric():
+        return "datetime" if dtype in (nw.Datetime, nw.Date) else "categorical"
+    return "numeric"
+
+
+def _table_rows(
+    ref: Any, cur: Any, joint: bool, cols: list[Any], argument: str, bins: int
+) -> list[dict[str, Any]]:
+    """Each column's statistics computed by the tables' engines (see :mod:`mltestkit.tables.distribution`).
+
+    Category counts and PSI counts are exact; KS and Wasserstein are exact when one engine that
+    orders values cheaply reads both tables, otherwise the midpoints of the sketch's intervals,
+    with the half-width in ``row["sketch"]["bound"]``.
+    """
+    require_table_columns(ref, cols, argument, "reference")
+    require_table_columns(cur, cols, argument, "current")
+    schemas = ref.collect_schema(), cur.collect_schema()
+    kinds = {}
+    for c in cols:
+        pair = {_kind(schemas[0][c]), _kind(schemas[1][c])}
+        kinds[c] = pair.pop() if len(pair) == 1 else "categorical"
+    sums = summary(ref, kinds), summary(cur, kinds)
+    for s, which in zip(sums, ("reference", "current"), strict=True):
+        if s.rows == 0:
+            raise InputError(which, "has no rows", "pass a frame with at least one row")
+    rows = []
+    for c in cols:
+        kind = kinds[c]
+        row: dict[str, Any] = {
+            "column": str(c),
+            "kind": kind,
+            "n_reference": sums[0].rows,
+            "n_current": sums[1].rows,
+            "missing_reference": sums[0].missing[c],
+            "missing_current": sums[1].missing[c],
+        }
+        if kind == "categorical":
+            row.update(categorical_statistics(*category_counts(ref, c), *category_counts(cur, c)))
+        else:
+            row.update(_table_numeric(ref, cur, joint, c, kind, sums, bins))
+        rows.append(row)
+    return rows
+
+
+def _table_numeric(
+    ref: Any, cur: Any, joint: bool, c: str, kind: str, sums: tuple[Any, Any], bins: int
+) -> dict[str, Any]:
+    n, m = sums[0].finite[c], sums[1].finite[c]
+    _require_finite(c, n, m)
+    if max(n, m) <= EXACT_P_ROWS:  # small: the rows themselves, for scipy's exact p-value
+        a, b = finite_values(ref, c, kind), finite_values(cur, c, kind)
+        return {**_numeric(a, b, bins), "samples": (a, b), "n_finite": (n, m)}
+    lo = float(np.fmin(sums[0].low[c], sums[1].low[c]))
+    hi = float(np.fmax(sums[0].high[c], sums[1].high[c]))
+    below, above, weight = quantile_ranks(n, bins)
+    ranks = np.unique(np.r_[below, above])
+
+    def sketches() -> tuple[Any, Any]:
+        return fine_histogram(ref, c, kind, lo, hi), fine_histogram(cur, c, kind, lo, hi)
+
+    out: dict[str, Any] = {"n_finite": (n, m), "sketches": sketches}
+    if joint and sorts_cheaply(ref):
+        d, w, values = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
+    else:
+        ha, hb = sketches()
+        iv = sketch_distances(ha, hb)
+        d, w = (sum(iv["ks"]) / 2, sum(iv["wasserstein"]) / 2)
+        values = order_statistics(ref, c, kind, ha, ranks.tolist())
+        out["sketches"] = lambda: (ha, hb)
+        out["sketch"] = {
+            "method": "fine histogram",
+            "bins": int(ha.count.size),
+            "bound": {name: (pair[1] - pair[0]) / 2 for name, pair in iv.items()},
+            "p_value": [ks_p_value(iv["ks"][1], n, m), ks_p_value(iv["ks"][0], n, m)],
+        }
+    at = dict(zip(ranks.tolist(), values.tolist(), strict=True))
+    edges = quantile_edges(
+        np.array([at[k] for k in below.tolist()]), np.array([at[k] for k in above.tolist()]), weight
+    )
+    rc, cc = (_psi_counts(t, c, kind, edges) for t in (ref, cur))
+    return {
+        **out,
+        "counts": (rc, cc),
+        "labels": [lo, *map(float, edges), hi],
+        "psi": psi(rc, cc),
+        "ks": float(d),
+        "p_value": ks_p_value(d, n, m),
+        "wasserstein": float(w),
+    }
+
+
+def _psi_counts(lf: Any, c: str, kind: str, edges: np.ndarray) -> np.ndarray:
+    import narwhals as nw
+
+    v = "__mltestkit_v"
+    finite = lf.select(as_float(lf, c, kind).alias(v)).filter(nw.col(v).is_finite().fill_null(False))
+    return histogram(finite, v, edges.tolist())
+
+
+def _boot_wasserstein_sketch(
+    estimate: float, sketches: tuple[Any, Any], level: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Bias-corrected percentile bootstrap interval of the Wasserstein distance from two sketches:
+    multinomial resamples of the bins' counts, each bin standing at the mean of its values."""
+    a, b = sketches
+    keep_a, keep_b = a.count > 0, b.count > 0
+    va = a.low + a.total[keep_a] / a.count[keep_a]
+    vb = b.low + b.total[keep_b] / b.count[keep_b]
+    pa, pb = a.count[keep_a] / a.count.sum(), b.count[keep_b] / b.count.sum()
+    values = [
+        stats.wasserstein_distance(
+            va,
+            vb,
+            rng.multinomial(int(a.count.sum()), pa) + 0.0,
+            rng.multinomial(int(b.count.sum()), pb) + 0.0,
+        )
+        for _ in range(N_BOOT // 4)
+    ]
+    return bias_corrected_interval(estimate, np.asarray(values), level)
 
 
 #: ``details["bins"]`` keeps the binned shares of this many columns, those of highest PSI.

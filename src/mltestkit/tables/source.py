@@ -69,7 +69,7 @@ def connection(memory_limit: str | None = None) -> Any:
     return con
 
 
-def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = None) -> Any:
+def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = None, con: Any = None) -> Any:
     """``data`` as a :class:`narwhals.LazyFrame`; an :class:`~mltestkit.errors.InputError` naming
     ``argument`` when it is not a table or the path does not lead to one.
 
@@ -83,16 +83,22 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
         The name of the argument, for error messages.
     memory_limit:
         DuckDB's memory limit for paths and Arrow data (default :data:`MEMORY_LIMIT`), e.g. ``"4GB"``.
+    con:
+        A DuckDB connection (see :func:`connection`) to scan paths and Arrow data on, instead of a
+        new one; pandas and polars DataFrames are then scanned on it too (in place), so that two
+        tables opened on one connection can be combined in one query.
     """
     nw: Any = require("narwhals", "core", "Reading tables")
     if isinstance(data, (str, os.PathLike)):
-        return nw.from_native(_scan(Path(data), argument, memory_limit))
+        return nw.from_native(_scan(Path(data), argument, memory_limit, con))
     module = type(data).__module__.split(".")[0]
     if module == "pyarrow":
         name = type(data).__name__
         if name in ("Table", "RecordBatch") or "Dataset" in name:
-            con = connection(memory_limit)
+            con = con if con is not None else connection(memory_limit)
             return nw.from_native(con.from_arrow(data))
+    if con is not None and module in ("pandas", "polars") and type(data).__name__ == "DataFrame":
+        return nw.from_native(con.from_arrow(nw.from_native(data, eager_only=True).to_arrow()))
     if not is_table(data):
         raise InputError(
             argument,
@@ -109,7 +115,7 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
     return frame
 
 
-def _scan(path: Path, argument: str, memory_limit: str | None) -> Any:
+def _scan(path: Path, argument: str, memory_limit: str | None, con: Any = None) -> Any:
     text = str(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in _PARQUET)
@@ -148,7 +154,7 @@ def _scan(path: Path, argument: str, memory_limit: str | None) -> Any:
             f"path {text!r} does not exist",
             "pass an existing Parquet file, directory of Parquet files, glob or CSV file",
         )
-    con = connection(memory_limit)
+    con = con if con is not None else connection(memory_limit)
     try:
         if kind == "parquet":
             return con.read_parquet(pattern, union_by_name=True)

@@ -1,0 +1,355 @@
+"""How two tables' columns are distributed, computed by their engines: what drift and leakage read.
+
+- :func:`open_pair`: two tables on one engine when it can (two paths, or a path and an in-memory
+  frame, share one DuckDB connection), so that one query can read both;
+- :func:`summary`: per column, rows, missing values (null or NaN), finite values, min and max;
+- :func:`category_counts`: rows per value, missing values kept;
+- :func:`ecdf_distances`: the Kolmogorov-Smirnov and Wasserstein distances of two tables in one
+  engine, exactly: rows per distinct value of both, then the gap between the two empirical CDFs
+  in value order (a window over the distinct values), and order statistics of the first table;
+- :func:`fine_histogram` and :func:`sketch_distances`: a mergeable sketch for engines where ordering
+  every distinct value is costly (Spark) or tables in two engines: per equal-width bin, the count,
+  sum, min and max of the values; from two sketches, an interval that holds the exact KS and
+  Wasserstein distances (see :func:`sketch_distances`);
+- :func:`order_statistics`: exact order statistics from a sketch, reading only the rows of the
+  few bins that hold them.
+
+Examples
+--------
+>>> import pandas as pd
+>>> a = open_table(pd.DataFrame({"x": [1.0, 2.0, 2.0, 5.0]}))
+>>> b = open_table(pd.DataFrame({"x": [1.5, 2.0, 3.0]}))
+>>> ks, w, order = ecdf_distances(a, b, "x", "numeric", 4, 3, [0, 3])
+>>> round(ks, 4), round(w, 4), order.tolist()
+(0.25, 0.75, [1.0, 5.0])
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .pushdown import PREFIX, collect, grouped_counts, nw_module, to_numpy
+from .source import connection, engine, open_table
+
+#: Equal-width bins of the sketch (:func:`fine_histogram`).
+SKETCH_BINS = 1 << 16
+#: Engines that order every distinct value cheaply: they compute exact distances.
+SORTING_ENGINES = ("duckdb", "polars", "pandas", "modin", "cudf")
+
+
+def open_pair(a: Any, b: Any, arguments: tuple[str, str]) -> tuple[Any, Any, bool]:
+    """Both tables as LazyFrames, and whether one query can read both (same engine and session).
+
+    Paths and Arrow data are scanned on one DuckDB connection, and a pandas or polars DataFrame
+    beside them is scanned on it too.
+    """
+    import os
+
+    def scanned(x: Any) -> bool:
+        return isinstance(x, (str, os.PathLike)) or type(x).__module__.split(".")[0] == "pyarrow"
+
+    def frame(x: Any) -> bool:
+        return type(x).__module__.split(".")[0] in ("pandas", "polars") and type(x).__name__ == "DataFrame"
+
+    con = connection() if scanned(a) or scanned(b) else None
+    out = []
+    for x, argument in zip((a, b), arguments, strict=True):
+        lf = None
+        if con is not None and (scanned(x) or frame(x)):
+            try:
+                lf = open_table(x, argument, con=con)
+            except (TypeError, ValueError):  # a frame Arrow cannot hold (mixed objects): read as it is
+                lf = None
+        out.append(lf if lf is not None else open_table(x, argument))
+    return out[0], out[1], _combinable(out[0], out[1])
+
+
+def _combinable(a: Any, b: Any) -> bool:
+    nw = nw_module()
+    if engine(a) != engine(b):
+        return False
+    try:
+        probe = nw.concat([a.select(nw.len().alias(PREFIX + "n")), b.select(nw.len().alias(PREFIX + "n"))])
+        collect(probe)
+    except Exception:  # two DuckDB connections, or engines that refuse to mix
+        return False
+    return True
+
+
+def as_float(lf: Any, column: str, kind: str) -> Any:
+    """The column of ``lf`` as float64 (dates as seconds since 1970)."""
+    nw = nw_module()
+    x = nw.col(column)
+    if kind == "datetime" and engine(lf) in ("pyspark", "sqlframe"):
+        return x.cast(nw.Float64)  # Spark casts a timestamp to its seconds
+    if kind == "datetime":
+        since = x.cast(nw.Datetime("us")) - nw.lit(datetime.datetime(1970, 1, 1))
+        return since.dt.total_microseconds().cast(nw.Float64) / 1e6
+    return x.cast(nw.Float64)
+
+
+def _finite(x: Any) -> Any:
+    return x.is_finite().fill_null(False)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Rows of a table and, per column: missing values (null or NaN), finite values (numeric and
+    date columns), and the least and greatest finite value (``None`` if there is none)."""
+
+    rows: int
+    missing: dict[str, int]
+    finite: dict[str, int]
+    low: dict[str, float | None]
+    high: dict[str, float | None]
+
+
+def summary(lf: Any, kinds: dict[str, str]) -> Summary:
+    """One scan: rows, and per column of ``kinds`` (``numeric``, ``datetime`` or other) its missing values
+    and, for numbers and dates, its finite values, min and max.
+
+    >>> import pandas as pd
+    >>> s = summary(open_table(pd.DataFrame({"x": [1.0, None, float("inf"), 3.0]})), {"x": "numeric"})
+    >>> s.rows, s.missing, s.finite, s.low, s.high
+    (4, {'x': 1}, {'x': 2}, {'x': 1.0}, {'x': 3.0})
+    """
+    nw = nw_module()
+    p = PREFIX
+    exprs = [nw.len().alias(p + "rows")]
+    numeric = [c for c, k in kinds.items() if k in ("numeric", "datetime")]
+    for i, c in enumerate(kinds):
+        if c in numeric:
+            x = as_float(lf, c, kinds[c])
+            missing = (x.is_null() | x.is_nan().fill_null(False)).cast(nw.Int64).sum()
+            exprs += [
+                missing.alias(f"{p}m{i}"),
+                _finite(x).cast(nw.Int64).sum().alias(f"{p}f{i}"),
+                nw.when(_finite(x)).then(x).min().alias(f"{p}lo{i}"),
+                nw.when(_finite(x)).then(x).max().alias(f"{p}hi{i}"),
+            ]
+        else:
+            exprs.append(nw.col(c).null_count().alias(f"{p}m{i}"))
+    row = collect(lf.select(*exprs)).to_pylist()[0]
+    names = list(kinds)
+    return Summary(
+        int(row[p + "rows"]),
+        {c: int(row[f"{p}m{i}"] or 0) for i, c in enumerate(names)},
+        {c: int(row[f"{p}f{i}"] or 0) for i, c in enumerate(names) if c in numeric},
+        {c: _number(row[f"{p}lo{i}"]) for i, c in enumerate(names) if c in numeric},
+        {c: _number(row[f"{p}hi{i}"]) for i, c in enumerate(names) if c in numeric},
+    )
+
+
+def _number(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def finite_values(lf: Any, column: str, kind: str) -> np.ndarray:
+    """The finite values of a column, collected (for small tables)."""
+    name = PREFIX + "v"
+    x = as_float(lf, column, kind)
+    table = collect(lf.select(x.alias(name)).filter(_finite(nw_module().col(name))))
+    return np.asarray(to_numpy(table.column(0)), dtype=float)
+
+
+def category_counts(lf: Any, column: str) -> tuple[list[Any], np.ndarray]:
+    """The distinct values of a column (``None`` for missing ones) and their rows.
+
+    >>> import pandas as pd
+    >>> values, counts = category_counts(open_table(pd.DataFrame({"c": ["a", None, "a"]})), "c")
+    >>> sorted(zip(values, counts.tolist()), key=str)
+    [('a', 2), (None, 1)]
+    """
+    c = grouped_counts(lf, [column])
+    values = [None if v is None or (isinstance(v, float) and v != v) else v for v in c.keys[column].tolist()]
+    return values, c.counts
+
+
+def sorts_cheaply(lf: Any) -> bool:
+    """Whether the engine of ``lf`` orders every distinct value cheaply (see :data:`SORTING_ENGINES`)."""
+    return engine(lf) in SORTING_ENGINES
+
+
+def ecdf_distances(
+    a: Any, b: Any, column: str, kind: str, n_a: int, n_b: int, ranks: Sequence[int]
+) -> tuple[float, float, np.ndarray]:
+    """The KS and Wasserstein distances of the finite values of ``column`` in ``a`` and ``b``
+    (one engine; see :func:`open_pair`), and the values of ``a`` at the 0-based ``ranks``.
+
+    ``n_a`` and ``n_b`` are the finite values of each (from :func:`summary`). The gap between the
+    empirical CDFs after each distinct value gives KS (its largest size) and Wasserstein (its size
+    times the distance to the next distinct value, summed): the same figures as a merge of the two
+    sorted samples, Wasserstein to floating-point rounding.
+    """
+    nw = nw_module()
+    p = PREFIX
+    v, ca, cb = p + "v", p + "ca", p + "cb"
+    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    x = as_float(a, column, kind)
+    both = nw.concat(
+        [
+            a.select(x.alias(v), one.alias(p + "a"), zero.alias(p + "b")),
+            b.select(x.alias(v), zero.alias(p + "a"), one.alias(p + "b")),
+        ]
+    ).filter(_finite(nw.col(v)))
+    cells = both.group_by(v).agg(nw.col(p + "a").sum().alias(p + "a"), nw.col(p + "b").sum().alias(p + "b"))
+    cells = cells.with_columns(
+        nw.col(p + "a").cum_sum().over(order_by=v).alias(ca),
+        nw.col(p + "b").cum_sum().over(order_by=v).alias(cb),
+        nw.col(v).diff().over(order_by=v).alias(p + "dv"),
+    ).with_columns((nw.col(ca) * int(n_b) - nw.col(cb) * int(n_a)).alias(p + "steps"))
+    cells = cells.with_columns(
+        (nw.col(p + "steps").cast(nw.Float64) / float(n_a * n_b)).shift(1).over(order_by=v).alias(p + "prev")
+    )
+    aggs = [
+        nw.col(p + "steps").abs().max().alias(p + "ks"),
+        (nw.col(p + "prev").abs() * nw.col(p + "dv")).sum().alias(p + "w"),
+    ] + [nw.when(nw.col(ca) > int(k)).then(nw.col(v)).min().alias(f"{p}r{i}") for i, k in enumerate(ranks)]
+    row = collect(cells.select(*aggs)).to_pylist()[0]
+    order = np.array([row[f"{p}r{i}"] for i in range(len(ranks))], dtype=float)
+    return int(row[p + "ks"] or 0) / (n_a * n_b), float(row[p + "w"] or 0.0), order
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """A mergeable sketch of a column's finite values: per equal-width bin of ``[low, high]``, the
+    values' count, their sum less ``low``, min and max (NaN for empty bins). Two sketches of one
+    column over the same ``low``, ``high`` and bins merge by adding counts and sums."""
+
+    low: float
+    high: float
+    count: np.ndarray
+    total: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+
+    @property
+    def edges(self) -> np.ndarray:
+        """The bins' edges, ``low`` to ``high``."""
+        return np.linspace(self.low, self.high, self.count.size + 1)
+
+
+def _code(x: Any, low: float, high: float, bins: int) -> Any:
+    nw = nw_module()
+    if high <= low:
+        return nw.lit(0, nw.Int64) + (x * 0).cast(nw.Int64)
+    scale = bins / (high - low)
+    return ((x - low) * scale).floor().clip(0, bins - 1).cast(nw.Int64)
+
+
+def fine_histogram(
+    lf: Any, column: str, kind: str, low: float, high: float, bins: int = SKETCH_BINS
+) -> Histogram:
+    """The sketch of a column over ``bins`` equal-width bins of ``[low, high]`` (one grouped aggregate)."""
+    nw = nw_module()
+    p = PREFIX
+    x = nw.col(p + "v")
+    base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
+    table = collect(
+        base.with_columns(_code(x, low, high, bins).alias(p + "bin"), (x - low).alias(p + "s"))
+        .group_by(p + "bin")
+        .agg(
+            nw.len().alias(p + "n"),
+            nw.col(p + "s").sum().alias(p + "s"),
+            x.min().alias(p + "lo"),
+            x.max().alias(p + "hi"),
+        )
+    )
+    codes = to_numpy(table.column(p + "bin")).astype(np.int64)
+    count = np.zeros(bins, np.int64)
+    total = np.zeros(bins)
+    lo = np.full(bins, np.nan)
+    hi = np.full(bins, np.nan)
+    count[codes] = to_numpy(table.column(p + "n")).astype(np.int64)
+    total[codes] = to_numpy(table.column(p + "s")).astype(float)
+    lo[codes] = to_numpy(table.column(p + "lo")).astype(float)
+    hi[codes] = to_numpy(table.column(p + "hi")).astype(float)
+    return Histogram(float(low), float(high), count, total, lo, hi)
+
+
+def sketch_distances(a: Histogram, b: Histogram) -> dict[str, tuple[float, float]]:
+    """Intervals that hold the exact KS and Wasserstein distances of the two sketched samples.
+
+    At each bin edge the gap ``g`` between the empirical CDFs is known exactly, and inside a bin
+    it is ``g`` up to the bin's least value and the next edge's gap from its greatest value on. In
+    between it moves by at most the bin's share of each sample, so it lies in
+    ``[g - share_b, g + share_a]``; where that range does not hold 0 (or the bin holds a single
+    value) the Wasserstein integral over the bin is exact (from the sums), otherwise it lies
+    between the size of the signed integral and the largest size the range allows. KS lies between
+    the largest known gap and the largest size of those ranges. Bins holding one distinct value,
+    or values of one sample only, give no uncertainty to KS.
+
+    >>> h = Histogram(0.0, 2.0, np.array([1, 1]), np.array([0.5, 1.5]), np.array([0.5, 1.5]), np.array([0.5, 1.5]))
+    >>> k = Histogram(0.0, 2.0, np.array([0, 2]), np.array([0.0, 2.0]), np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    >>> {name: [round(v, 3) for v in pair] for name, pair in sketch_distances(h, k).items()}
+    {'ks': [0.5, 1.0], 'wasserstein': [0.5, 0.5]}
+    """
+    na, nb = int(a.count.sum()), int(b.count.sum())
+    edges = a.edges
+    share_a, share_b = a.count / na, b.count / nb
+    gap = np.concatenate([[0], np.cumsum(a.count) * nb - np.cumsum(b.count) * na]) / (na * nb)
+    g0, g1 = gap[:-1], gap[1:]
+    occupied = (a.count + b.count) > 0
+    with np.errstate(invalid="ignore"):
+        mn = np.where(occupied, np.fmin(a.min, b.min), edges[1:])
+        mx = np.where(occupied, np.fmax(a.max, b.max), edges[1:])
+    mn = np.clip(mn, edges[:-1], edges[1:])
+    mx = np.clip(mx, mn, edges[1:])
+    inner = mx - mn
+    known = np.abs(g0) * (mn - edges[:-1]) + np.abs(g1) * (edges[1:] - mx)
+    signed = g0 * inner + (a.count * (mx - a.low) - a.total) / na - (b.count * (mx - b.low) - b.total) / nb
+    lo_g, hi_g = g0 - share_b, g0 + share_a
+    crossing = (lo_g < 0) & (hi_g > 0) & (inner > 0)
+    upper = np.minimum.reduce(
+        [inner * np.maximum(-lo_g, hi_g), signed + 2 * inner * -lo_g, -signed + 2 * inner * hi_g]
+    )
+    w_low = float(np.sum(known + np.abs(signed)))
+    w_high = float(np.sum(known + np.where(crossing, np.maximum(upper, np.abs(signed)), np.abs(signed))))
+    mixed = (a.count > 0) & (b.count > 0) & (inner > 0)
+    ks_low = float(np.max(np.abs(gap)))
+    ks_high = max(ks_low, float(np.max(np.where(mixed, np.maximum(-lo_g, hi_g), 0.0), initial=0.0)))
+    slack = 1e-12 * max(a.high - a.low, 0.0)  # floating-point rounding of the sums
+    return {"ks": (ks_low, ks_high), "wasserstein": (max(0.0, w_low - slack), w_high + slack)}
+
+
+def order_statistics(lf: Any, column: str, kind: str, sketch: Histogram, ranks: Sequence[int]) -> np.ndarray:
+    """The values of a table's column at 0-based ``ranks`` among its finite values, exactly.
+
+    The sketch locates each rank's bin; a bin of one distinct value gives it directly, the others
+    are read: the rows per distinct value of those bins only.
+    """
+    nw = nw_module()
+    p = PREFIX
+    cum = np.cumsum(sketch.count)
+    ranks_arr = np.asarray(ranks, dtype=np.int64)
+    where = np.searchsorted(cum, ranks_arr, side="right")
+    out = np.where(sketch.min[where] == sketch.max[where], sketch.min[where], np.nan)
+    todo = sorted({int(j) for j, v in zip(where, out, strict=True) if v != v})
+    if todo:
+        x = nw.col(p + "v")
+        bins = sketch.count.size
+        base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
+        base = base.with_columns(_code(x, sketch.low, sketch.high, bins).alias(p + "bin"))
+        table = collect(
+            base.filter(nw.col(p + "bin").is_in(todo))
+            .group_by(p + "bin", p + "v")
+            .agg(nw.len().alias(p + "n"))
+        )
+        codes = to_numpy(table.column(p + "bin")).astype(np.int64)
+        values = to_numpy(table.column(p + "v")).astype(float)
+        counts = to_numpy(table.column(p + "n")).astype(np.int64)
+        order = np.lexsort((values, codes))
+        codes, values, counts = codes[order], values[order], counts[order]
+        for i, (k, j) in enumerate(zip(ranks_arr, where, strict=True)):
+            if out[i] == out[i]:
+                continue
+            inside = codes == j
+            before = int(cum[j] - sketch.count[j])
+            run = np.cumsum(counts[inside])
+            out[i] = values[inside][np.searchsorted(run, k - before, side="right")]
+    return out
