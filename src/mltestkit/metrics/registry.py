@@ -175,12 +175,13 @@ def _correct(cm: np.ndarray, pos: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _macro(of: str, description: str) -> Metric:
-    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals)."""
+    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals;
+    f1's share errors between classes, so a bootstrap over the cells)."""
     return Metric(
         f"{of}_macro",
         LABELS,
         CONFUSION,
-        "mover-jaccard" if of == "f1" else "mover",
+        "cells" if of == "f1" else "mover",
         True,
         SHARE,
         True,
@@ -668,6 +669,7 @@ def estimate(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> GroupEstimates:
     """The value and confidence interval of a metric for every group of rows.
 
@@ -691,6 +693,9 @@ def estimate(
     sample_weight:
         A weight per row (count metrics and mean losses): values are the weighted ones of
         scikit-learn, intervals rest on Kish's effective size ``(sum w)**2 / sum w**2``.
+    average:
+        ``"macro"``, ``"micro"``, ``"weighted"`` or ``"binary"``: the entry averaging ``metric``
+        over classes (:func:`get_metric`; ``f1`` with ``"macro"`` is ``f1_macro``).
 
     Returns
     -------
@@ -708,7 +713,7 @@ def estimate(
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
     seed_int = es.seed_value(seed)
-    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label, sample_weight)
+    rows = prepare(get_metric(metric, name, average=average), y_true, y_pred, y_score, pos_label, sample_weight)
     codes = None
     if groups is not None:
         codes = as_1d(groups, "groups", numeric=True)
@@ -740,16 +745,21 @@ def compute(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> Estimate:
     """Value and confidence interval of a metric on all rows, without any requirement.
 
-    An undefined value (e.g. recall without positive rows) is an error naming ``y_true``.
+    An undefined value (e.g. recall without positive rows) is an error naming ``y_true``. The
+    arguments are those of :func:`estimate`.
 
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
     (0.667, 'clopper-pearson', 3)
+    >>> est = compute("f1", [0, 1, 2, 2] * 10, [0, 1, 2, 1] * 10, average="macro")
+    >>> round(est.value, 4), est.method
+    (0.7778, 'clopper-pearson-mover')
     """
-    m = get_metric(metric, name)
+    m = get_metric(metric, name, average=average)
     est = estimate(
         m,
         y_true,

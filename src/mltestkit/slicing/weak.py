@@ -70,6 +70,7 @@ def find_weak_slices(
     max_fraction: float | None = None,
     data: Any = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> CheckResult:
     """Search conjunctions of feature predicates for slices where a metric is significantly worse.
 
@@ -112,6 +113,9 @@ def find_weak_slices(
     data, sample_weight:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by`` and
         ``sample_weight`` (integer frequency weights) then name its columns.
+    average:
+        As in :func:`~mltestkit.check_metric`; the averages that are proportions qualify
+        (``"micro"``, and ``"weighted"`` for recall: both equal accuracy).
 
     Returns
     -------
@@ -141,7 +145,7 @@ def find_weak_slices(
     level = validate_level(confidence)
     validate_rule(rule)
     seed_value(seed)
-    m = get_metric(metric)
+    m = get_metric(metric, average=average)
     if m.name not in PROPORTIONS:
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth not in (1, 2, 3):
