@@ -227,6 +227,7 @@ def confusion_estimates(
         low, high = iv.clopper_pearson(k_eff, n_eff, level)
         share = np.nan_to_num(share)
         _, lo, hi = iv.mover_mean(share, low, high, present)
+        ok &= ~(present & (trials == 0)).any(axis=-1)  # a share counted as 0 by convention
         return GroupEstimates(
             metric.name,
             value,

@@ -126,7 +126,8 @@ def bca_cells(
     The bias correction is the share of replicates below the estimate; the acceleration comes
     from the jackknife over rows, which for cell counts is one value per non-empty cell (a row
     left out of that cell), so it costs nothing per row either. NaN where the replicates or the
-    jackknife are degenerate.
+    jackknife are degenerate (e.g. every resample is perfect: a zero-width interval would claim
+    certainty no finite sample gives).
 
     >>> cm = np.array([[40, 10], [5, 45]])
     >>> stat = lambda d: np.trace(d, axis1=-2, axis2=-1) / d.sum(axis=(-2, -1))
@@ -138,7 +139,7 @@ def bca_cells(
     counts = np.asarray(counts, dtype=np.int64)
     theta = float(np.asarray(statistic(counts[None]), dtype=float).reshape(-1)[0])
     reps = replicates[np.isfinite(replicates)]
-    if reps.size == 0 or not math.isfinite(theta):
+    if reps.size == 0 or not math.isfinite(theta) or reps.min() == reps.max():
         return math.nan, math.nan
     below = (np.mean(reps < theta) + np.mean(reps <= theta)) / 2
     flat = counts.reshape(-1)
