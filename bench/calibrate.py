@@ -231,7 +231,9 @@ def class_truth(metric: str, setting: str) -> float:
     return float(METRICS[metric].value(class_cells(setting)[None], 0)[0])
 
 
-def class_simulate(metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000) -> tuple[np.ndarray, str]:
+def class_simulate(
+    metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000
+) -> tuple[np.ndarray, str]:
     """``reps`` test sets of ``n`` rows as K x K counts (a multinomial draw: exactly what rows give)."""
     p = class_cells(setting)
     rng = _rng(f"{metric}/{setting}/{n}")
@@ -241,7 +243,9 @@ def class_simulate(metric: str, setting: str, n: int, reps: int, *, n_boot: int 
 
 
 def class_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
-    return [(metric, setting, n, reps) for metric in class_metrics() for setting in CLASS_PROCESSES for n in sizes]
+    return [
+        (metric, setting, n, reps) for metric in class_metrics() for setting in CLASS_PROCESSES for n in sizes
+    ]
 
 
 def settings_of(metric: str) -> tuple[str, ...]:

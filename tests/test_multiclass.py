@@ -38,7 +38,9 @@ def _rows(k: int, n: int, seed: int, shares=None):
 
 def _reference(of: str, average: str):
     fn = getattr(skm, f"{of}_score")
-    return lambda y, p, sample_weight=None: fn(y, p, average=average, sample_weight=sample_weight, zero_division=0)
+    return lambda y, p, sample_weight=None: fn(
+        y, p, average=average, sample_weight=sample_weight, zero_division=0
+    )
 
 
 @pytest.mark.parametrize("k", [2, 3, 5])
@@ -121,7 +123,9 @@ def test_check_metric_records_the_averaged_figure():
 
 
 def test_zero_code_thresholds_accept_the_new_names():
-    cfg = parse_config({"label": "y", "thresholds": {"f1_macro": {"min": 0.8}, "slice.cohen_kappa": {"min": 0.5}}}, root=".")
+    cfg = parse_config(
+        {"label": "y", "thresholds": {"f1_macro": {"min": 0.8}, "slice.cohen_kappa": {"min": 0.5}}}, root="."
+    )
     assert cfg.thresholds["f1_macro"] == {"min": 0.8}
 
 
@@ -133,7 +137,13 @@ def test_micro_averages_and_weighted_recall_are_accuracy_with_its_exact_interval
     acc = compute("accuracy", y, pred)
     for name in ("precision_micro", "recall_micro", "f1_micro", "recall_weighted"):
         est = compute(name, y, pred)
-        assert (est.value, est.low, est.high, est.n, est.method) == (acc.value, acc.low, acc.high, 300, "clopper-pearson")
+        assert (est.value, est.low, est.high, est.n, est.method) == (
+            acc.value,
+            acc.low,
+            acc.high,
+            300,
+            "clopper-pearson",
+        )
 
 
 def test_macro_precision_and_recall_combine_per_class_clopper_pearson_by_mover():
@@ -147,7 +157,9 @@ def test_macro_precision_and_recall_combine_per_class_clopper_pearson_by_mover()
         assert (est.low, est.high) == pytest.approx((lo[0], hi[0]), abs=1e-12)
 
 
-@pytest.mark.parametrize("name", ["f1_macro", "f1_weighted", "precision_weighted", "cohen_kappa", "matthews_corrcoef"])
+@pytest.mark.parametrize(
+    "name", ["f1_macro", "f1_weighted", "precision_weighted", "cohen_kappa", "matthews_corrcoef"]
+)
 def test_cell_bootstrap_metrics_need_enough_rows_for_an_interval(name):
     y, pred, w = _rows(3, 2000, 7)
     small = compute(name, y[:120], pred[:120])

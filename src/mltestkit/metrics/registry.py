@@ -196,7 +196,9 @@ def _macro(of: str, description: str) -> Metric:
 
 def _over_classes(name: str, value: Callable[..., Any], description: str, **kw: Any) -> Metric:
     """A label metric over every class with a bootstrap over the confusion cells."""
-    return Metric(name, LABELS, CONFUSION, "cells", True, kw.pop("range", SHARE), True, description, value, **kw)
+    return Metric(
+        name, LABELS, CONFUSION, "cells", True, kw.pop("range", SHARE), True, description, value, **kw
+    )
 
 
 def _total(cm: np.ndarray) -> np.ndarray:
@@ -713,7 +715,9 @@ def estimate(
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
     seed_int = es.seed_value(seed)
-    rows = prepare(get_metric(metric, name, average=average), y_true, y_pred, y_score, pos_label, sample_weight)
+    rows = prepare(
+        get_metric(metric, name, average=average), y_true, y_pred, y_score, pos_label, sample_weight
+    )
     codes = None
     if groups is not None:
         codes = as_1d(groups, "groups", numeric=True)
@@ -755,9 +759,9 @@ def compute(
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
     (0.667, 'clopper-pearson', 3)
-    >>> est = compute("f1", [0, 1, 2, 2] * 10, [0, 1, 2, 1] * 10, average="macro")
+    >>> est = compute("recall", [0, 1, 2, 2] * 10, [0, 1, 2, 1] * 10, average="macro")
     >>> round(est.value, 4), est.method
-    (0.7778, 'clopper-pearson-mover')
+    (0.8333, 'clopper-pearson-mover')
     """
     m = get_metric(metric, name, average=average)
     est = estimate(
