@@ -83,7 +83,7 @@ class Metric:
     interval:
         ``binomial`` (proportions: Clopper-Pearson on their own denominator), ``jaccard``
         (the same on the Jaccard index, mapped to F1), ``mover`` (per-class ones combined), ``cells``
-        (bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
+        (BCa bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
         ``mean`` (skew-corrected interval of the mean loss from power sums) or ``bootstrap`` (rows).
     higher_is_better, range:
         Its direction and the values it can take (``range`` goes to
