@@ -223,7 +223,9 @@ def class_cells(setting: str) -> np.ndarray:
 
 def class_metrics() -> tuple[str, ...]:
     """The label metrics over every class (no ``pos_label``): they get the multi-class cells."""
-    return tuple(name for name in LABEL_METRICS if not METRICS[name].one_class)
+    return tuple(
+        name for name in LABEL_METRICS if METRICS[name].input == "labels" and not METRICS[name].one_class
+    )
 
 
 def class_truth(metric: str, setting: str) -> float:
