@@ -115,6 +115,8 @@ def _probability_truth(setting: str, loss: Callable[[float], float]) -> float:
 
 def truth_of(metric: str, setting: str) -> float:
     """The population value of ``metric`` under ``setting``."""
+    if setting in CLASS_PROCESSES:
+        return class_truth(metric, setting)
     m = METRICS[metric]
     if metric in ("rmse", "mae", "mape"):
         if metric == "rmse":
@@ -158,6 +160,8 @@ def _grouped(
 
 def simulate(metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000) -> tuple[np.ndarray, str]:
     """``reps`` test sets of ``n`` rows: value, low, high of each (shape (3, reps)) and the method."""
+    if setting in CLASS_PROCESSES:
+        return class_simulate(metric, setting, n, reps, n_boot=n_boot)
     rng = _rng(f"{metric}/{setting}/{n}")
     m = METRICS[metric]
     if metric in LABEL_METRICS:
@@ -310,6 +314,52 @@ def multiclass_cell(args: tuple[str, str, int, int]) -> Cell:
 
 def multiclass_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
     return [(m, s, n, reps) for m in MATRIX_METRICS for s in MULTICLASS for n in sizes]
+
+
+# ---------------------------------------------------------------- multi-class label processes
+
+#: K-class label processes: class shares and each class's accuracy; a wrong prediction goes to
+#: another class in proportion to that class's share.
+CLASS_PROCESSES = {
+    "3 classes 60/30/10%": ((0.6, 0.3, 0.1), (0.85, 0.7, 0.6)),
+    "5 classes 40/25/15/12/8%": ((0.4, 0.25, 0.15, 0.12, 0.08), (0.9, 0.8, 0.7, 0.6, 0.5)),
+}
+
+
+def class_cells(setting: str) -> np.ndarray:
+    """The K x K cell probabilities (true class, predicted class) of a multi-class process."""
+    shares, right = (np.asarray(x, dtype=float) for x in CLASS_PROCESSES[setting])
+    wrong = shares[:, None] * (1 - right)[:, None] * shares[None, :] / (1 - shares)[:, None]
+    return np.where(np.eye(shares.size, dtype=bool), (shares * right)[:, None], wrong)
+
+
+def class_metrics() -> tuple[str, ...]:
+    """The label metrics over every class (no ``pos_label``): they get the multi-class cells."""
+    return tuple(
+        name for name in LABEL_METRICS if METRICS[name].input == "labels" and not METRICS[name].one_class
+    )
+
+
+def class_truth(metric: str, setting: str) -> float:
+    """The population value: every label metric is a function of the cell shares."""
+    return float(METRICS[metric].value(class_cells(setting)[None], 0)[0])
+
+
+def class_simulate(
+    metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000
+) -> tuple[np.ndarray, str]:
+    """``reps`` test sets of ``n`` rows as K x K counts (a multinomial draw: exactly what rows give)."""
+    p = class_cells(setting)
+    rng = _rng(f"{metric}/{setting}/{n}")
+    counts = rng.multinomial(n, p.ravel(), size=reps).reshape(reps, *p.shape)
+    est = confusion_estimates(METRICS[metric], counts, 0, level=LEVEL, n_boot=n_boot, seed=0)
+    return np.stack([est.value, est.low, est.high]), est.method[0]
+
+
+def class_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
+    return [
+        (metric, setting, n, reps) for metric in class_metrics() for setting in CLASS_PROCESSES for n in sizes
+    ]
 
 
 def settings_of(metric: str) -> tuple[str, ...]:
@@ -786,7 +836,7 @@ def write_section(page: Path, text: str) -> None:
 def run(
     reps: int, jobs: int
 ) -> tuple[list[Cell], list[Cell], list[Cell], list[tuple[str, str, str, str, float, int]]]:
-    metric_cells = _map(metric_cell, metric_tasks(reps), jobs) + _map(
+    metric_cells = _map(metric_cell, metric_tasks(reps) + class_tasks(reps), jobs) + _map(
         multiclass_cell, multiclass_tasks(reps), jobs
     )
     weighted_cells = _map(weighted_cell, weighted_tasks(reps), jobs)

@@ -45,6 +45,7 @@ def check_metric(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     keep_rows: bool | None = None,
+    average: str | None = None,
 ) -> CheckResult:
     """Measure a metric with a confidence interval and judge it against ``min`` and/or ``max``.
 
@@ -83,6 +84,11 @@ def check_metric(
         A weight per row (or, with ``data``, the name of its column), for count metrics and mean losses: the value is scikit-learn's with
         ``sample_weight``, the interval rests on Kish's effective size ``(sum w)**2 / sum w**2``
         (``n`` in the result).
+    average:
+        ``"macro"``, ``"micro"``, ``"weighted"`` (or ``"binary"``, the metric itself): the entry
+        averaging ``metric`` over classes, as scikit-learn's ``average=``; ``check_metric("f1",
+        ..., average="macro")`` records the figure ``f1_macro``. One class at a time:
+        ``pos_label=<the class>``.
     keep_rows:
         Keep the compact per-row record in ``details["rows"]`` (:mod:`mltestkit.metrics.paired`),
         so that a baseline comparison on the same rows uses a paired test. ``None`` (default):
@@ -106,7 +112,9 @@ def check_metric(
     """
     requirement = Requirement(min, max, rule, confidence)
     keep_rows = None if keep_rows is None else flag(keep_rows, "keep_rows")
-    m = get_metric(metric, name if callable(metric) and not isinstance(metric, str) else None)
+    m = get_metric(
+        metric, name if callable(metric) and not isinstance(metric, str) else None, average=average
+    )
     details: dict[str, Any] = {}
     if data is not None:
         if keep_rows:

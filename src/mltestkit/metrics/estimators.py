@@ -50,10 +50,10 @@ CONFUSION, SORTED_SCORES, LOSSES, ROWS = "confusion counts", "sorted scores", "p
 JACKKNIFE_BLOCKS = 100
 
 #: Interval methods: Clopper-Pearson on a proportion's own denominator, the same on the Jaccard
-#: index (f1), MOVER over per-class ones (on Jaccard indices for macro f1), bootstrap over confusion cells, the AUC score interval,
+#: index (f1), MOVER over per-class ones, BCa bootstrap over confusion cells, the AUC score interval,
 #: one-vs-rest AUCs' score intervals combined by correlated MOVER, the skew-corrected interval
 #: of a mean from power sums, row bootstrap.
-INTERVALS = ("binomial", "jaccard", "mover", "mover-jaccard", "cells", "auc", "ovr", "mean", "bootstrap")
+INTERVALS = ("binomial", "jaccard", "mover", "cells", "auc", "ovr", "mean", "bootstrap")
 
 
 def seed_value(seed: Any) -> int:
@@ -184,11 +184,13 @@ def confusion_estimates(
       (increasing, so the ends map to ends);
     - ``mover`` (balanced accuracy, macro precision and recall): Clopper-Pearson on each class's
       proportion (``metric.parts``), combined into their mean by MOVER
-      (:func:`~mltestkit.stats.intervals.mover_mean`); ``mover-jaccard`` (macro f1): the same on
-      each class's Jaccard index, mapped to its F1 first;
-    - ``cells`` (weighted precision and f1, Cohen's kappa, Matthews correlation): percentile
-      bootstrap over the confusion cells (a multinomial draw: the exact row bootstrap, at a cost
-      independent of the rows; with weights, over Kish's effective size), on at least
+      (:func:`~mltestkit.stats.intervals.mover_mean`): recalls are independent given the class
+      counts, precisions given the predicted counts (per-class f1s are not: they share the errors);
+    - ``cells`` (macro f1, weighted precision and f1, Cohen's kappa, Matthews correlation): BCa
+      bootstrap over the confusion cells (:func:`~mltestkit.stats.intervals.bca_cells`; a
+      multinomial draw is the exact row bootstrap, at a cost independent of the rows; with
+      weights, over Kish's effective size) at
+      :data:`~mltestkit.stats.intervals.CELLS_ERROR_SHARE` of each one-sided error, on at least
       :data:`~mltestkit.stats.intervals.CELLS_MIN_ROWS` rows; on fewer, no interval and
       ``needed`` says how many rows would give one.
 
@@ -224,15 +226,14 @@ def confusion_estimates(
     rows = cm.sum(axis=(1, 2))
     n_rows = rows if not weighted else ratio(rows**2, np.asarray(cm_sq).sum(axis=(1, 2)))
     ok = np.isfinite(value)
-    if metric.interval in ("mover", "mover-jaccard"):
+    if metric.interval == "mover":
         k, trials, present = metric.parts(cm)
         sq = metric.parts(np.asarray(cm_sq, dtype=float))[1] if weighted else None
         k_eff, n_eff, share = effective_counts(k, trials, sq)
         low, high = iv.clopper_pearson(k_eff, n_eff, level)
         share = np.nan_to_num(share)
-        if metric.interval == "mover-jaccard":
-            share, low, high = (2 * x / (1 + x) for x in (share, low, high))
         _, lo, hi = iv.mover_mean(share, low, high, present)
+        ok &= ~(present & (trials == 0)).any(axis=-1)  # a share counted as 0 by convention
         return GroupEstimates(
             metric.name,
             value,
@@ -248,17 +249,16 @@ def confusion_estimates(
     needed = np.where(ok & (n_rows < iv.CELLS_MIN_ROWS), float(iv.CELLS_MIN_ROWS), np.nan)
     for g in np.flatnonzero(ok & (n_rows >= iv.CELLS_MIN_ROWS)):
         cells = cm[g] if not weighted else np.round(cm[g] / rows[g] * n_rows[g])
-        reps = iv.cell_bootstrap(
-            cells, lambda d: metric.value(d, pos), n_boot=n_boot, rng=np.random.default_rng(seed)
-        )
-        low[g], high[g] = iv.percentile_interval(reps, level)
+        stat = lambda d: metric.value(d, pos)  # noqa: E731
+        reps = iv.cell_bootstrap(cells, stat, n_boot=n_boot, rng=np.random.default_rng(seed))
+        low[g], high[g] = iv.bca_cells(cells, stat, reps, 1 - (1 - level) * iv.CELLS_ERROR_SHARE)
     return GroupEstimates(
         metric.name,
         value,
         low,
         high,
         np.asarray(np.nan_to_num(n_rows)),
-        ("bootstrap-cells",) * size,
+        ("bca-cells",) * size,
         metric.range,
         None,
         metric.undefined,

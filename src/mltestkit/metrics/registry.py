@@ -87,7 +87,7 @@ class Metric:
     interval:
         ``binomial`` (proportions: Clopper-Pearson on their own denominator), ``jaccard``
         (the same on the Jaccard index, mapped to F1), ``mover`` (per-class ones combined), ``cells``
-        (bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
+        (BCa bootstrap over confusion cells), ``auc`` (score interval from DeLong's variance),
         ``mean`` (skew-corrected interval of the mean loss from power sums) or ``bootstrap`` (rows).
     higher_is_better, range:
         Its direction and the values it can take (``range`` goes to
@@ -191,12 +191,13 @@ def _correct(cm: np.ndarray, pos: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _macro(of: str, description: str) -> Metric:
-    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals)."""
+    """The unweighted mean of a one-class metric over the classes (MOVER over per-class intervals;
+    f1's share errors between classes, so a bootstrap over the cells)."""
     return Metric(
         f"{of}_macro",
         LABELS,
         CONFUSION,
-        "mover-jaccard" if of == "f1" else "mover",
+        "cells" if of == "f1" else "mover",
         True,
         SHARE,
         True,
@@ -804,6 +805,7 @@ def estimate(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> GroupEstimates:
     """The value and confidence interval of a metric for every group of rows.
 
@@ -827,6 +829,9 @@ def estimate(
     sample_weight:
         A weight per row (count metrics and mean losses): values are the weighted ones of
         scikit-learn, intervals rest on Kish's effective size ``(sum w)**2 / sum w**2``.
+    average:
+        ``"macro"``, ``"micro"``, ``"weighted"`` or ``"binary"``: the entry averaging ``metric``
+        over classes (:func:`get_metric`; ``f1`` with ``"macro"`` is ``f1_macro``).
 
     Returns
     -------
@@ -844,7 +849,9 @@ def estimate(
     level = validate_level(confidence)
     n_boot = validate_n_boot(n_boot)
     seed_int = es.seed_value(seed)
-    rows = prepare(get_metric(metric, name), y_true, y_pred, y_score, pos_label, sample_weight)
+    rows = prepare(
+        get_metric(metric, name, average=average), y_true, y_pred, y_score, pos_label, sample_weight
+    )
     codes = None
     if groups is not None:
         codes = as_1d(groups, "groups", numeric=True)
@@ -876,16 +883,21 @@ def compute(
     seed: int | np.random.Generator = 0,
     name: str | None = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> Estimate:
     """Value and confidence interval of a metric on all rows, without any requirement.
 
-    An undefined value (e.g. recall without positive rows) is an error naming ``y_true``.
+    An undefined value (e.g. recall without positive rows) is an error naming ``y_true``. The
+    arguments are those of :func:`estimate`.
 
     >>> est = compute("recall", [1, 1, 0, 1], [1, 0, 0, 1])
     >>> round(est.value, 3), est.method, est.n
     (0.667, 'clopper-pearson', 3)
+    >>> est = compute("recall", [0, 1, 2, 2] * 10, [0, 1, 2, 1] * 10, average="macro")
+    >>> round(est.value, 4), est.method
+    (0.8333, 'clopper-pearson-mover')
     """
-    m = get_metric(metric, name)
+    m = get_metric(metric, name, average=average)
     est = estimate(
         m,
         y_true,

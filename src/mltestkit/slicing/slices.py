@@ -510,6 +510,7 @@ def check_slices(
     n_boot: int = 1000,
     seed: int | np.random.Generator = 0,
     name: str | None = None,
+    average: str | None = None,
 ) -> CheckResult:
     """Measure metrics on every slice of the data, with intervals, and judge each slice.
 
@@ -559,6 +560,9 @@ def check_slices(
     sample_weight:
         A weight per row (count metrics and mean losses), as in :func:`~mltestkit.check_metric`;
         with ``data``, the name of its column.
+    average:
+        Averages every metric over classes as :func:`~mltestkit.check_metric` does
+        (``"macro"``, ``"micro"``, ``"weighted"``).
 
     Returns
     -------
@@ -589,7 +593,7 @@ def check_slices(
     names = [metric] if isinstance(metric, str) else list(metric)
     if not names:
         raise InputError("metric", "is an empty list", "pass a metric name such as 'accuracy'")
-    metrics = [get_metric(m) for m in names]
+    metrics = [get_metric(m, average=average) for m in names]
     if data is not None:
         rows_of = table_slices(data, metrics, y_true, y_pred, y_score, sample_weight, by, bins, depth, combos)
         counts, y_true, y_pred, y_score, by, bins = rows_of

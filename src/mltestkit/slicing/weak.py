@@ -72,6 +72,7 @@ def find_weak_slices(
     max_fraction: float | None = None,
     data: Any = None,
     sample_weight: Any = None,
+    average: str | None = None,
 ) -> CheckResult:
     """Search conjunctions of feature predicates for slices where a metric is significantly worse.
 
@@ -122,6 +123,9 @@ def find_weak_slices(
     data:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by`` and
         ``sample_weight`` (integer frequency weights, which repeat rows) then name its columns.
+    average:
+        As in :func:`~mltestkit.check_metric`; the averages that are proportions qualify
+        (``"micro"``, and ``"weighted"`` for recall: both equal accuracy).
 
     Returns
     -------
@@ -152,7 +156,7 @@ def find_weak_slices(
     level = validate_level(confidence)
     validate_rule(rule)
     seed_value(seed)
-    m = get_metric(metric)
+    m = get_metric(metric, average=average)
     if m.interval != "binomial":
         raise InputError("metric", f"{m.name} is not a proportion", f"use one of {', '.join(PROPORTIONS)}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth not in (1, 2, 3):

@@ -33,6 +33,10 @@ _ROW_RULES = {
     "fnr": ("true_pos_rows", "pred_neg"),
     "specificity": ("true_neg_rows", "pred_neg"),
     "fpr": ("true_neg_rows", "pred_pos"),
+    **{
+        name: ("all", "correct")
+        for name in ("precision_micro", "recall_micro", "f1_micro", "recall_weighted")
+    },
 }
 
 #: The metrics whose per-row record is bits (:func:`row_record`).
