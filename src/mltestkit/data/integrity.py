@@ -22,16 +22,15 @@ from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, judge, validate_level, validate_rule
-from ..tables.profile import ColumnFacts, Rule, offending_values, row_counts, table_facts
+from ..tables.profile import Rule, offending_values, row_counts
 from ..tables.profile import class_counts as table_class_counts
 from .io import MAX_FAILURES, plain, sample
 from .requirements import data_requirements
 from .stats import (
-    Encoded,
     RowFacts,
     class_counts,
-    column_facts,
     column_kinds,
+    facts,
     offending_rows,
     require_names,
     require_rows,
@@ -173,15 +172,7 @@ def check_integrity(
     wanted = list(
         dict.fromkeys([*features, *([label] if label is not None else []), *(names if describe else [])])
     )
-    encoded: dict[str, Encoded | None] = {}
-    if in_memory:
-        got: dict[str, ColumnFacts] = {}
-        for c in wanted:
-            got[c], encoded[c] = column_facts(
-                frame[c], [r for r in rules if r.column == c], top=5, stats=describe
-            )
-    else:
-        got = table_facts(frame, wanted, rules, top=5, stats=describe)
+    got, encoded = facts(frame, wanted, rules, top=5, stats=describe)
     n = got[wanted[0]].rows
     require_rows(n)
     metrics: list[MetricValue] = []

@@ -1,7 +1,7 @@
 """Per-column facts of a dataset: for the data checks' rules and for a dataset card.
 
 :func:`facts` gives :class:`~mltestkit.tables.profile.ColumnFacts` for any input: a pandas
-DataFrame is read in memory by :func:`frame_facts` (one sort per numeric column, one encoding per
+DataFrame is read in memory by :func:`column_facts` (one sort per numeric column, one encoding per
 text column, shared by every figure and rule); any other table by its own engine
 (:func:`~mltestkit.tables.profile.table_facts`). Both give the same counts.
 """
@@ -228,6 +228,10 @@ def rule_mask(s: pd.Series, rule: Rule, facts: ColumnFacts, encoded: Encoded | N
             return np.isfinite(x) & ((x < centre - k * width) | (x > spread + k * width))
     if rule.kind == "repeated":
         return present & s.duplicated(keep="first").to_numpy()
+    if rule.kind == "not_whole":
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(x) & (x != np.round(x))
     enc = encoded if encoded is not None else Encoded(s, "data")
     return enc.rows_where(_bad_values(enc.uniques, rule))
 
@@ -258,58 +262,99 @@ def _bad_values(uniques: pd.Index, rule: Rule) -> np.ndarray:
 
 
 def column_facts(
-    s: pd.Series, rules: Sequence[Rule] = (), *, top: int = 5, stats: bool = True, argument: str = "data"
+    s: pd.Series,
+    rules: Sequence[Rule] = (),
+    *,
+    top: int = 5,
+    stats: bool = True,
+    distinct: bool = True,
+    strict: bool = True,
+    argument: str = "data",
 ) -> tuple[ColumnFacts, Encoded | None]:
     """:class:`~mltestkit.tables.profile.ColumnFacts` of one pandas column, and its encoding
-    (for text, categorical and bool columns)."""
+    (for text, categorical and bool columns).
+
+    ``stats=False`` leaves out the ranges, quantiles and zeros (a ``Rule(column, "mean")`` still
+    asks for the mean); ``distinct=False`` also the distinct and most frequent values of a
+    numeric column, so that it is not sorted unless a rule needs it. ``strict=False`` leaves the
+    distinct values of a column of unhashable objects unknown instead of refusing it.
+    """
     kind = column_kind(s)
     n = len(s)
     missing = int(s.isna().sum())
     f = ColumnFacts(str(s.name), kind, str(s.dtype), n, missing)
     encoded = None
+    done: set[Rule] = set()
+    wants_mean = stats or any(r.kind == "mean" for r in rules)
     if kind == "numeric":
-        x = _sorted_values(s)
-        f.distinct, f.top_count = _distinct_top(x)
-        fin = _finite(x)
+        if stats or distinct or any(r.kind in ("repeated", "outliers", "not_in") for r in rules):
+            x = _sorted_values(s)
+            f.distinct, f.top_count = _distinct_top(x)
+            fin = _finite(x)
+        else:
+            values = s.dropna() if s.hasnans else s
+            x = values.to_numpy(dtype=float)
+            fin = x[np.isfinite(x)] if not np.isfinite(x).all() else x
         if stats and x.size:
             f.min, f.max = x[0].item(), x[-1].item()
             f.zeros = int(np.count_nonzero(x == 0))
             q = _quantiles(x, QUANTILES)
             f.quantiles = {quantile_name(p): float(v) for p, v in zip(QUANTILES, q, strict=True)}
-            if fin.size:
-                xf = fin.astype(float)
-                f.mean = float(xf.mean())
-                f.std = float(xf.std(ddof=1)) if fin.size > 1 else None
+        if wants_mean and fin.size:
+            xf = fin.astype(float, copy=False)
+            f.mean = float(xf.mean())
+            f.std = float(xf.std(ddof=1)) if stats and fin.size > 1 else None
         for r in rules:
             if r.kind == "outliers":
                 f.centre[r] = outlier_centre(fin, r.arg[0])
-            if r.kind in ("below", "above", "outliers"):
+            if r.kind in ("below", "above", "outliers") and f.distinct is not None:
                 f.counts[r] = _sorted_count(x, fin, r, f)
-            elif r.kind == "repeated":
-                f.counts[r] = n - missing - f.distinct
+            elif r.kind in ("below", "above"):
+                with np.errstate(invalid="ignore"):
+                    f.counts[r] = int(np.count_nonzero(x < r.arg if r.kind == "below" else x > r.arg))
+            elif r.kind == "not_in":
+                change = np.flatnonzero(np.r_[True, x[1:] != x[:-1]]) if x.size else np.zeros(0, int)
+                runs = np.diff(np.r_[change, x.size])
+                f.counts[r] = int(runs[~pd.Index(x[change]).isin(list(r.arg))].sum())
+            else:
+                continue
+            done.add(r)
     elif kind == "datetime":
         counts = s.value_counts(dropna=True)
         f.distinct, f.top_count = len(counts), int(counts.iloc[0]) if len(counts) else 0
         if stats and len(counts):
             f.min, f.max = s.min(), s.max()
-        for r in rules:
-            if r.kind == "repeated":
-                f.counts[r] = n - missing - f.distinct
+    elif not strict and not _hashable(s):
+        pass
     else:
         encoded = Encoded(s, argument)
-        counts = encoded.counts
-        present = counts > 0
+        counts_of: np.ndarray = encoded.counts
+        present = counts_of > 0
         f.distinct = int(present.sum())
-        f.top_count = int(counts.max()) if counts.size else 0
+        f.top_count = int(counts_of.max()) if counts_of.size else 0
         if top and f.distinct:
-            order = _by_count(encoded.uniques[present], counts[present])
-            f.top = [(encoded.uniques[present][i], int(counts[present][i])) for i in order[:top]]
+            order = _by_count(encoded.uniques[present], counts_of[present])
+            f.top = [(encoded.uniques[present][i], int(counts_of[present][i])) for i in order[:top]]
         for r in rules:
-            if r.kind == "repeated":
-                f.counts[r] = n - missing - f.distinct
-            else:
+            if r.kind in ("not_in", "not_matching", "special"):
                 f.counts[r] = encoded.count_where(_bad_values(encoded.uniques, r))
+                done.add(r)
+    for r in rules:
+        if r.kind == "repeated":
+            if f.distinct is None:
+                f.distinct = int(s.nunique())
+            f.counts[r] = n - missing - f.distinct
+        elif r not in done and r.kind != "mean":
+            f.counts[r] = int(np.count_nonzero(rule_mask(s, r, f, encoded)))
     return f, encoded
+
+
+def _hashable(s: pd.Series) -> bool:
+    try:
+        require_hashable(s, "data")
+    except InputError:
+        return False
+    return True
 
 
 def _by_count(values: pd.Index, counts: np.ndarray) -> np.ndarray:
@@ -323,29 +368,29 @@ def _by_count(values: pd.Index, counts: np.ndarray) -> np.ndarray:
     return np.lexsort((rank, -counts))
 
 
-def frame_facts(
-    frame: pd.DataFrame,
+def facts(
+    data: Any,
     columns: Sequence[str],
     rules: Sequence[Rule] = (),
     *,
     top: int = 5,
     stats: bool = True,
-) -> dict[str, ColumnFacts]:
-    """:class:`~mltestkit.tables.profile.ColumnFacts` of the ``columns`` of a pandas DataFrame."""
-    return {
-        c: column_facts(frame[c], [r for r in rules if r.column == c], top=top, stats=stats)[0]
-        for c in columns
-    }
-
-
-def facts(
-    data: Any, columns: Sequence[str], rules: Sequence[Rule] = (), *, top: int = 5, stats: bool = True
-) -> dict[str, ColumnFacts]:
-    """:class:`~mltestkit.tables.profile.ColumnFacts` of a pandas DataFrame (in memory) or of
-    a :class:`narwhals.LazyFrame` (by its engine)."""
-    if isinstance(data, pd.DataFrame):
-        return frame_facts(data, columns, rules, top=top, stats=stats)
-    return table_facts(data, columns, rules, top=top, stats=stats)
+    distinct: bool = True,
+    strict: bool = True,
+) -> tuple[dict[str, ColumnFacts], dict[str, Encoded | None]]:
+    """:class:`~mltestkit.tables.profile.ColumnFacts` of a pandas DataFrame (in memory, with the
+    encodings of its text and categorical columns) or of a :class:`narwhals.LazyFrame` (by its
+    engine, no encodings); ``strict=False`` accepts columns of unhashable objects (their
+    distinct values unknown)."""
+    if not isinstance(data, pd.DataFrame):
+        return table_facts(data, columns, rules, top=top, stats=stats, distinct=distinct), {}
+    got, encoded = {}, {}
+    for c in columns:
+        mine = [r for r in rules if r.column == c]
+        got[c], encoded[c] = column_facts(
+            data[c], mine, top=top, stats=stats, distinct=distinct, strict=strict
+        )
+    return got, encoded
 
 
 def table_or_frame(data: Any, argument: str = "data") -> tuple[Any, list[str]]:
@@ -425,13 +470,13 @@ def describe_data(data: Any, *, top: int = 5) -> dict[str, Any]:
     (1, {'value': 'a', 'count': 2})
     """
     frame, columns = table_or_frame(data)
-    described = facts(frame, columns, top=top)
+    described, _ = facts(frame, columns, top=top)
     rows = next(iter(described.values())).rows
     require_rows(rows)
     return {"rows": rows, "columns": {c: summary(f) for c, f in described.items()}}
 
 
-__all__ = ["describe_data", "facts", "frame_facts", "summary", "table_or_frame"]
+__all__ = ["describe_data", "facts", "summary", "table_or_frame"]
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
@@ -448,9 +493,9 @@ def _column_key(s: pd.Series, encoded: Encoded | None) -> np.ndarray:
         return x.view(np.uint64)
     if kind == "numeric" and s.isna().any():
         missing = s.isna().to_numpy()
-        x = s.to_numpy(dtype=np.int64, na_value=0).view(np.uint64).copy()
-        x[missing] = np.uint64(0x7FF8000000000001)
-        return x ^ (missing.astype(np.uint64) * _MIX[2])
+        k = s.to_numpy(dtype=np.int64, na_value=0).view(np.uint64).copy()
+        k[missing] = np.uint64(0x7FF8000000000001)
+        return k ^ (missing.astype(np.uint64) * _MIX[2])
     if kind == "numeric":
         return s.to_numpy(dtype=np.int64).view(np.uint64)
     return pd.factorize(s, use_na_sentinel=True)[0].astype(np.uint64)

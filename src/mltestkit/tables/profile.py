@@ -7,7 +7,7 @@ break each :class:`Rule`. :func:`table_facts` lets the engine compute them: one 
 for the counts, ranges, means and quantiles of every column, one for the rule counts (a second
 one when a rule needs a median first), and one grouped count per column for the distinct and
 most frequent values, so that only figures are collected, never rows. In memory,
-:func:`mltestkit.data.stats.frame_facts` gives the same facts for a pandas DataFrame.
+:func:`mltestkit.data.stats.facts` gives the same facts for a pandas DataFrame.
 
 Missing means null or, in a float column, NaN (as pandas' ``isna``). A regular expression is
 run by the engine when it uses only constructs every engine reads alike (ASCII literals,
@@ -54,8 +54,9 @@ class Rule:
     ``kind`` is ``"below"`` / ``"above"`` (values under / over ``arg``), ``"not_in"`` (present
     values not in the tuple ``arg``), ``"not_matching"`` (present values whose text does not
     fully match the regular expression ``arg``), ``"special"`` (text values without a letter or
-    digit), ``"outliers"`` (``arg = (method, k)``, see :data:`OUTLIER_RULES`) or ``"repeated"``
-    (present values equal to an earlier one).
+    digit), ``"outliers"`` (``arg = (method, k)``, see :data:`OUTLIER_RULES`), ``"repeated"``
+    (present values equal to an earlier one), ``"not_whole"`` (values with a fraction), or ``"mean"`` (no count: asks for the mean of
+    the finite values).
     """
 
     column: str
@@ -166,6 +167,9 @@ def rule_expression(rule: Rule, medians: dict[Rule, tuple[float, float]]) -> Any
         return present & ~_text_has(x, rf"\A(?:{rule.arg})\z")
     if rule.kind == "special":
         return present & ~_text_has(x, _LETTER_OR_DIGIT)
+    if rule.kind == "not_whole":
+        f = x.cast(nw.Float64)
+        return present & (f.round(0) != f)
     if rule.kind == "outliers":
         method, k = rule.arg
         centre, spread = medians[rule]
@@ -181,7 +185,13 @@ def rule_expression(rule: Rule, medians: dict[Rule, tuple[float, float]]) -> Any
 
 
 def table_facts(
-    lf: Any, columns: Sequence[str], rules: Sequence[Rule] = (), *, top: int = 5, stats: bool = True
+    lf: Any,
+    columns: Sequence[str],
+    rules: Sequence[Rule] = (),
+    *,
+    top: int = 5,
+    stats: bool = True,
+    distinct: bool = True,
 ) -> dict[str, ColumnFacts]:
     """:class:`ColumnFacts` of ``columns`` with the counts of ``rules``, computed by ``lf``'s engine.
 
@@ -196,8 +206,11 @@ def table_facts(
     top:
         How many most frequent values to keep for categorical and bool columns.
     stats:
-        Also compute ranges, means, standard deviations, zeros and quantiles (the figures the
-        rules do not need are left out when ``False``).
+        Also compute ranges, means, standard deviations, zeros and quantiles (a
+        ``Rule(column, "mean")`` asks for one mean alone).
+    distinct:
+        Also count the distinct and most frequent values of numeric and datetime columns
+        (categorical ones always get them).
     """
     nw = nw_module()
     schema = lf.collect_schema()
@@ -206,31 +219,31 @@ def table_facts(
     kinds = {c: column_kind(schema[c]) for c in columns}
     exprs = [nw.len().alias(PREFIX + "rows")]
     want_range = {r.column for r in rules if r.kind == "outliers"}
+    want_mean = {r.column for r in rules if r.kind == "mean"}
     for i, c in enumerate(columns):
         x = nw.col(c)
         exprs.append(x.null_count().alias(f"{PREFIX}n{i}"))
-        if kinds[c] == "numeric" and (stats or c in want_range):
+        if kinds[c] == "numeric":
             f = x.cast(nw.Float64)
-            exprs += [
-                x.min().alias(f"{PREFIX}lo{i}"),
-                x.max().alias(f"{PREFIX}hi{i}"),
-                f.mean().alias(f"{PREFIX}mean{i}"),
-                f.std(ddof=1).alias(f"{PREFIX}std{i}"),
-                _count(x == 0).alias(f"{PREFIX}z{i}"),
-            ]
             finite = nw.when(f.abs() < float("inf")).then(f)
-            exprs += [
-                f.quantile(q, interpolation="linear").alias(f"{PREFIX}q{i}_{j}")
-                for j, q in enumerate(QUANTILES)
-            ]
-            exprs += (
-                [
+            if stats:
+                exprs += [
+                    x.min().alias(f"{PREFIX}lo{i}"),
+                    x.max().alias(f"{PREFIX}hi{i}"),
+                    finite.std(ddof=1).alias(f"{PREFIX}std{i}"),
+                    _count(x == 0).alias(f"{PREFIX}z{i}"),
+                ]
+                exprs += [
+                    f.quantile(q, interpolation="linear").alias(f"{PREFIX}q{i}_{j}")
+                    for j, q in enumerate(QUANTILES)
+                ]
+            if stats or c in want_mean:
+                exprs.append(finite.mean().alias(f"{PREFIX}mean{i}"))
+            if c in want_range:
+                exprs += [
                     finite.quantile(q, interpolation="linear").alias(f"{PREFIX}fq{i}_{j}")
                     for j, q in enumerate((0.25, 0.5, 0.75))
                 ]
-                if c in want_range
-                else []
-            )
         elif kinds[c] == "datetime" and stats:
             exprs += [x.min().alias(f"{PREFIX}lo{i}"), x.max().alias(f"{PREFIX}hi{i}")]
     row = collect(base.select(*exprs)).to_pylist()[0]
@@ -238,16 +251,18 @@ def table_facts(
     out: dict[str, ColumnFacts] = {}
     for i, c in enumerate(columns):
         f = ColumnFacts(c, kinds[c], str(schema[c]), rows, int(row[f"{PREFIX}n{i}"]))
-        if f"{PREFIX}lo{i}" in row and (stats or kinds[c] != "numeric"):
+        if f"{PREFIX}lo{i}" in row:
             f.min, f.max = row[f"{PREFIX}lo{i}"], row[f"{PREFIX}hi{i}"]
-        if kinds[c] == "numeric" and stats and f"{PREFIX}mean{i}" in row:
-            f.mean, f.std = _float(row[f"{PREFIX}mean{i}"]), _float(row[f"{PREFIX}std{i}"])
+        if f"{PREFIX}mean{i}" in row:
+            f.mean = _float(row[f"{PREFIX}mean{i}"])
+        if f"{PREFIX}std{i}" in row:
+            f.std = _float(row[f"{PREFIX}std{i}"])
             f.zeros = int(row[f"{PREFIX}z{i}"] or 0)
             if f.missing < rows:
                 f.quantiles = {
                     quantile_name(q): float(row[f"{PREFIX}q{i}_{j}"]) for j, q in enumerate(QUANTILES)
                 }
-            if rows - f.missing < 2:
+            if f.mean is None or f.std is None or rows - f.missing < 2:
                 f.std = None
         out[c] = f
     # medians (robust z) and quartiles (IQR) of the finite values for the outlier rules
@@ -282,7 +297,7 @@ def table_facts(
     # the rule counts, in one query
     exprs, fallbacks = [], []
     for j, r in enumerate(rules):
-        if r.kind == "repeated":
+        if r.kind in ("repeated", "mean"):
             continue
         cond = rule_expression(r, medians)
         if cond is None:
@@ -302,7 +317,7 @@ def table_facts(
     repeated = {r.column for r in rules if r.kind == "repeated"}
     for c in columns:
         f = out[c]
-        if kinds[c] in ("numeric", "datetime") and not stats and c not in repeated:
+        if kinds[c] in ("numeric", "datetime") and not (stats or distinct) and c not in repeated:
             continue
         values = base.select(c).filter(~nw.col(c).is_null()).group_by(c).agg(nw.len().alias(PREFIX + "k"))
         summary = collect(
@@ -414,9 +429,51 @@ __all__ = [
     "Rule",
     "class_counts",
     "column_kind",
+    "decimals",
     "offending_values",
     "pushable_regex",
     "quantile_name",
     "row_counts",
+    "schema_dtype",
     "table_facts",
 ]
+
+
+def decimals(lf: Any, column: str, most: int = 10) -> int:
+    """The fewest decimals (up to ``most``) that write every finite value of a numeric column
+    exactly (to a relative 1e-12), in one aggregate query.
+
+    >>> import pandas as pd
+    >>> from mltestkit.tables import open_table
+    >>> decimals(open_table(pd.DataFrame({"x": [1.5, 30.1519, None]})), "x")
+    4
+    """
+    nw = nw_module()
+    x = nw.col(column).cast(nw.Float64)
+    finite = nw.when(x.abs() < float("inf")).then(x)
+    scale = nw.when(finite.abs() > 1.0).then(finite.abs()).otherwise(1.0)
+    exprs = [
+        _count((finite.round(d) - finite).abs() > 1e-12 * scale).alias(f"{PREFIX}d{d}")
+        for d in range(most + 1)
+    ]
+    got = collect(cleaned(lf, [column]).select(*exprs)).to_pylist()[0]
+    return next((d for d in range(most + 1) if not got[f"{PREFIX}d{d}"]), most)
+
+
+def schema_dtype(dtype: Any) -> str:
+    """The schema dtype (``int``, ``float``, ``bool``, ``str``, ``category``, ``datetime``, ``any``)
+    of a narwhals dtype."""
+    nw = nw_module()
+    if dtype == nw.Boolean:
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    if dtype.is_numeric():
+        return "float"
+    if dtype.is_temporal():
+        return "datetime"
+    if dtype in (nw.Categorical, nw.Enum):
+        return "category"
+    if dtype == nw.String:
+        return "str"
+    return "any"
