@@ -250,3 +250,32 @@ def test_regex_runs_in_the_engine_only_when_every_engine_reads_it_alike():
         ref = check_schema(frame, schema, describe=False).details["failures"]
         ours = check_schema(relation, schema, describe=False).details["failures"]
         assert [f["count"] for f in ours] == [f["count"] for f in ref] == [offending]
+
+
+def test_parquet_dataset_larger_than_the_memory_limit(tmp_path, monkeypatch):
+    n = 3_000_000
+    folder = tmp_path / "big"
+    folder.mkdir()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        f"""COPY (SELECT i AS id, i // 2 AS pair, ((i // 2) % 7)::VARCHAR AS g, (i % 2)::INTEGER AS y,
+                  (hash(i) % 1000) / 10.0 AS x FROM range({n}) t(i))
+            TO '{folder}' (FORMAT parquet, PER_THREAD_OUTPUT true)"""
+    )
+    assert n * (8 + 8 + 8 + 4 + 8) > 64 * 2**20  # the table would not fit in the limit
+    from mltestkit.tables import source
+
+    monkeypatch.setattr(source, "MEMORY_LIMIT", "64MB")
+    got = check_integrity(folder, columns=["pair", "g"], label="y", describe=False)
+    figures = {(m.name, (m.slice or {}).get("column")): m.value for m in got.metrics}
+    assert figures[("duplicate_rows", None)] == 0 and figures[("conflicting_labels", None)] == 1.0
+    assert figures[("top_fraction", "pair")] == 2 / n
+    schema = Schema(
+        [Column("id", unique=True, nullable=False), Column("g", allowed=[str(k) for k in range(6)])]
+    )
+    checked = check_schema(str(folder / "*.parquet"), schema)
+    counts = {(f["column"], f["rule"]): f["count"] for f in checked.details["failures"]}
+    assert counts == {("g", "allowed"): int(np.count_nonzero((np.arange(n) // 2) % 7 == 6))}
+    stats = checked.details["statistics"]["columns"]
+    assert stats["id"]["distinct"] == n and stats["id"]["quantiles"]["p50"] == (n - 1) / 2

@@ -218,6 +218,7 @@ def table_facts(
     base = cleaned(lf, columns)
     kinds = {c: column_kind(schema[c]) for c in columns}
     exprs = [nw.len().alias(PREFIX + "rows")]
+    qspecs: list[tuple[str, str, Any, float]] = []
     want_range = {r.column for r in rules if r.kind == "outliers"}
     want_mean = {r.column for r in rules if r.kind == "mean"}
     for i, c in enumerate(columns):
@@ -233,20 +234,16 @@ def table_facts(
                     finite.std(ddof=1).alias(f"{PREFIX}std{i}"),
                     _count(x == 0).alias(f"{PREFIX}z{i}"),
                 ]
-                exprs += [
-                    f.quantile(q, interpolation="linear").alias(f"{PREFIX}q{i}_{j}")
-                    for j, q in enumerate(QUANTILES)
-                ]
+                qspecs += [(f"{PREFIX}q{i}_{j}", f"q{i}", f, q) for j, q in enumerate(QUANTILES)]
             if stats or c in want_mean:
                 exprs.append(finite.mean().alias(f"{PREFIX}mean{i}"))
             if c in want_range:
-                exprs += [
-                    finite.quantile(q, interpolation="linear").alias(f"{PREFIX}fq{i}_{j}")
-                    for j, q in enumerate((0.25, 0.5, 0.75))
+                qspecs += [
+                    (f"{PREFIX}fq{i}_{j}", f"fq{i}", finite, q) for j, q in enumerate((0.25, 0.5, 0.75))
                 ]
         elif kinds[c] == "datetime" and stats:
             exprs += [x.min().alias(f"{PREFIX}lo{i}"), x.max().alias(f"{PREFIX}hi{i}")]
-    row = collect(base.select(*exprs)).to_pylist()[0]
+    row = _aggregate(base, exprs, qspecs)
     rows = int(row[PREFIX + "rows"])
     out: dict[str, ColumnFacts] = {}
     for i, c in enumerate(columns):
@@ -282,14 +279,16 @@ def table_facts(
     if mads:
         f64 = nw.Float64
         dev = [
-            nw.when(nw.col(c).cast(f64).abs() < float("inf"))
-            .then((nw.col(c).cast(f64) - med).abs())
-            .quantile(0.5, interpolation="linear")
-            .alias(f"{PREFIX}mad{j}")
+            (
+                f"{PREFIX}mad{j}",
+                f"mad{j}",
+                nw.when(nw.col(c).cast(f64).abs() < float("inf")).then((nw.col(c).cast(f64) - med).abs()),
+                0.5,
+            )
             for j, (r, med) in enumerate(mads)
             for c in [r.column]
         ]
-        got = collect(base.select(*dev)).to_pylist()[0]
+        got = _aggregate(base, [], dev)
         for j, (r, med) in enumerate(mads):
             medians[r] = (med, 1.4826 * float(got[f"{PREFIX}mad{j}"]))
     for r, m in medians.items():
@@ -335,6 +334,51 @@ def table_facts(
         for r in rules:
             if r.column == c and r.kind == "repeated":
                 f.counts[r] = rows - f.missing - f.distinct
+    return out
+
+
+def _aggregate(base: Any, exprs: list[Any], qspecs: list[tuple[str, str, Any, float]]) -> dict[str, Any]:
+    """One aggregate query: ``exprs`` and the exact quantiles ``(alias, key, values, q)``.
+
+    DuckDB holds a column's values in memory for its quantile aggregate; beyond its memory
+    limit the quantiles come from a sort instead (which spills), one per ``key``."""
+    quantiles = [v.quantile(q, interpolation="linear").alias(a) for a, _, v, q in qspecs]
+    try:
+        return dict(collect(base.select(*exprs, *quantiles)).to_pylist()[0])
+    except Exception as exc:  # duckdb.OutOfMemoryException
+        if type(exc).__name__ != "OutOfMemoryException" or not qspecs:
+            raise
+    row = dict(collect(base.select(*exprs)).to_pylist()[0]) if exprs else {}
+    for key in dict.fromkeys(k for _, k, _, _ in qspecs):
+        wanted = [(a, v, q) for a, k, v, q in qspecs if k == key]
+        got = sorted_quantiles(base, wanted[0][1], [q for _, _, q in wanted])
+        row.update({a: g for (a, _, _), g in zip(wanted, got, strict=True)})
+    return row
+
+
+def sorted_quantiles(lf: Any, values: Any, qs: Sequence[float]) -> list[float | None]:
+    """Exact linear quantiles of the expression ``values`` over a DuckDB table, from one sort
+    (row numbers over the sorted values), which DuckDB spills to disk beyond its memory limit."""
+    import math
+
+    nw = nw_module()
+    col = PREFIX + "v"
+    rel = lf.select(values.alias(col)).filter(~nw.col(col).is_null()).to_native()
+    n = int(rel.aggregate("count(*)").fetchall()[0][0])
+    if n == 0:
+        return [None for _ in qs]
+    positions = [q * (n - 1) for q in qs]
+    wanted = sorted({i for p in positions for i in (math.floor(p), min(math.floor(p) + 1, n - 1))})
+    sql = (
+        f'SELECT "{col}", r FROM (SELECT "{col}", row_number() OVER (ORDER BY "{col}") - 1 AS r FROM t) '
+        f"WHERE r IN ({', '.join(map(str, wanted))})"
+    )
+    at = {int(r): float(v) for v, r in rel.query("t", sql).fetchall()}
+    out: list[float | None] = []
+    for p in positions:
+        lo = math.floor(p)
+        a, b = at[lo], at[min(lo + 1, n - 1)]
+        out.append(a + (p - lo) * (b - a))
     return out
 
 
@@ -435,6 +479,7 @@ __all__ = [
     "quantile_name",
     "row_counts",
     "schema_dtype",
+    "sorted_quantiles",
     "table_facts",
 ]
 
