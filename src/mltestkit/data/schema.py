@@ -561,7 +561,9 @@ def check_schema(
     rules = [how for plan in plans.values() for _, how in plan if isinstance(how, Rule)]
     rules += [Rule(c.name, "mean") for c in listed if c.mean_min is not None or c.mean_max is not None]
     wanted = list(dict.fromkeys([*(c.name for c in listed), *(names if describe else [])]))
-    got, encoded = facts(frame, wanted, rules, stats=describe, distinct=describe, strict=False)
+    got, encoded = facts(
+        frame, wanted, rules, top=5 if describe else 0, stats=describe, distinct=describe, strict=False
+    )
     n = got[wanted[0]].rows if wanted else _rows(frame)
     require_rows(n)
     # rules only pandas reads: their columns alone are read into memory
