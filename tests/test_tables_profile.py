@@ -279,3 +279,59 @@ def test_parquet_dataset_larger_than_the_memory_limit(tmp_path, monkeypatch):
     assert counts == {("g", "allowed"): int(np.count_nonzero((np.arange(n) // 2) % 7 == 6))}
     stats = checked.details["statistics"]["columns"]
     assert stats["id"]["distinct"] == n and stats["id"]["quantiles"]["p50"] == (n - 1) / 2
+
+
+# ---------------------------------------------------------------- zero-code suite on Parquet data
+
+
+def _parquet_project(root, engine: str | None) -> pd.DataFrame:
+    train = _frame(600, seed=1)
+    test = _frame(400, seed=2)
+    for name, frame in (("train", train), ("test", test)):
+        folder = root / "data" / name
+        folder.mkdir(parents=True)
+        for i, part in enumerate(np.array_split(np.arange(len(frame)), 2)):
+            frame.iloc[part].to_parquet(folder / f"part{i}.parquet", index=False)
+    Schema([Column("k", dtype="int", allowed=[0, 1, 2, 3, 4]), Column("t", allowed=["ab"])]).save(
+        root / "schema.yaml"
+    )
+    engine_line = f'engine = "{engine}"\n' if engine else ""
+    (root / "pyproject.toml").write_text(
+        '[tool.mltestkit]\ntrain = "data/train"\ntest = "data/test/*.parquet"\nlabel = "y"\n'
+        f'schema = "schema.yaml"\n{engine_line}'
+    )
+    return train
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars", "pandas", None])
+def test_zero_code_suite_reads_parquet_datasets(pytester, engine):
+    train = _parquet_project(pytester.path, engine)
+    result = pytester.runpytest("--ml", "-m", "ml_data", "--ml-report", "r.json")
+    from mltestkit.report import read_report
+
+    checks = {c["test"].split("::")[-1]: c for c in read_report(pytester.path / "r.json")["checks"]}
+    assert {"data[schema]", "data[integrity]"} <= set(checks)
+    failures = {(f["column"], f["rule"]): f["count"] for f in checks["data[schema]"]["details"]["failures"]}
+    assert failures == {("t", "allowed"): _not_ab(pytester.path)}
+    expected = check_integrity(train, label="y", max={"missing": None})
+    got = checks["data[integrity]"]
+    assert [(m["name"], m["value"]) for m in got["metrics"]] == [(m.name, m.value) for m in expected.metrics]
+    assert got["outcome"] == expected.outcome.value == "failed"  # planted duplicates and conflicts
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] >= 2 and "errors" not in outcomes  # schema and integrity fail, as planted
+
+
+def _not_ab(root) -> int:
+    test = pd.concat([pd.read_parquet(p) for p in sorted((root / "data" / "test").glob("*.parquet"))])
+    return int((test["t"].notna() & (test["t"] != "ab")).sum())
+
+
+def test_engine_key_is_checked():
+    from mltestkit.config import parse_config
+    from mltestkit.errors import ConfigError
+
+    assert parse_config({"engine": "polars"}, root=".").engine == "polars"
+    with pytest.raises(
+        ConfigError, match=r"^tool\.mltestkit\.engine: unknown engine 'spark'; use one of duckdb"
+    ):
+        parse_config({"engine": "spark"}, root=".")

@@ -416,7 +416,7 @@ def table_or_frame(data: Any, argument: str = "data") -> tuple[Any, list[str]]:
     """A pandas DataFrame as it is, or any other table as a :class:`narwhals.LazyFrame` (paths
     scanned by DuckDB), with its column names; an :class:`~mltestkit.errors.InputError` naming
     ``argument`` for other inputs and for tables without columns."""
-    if isinstance(data, pd.DataFrame) or not is_table(data):
+    if isinstance(data, pd.DataFrame) or not is_table(data) or _without_duckdb(data):
         frame = load_frame(data, argument)
         return frame, list(frame.columns)
     lf = open_table(data, argument)
@@ -426,6 +426,14 @@ def table_or_frame(data: Any, argument: str = "data") -> tuple[Any, list[str]]:
     if len(set(names)) != len(names):
         raise InputError(argument, "has duplicated column names", "rename the columns")
     return lf, names
+
+
+def _without_duckdb(data: Any) -> bool:
+    """A path where DuckDB is not installed: pandas reads a single file (directories and globs
+    still need DuckDB, and say so)."""
+    import importlib.util
+
+    return isinstance(data, (str, os.PathLike)) and importlib.util.find_spec("duckdb") is None
 
 
 def require_rows(rows: int, argument: str = "data") -> None:
