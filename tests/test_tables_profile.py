@@ -335,3 +335,13 @@ def test_engine_key_is_checked():
         ConfigError, match=r"^tool\.mltestkit\.engine: unknown engine 'spark'; use one of duckdb"
     ):
         parse_config({"engine": "spark"}, root=".")
+
+
+def test_columns_read_by_threads_give_the_same_result(monkeypatch):
+    from mltestkit.data import stats
+
+    frame = _frame()
+    one = check_integrity(frame, label="y")
+    monkeypatch.setattr(stats, "PARALLEL_CELLS", 1)
+    many = check_integrity(frame, label="y")
+    assert _figures(many) == _figures(one) and many.details == one.details

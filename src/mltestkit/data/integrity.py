@@ -100,7 +100,11 @@ def check_integrity(
     Parameters
     ----------
     data:
-        A pandas or polars DataFrame, or the path of a CSV or Parquet file.
+        A pandas DataFrame (checked in memory) or any table
+        :func:`~mltestkit.tables.open_table` reads: polars, Arrow, DuckDB, Spark, or the path
+        of a CSV file or of Parquet data (file, directory, glob). A table's engine computes the
+        figures (the same as in memory) and reads only the columns checked; its failure samples
+        hold values without row positions.
     label:
         The label column: enables conflicting labels (identical features, different labels)
         and class balance; it is left out of the per-column checks.

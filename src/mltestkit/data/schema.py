@@ -278,7 +278,8 @@ def as_schema(schema: Any, argument: str = "schema") -> Schema:
 def infer_schema(
     data: Any, *, slack: float = 0.1, max_categories: int = 20, extra_columns: bool = True
 ) -> Schema:
-    """A first schema from data, to review and commit.
+    """A first schema from data (a pandas DataFrame, or any table: its engine computes the
+    figures), to review and commit.
 
     Numeric ranges are widened by ``slack`` times the observed span on each side (a range that
     starts at 0 or above stays non-negative) and rounded outward to the data's precision: whole
@@ -520,7 +521,11 @@ def check_schema(
     Parameters
     ----------
     data:
-        A pandas or polars DataFrame, or the path of a CSV or Parquet file.
+        A pandas DataFrame (checked in memory) or any table
+        :func:`~mltestkit.tables.open_table` reads: polars, Arrow, DuckDB, Spark, or the path
+        of a CSV file or of Parquet data (file, directory, glob). A table's engine computes the
+        figures (the same as in memory) and reads only the columns checked; its failure samples
+        hold values without row positions.
     schema:
         A :class:`Schema`, a dict, or the path of a YAML or JSON schema file: the requirements.
     describe:
