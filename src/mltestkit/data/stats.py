@@ -48,7 +48,8 @@ class Encoded:
             import pyarrow as pa
 
             encoded = pa.chunked_array(pa.array(s)).combine_chunks().dictionary_encode()
-            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            indices = encoded.indices.fill_null(-1) if encoded.indices.null_count else encoded.indices
+            codes = indices.to_numpy(zero_copy_only=False)  # int32, no copy without missing values
             uniques = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
         else:
             try:
@@ -59,7 +60,11 @@ class Encoded:
             codes = np.asarray(codes, dtype=np.int64)
         self.codes = codes
         self.uniques = pd.Index(uniques)
-        self.counts = np.bincount(codes[codes >= 0], minlength=len(self.uniques))
+        k = len(self.uniques)
+        if codes.size and codes.min() < 0:
+            self.counts = np.bincount(codes + 1, minlength=k + 1)[1:]
+        else:
+            self.counts = np.bincount(codes, minlength=k)
 
     def rows_where(self, bad_values: np.ndarray) -> np.ndarray:
         """A mask of the rows whose value is flagged in ``bad_values`` (one flag per distinct value)."""
