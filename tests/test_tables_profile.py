@@ -345,3 +345,10 @@ def test_columns_read_by_threads_give_the_same_result(monkeypatch):
     monkeypatch.setattr(stats, "PARALLEL_CELLS", 1)
     many = check_integrity(frame, label="y")
     assert _figures(many) == _figures(one) and many.details == one.details
+
+
+def test_a_column_without_spread_has_no_outliers_in_any_engine():
+    frame = pd.DataFrame({"x": [1.0, 1.0, 1.0, 1.0, 5.0], "y": [0, 1, 0, 1, 0]})
+    ref = check_integrity(frame, label="y")
+    got = check_integrity(pl.from_pandas(frame).lazy(), label="y")
+    assert [m.value for m in got.metrics] == [m.value for m in ref.metrics]

@@ -174,7 +174,7 @@ def rule_expression(rule: Rule, medians: dict[Rule, tuple[float, float]]) -> Any
         method, k = rule.arg
         centre, spread = medians[rule]
         if not spread or spread != spread:
-            return nw.lit(False)
+            return x.is_null() & present  # no row: nothing has a spread to stand out of
         finite = x.cast(nw.Float64)
         finite_ok = ~finite.is_nan() & (finite.abs() < float("inf"))
         if method == "robust_z":
