@@ -1,14 +1,21 @@
-"""Data validation on 1M rows x 20 columns (10 numeric, 10 categorical).
+"""Data validation on 1M rows x 20 columns (10 numeric, 10 categorical), and integrity on 20M rows.
 
 60 column checks (numeric: not null, range, mean range; categorical: not null, in set, distinct
 values in set) with check_schema, against the equivalent Great Expectations suite validated in
 the same process (its import time is reported apart), and check_drift on the same frame.
+check_integrity on 20M rows x 4 columns (a float, an integer of 1,000 values, a text column of 8
+values, a binary label) runs in a fresh subprocess, so that its peak RSS is its own, beside
+pandas' own duplicated / isna / nunique over the same frame; then the same rows as Parquet,
+checked by DuckDB.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -23,6 +30,78 @@ def _frame(seed: int, shift: float = 0.0) -> pd.DataFrame:
     cols: dict[str, object] = {f"x{i}": rng.normal(shift * (i % 2), 1, N) for i in range(10)}
     cols.update({f"c{i}": pd.Series(rng.choice(CATS, N), dtype="str") for i in range(10)})
     return pd.DataFrame(cols)
+
+
+ROWS_20M = int(os.environ.get("MLTESTKIT_INTEGRITY_ROWS", 20_000_000))
+
+_INTEGRITY = """
+import json, resource, sys, time
+import numpy as np, pandas as pd
+n, what, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rng = np.random.default_rng(0)
+frame = pd.DataFrame({
+    "a": rng.normal(size=n),
+    "b": rng.integers(0, 1000, n),
+    "c": pd.Series(rng.choice([f"k{i}" for i in range(8)], n), dtype="str"),
+    "y": rng.integers(0, 2, n),
+})
+if what == "write":
+    frame.to_parquet(path)
+    sys.exit(0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from mltestkit import check_integrity
+if what == "pandas":
+    fn = lambda: (frame.duplicated().sum(), frame.isna().sum(), frame.nunique())
+elif what == "parquet":
+    del frame
+    fn = lambda: check_integrity(path, label="y")
+else:
+    fn = lambda: check_integrity(frame, label="y")
+fn()  # warm (imports, first allocations)
+t = time.perf_counter()
+fn()
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": seconds, "peak": peak, "frame": before}))
+"""
+
+
+def _integrity(what: str, path: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _INTEGRITY, str(ROWS_20M), what, path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out) if out.strip() else {}
+
+
+def _mb(b: float) -> str:
+    return f"{b / 2**20:,.0f} MB"
+
+
+def run_integrity() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rows.parquet")
+        ours, peer = _integrity("ours", path), _integrity("pandas", path)
+        _integrity("write", path)
+        parquet = _integrity("parquet", path)
+    rows = f"{ROWS_20M / 1e6:g}M"
+    return [
+        {
+            "work": f"check_integrity, {rows} rows x 4 columns in memory (with label and statistics)",
+            "ours_s": ours["seconds"],
+            "peer": "pandas duplicated() + isna().sum() + nunique() on the same frame",
+            "peer_s": peer["seconds"],
+            "note": f"peak RSS {_mb(ours['peak'])}, of which the frame {_mb(ours['frame'])} "
+            f"(pandas: peak {_mb(peer['peak'])})",
+        },
+        {
+            "work": f"check_integrity, the same {rows} rows as one Parquet file (DuckDB)",
+            "ours_s": parquet["seconds"],
+            "note": f"peak RSS {_mb(parquet['peak'])} (this process; the frame is not built)",
+        },
+    ]
 
 
 def run() -> list[dict]:
@@ -79,6 +158,7 @@ def run() -> list[dict]:
     assert drift.outcome.value == "failed"
     drift_s = best(lambda: check_drift(frame, current, alpha=0.01), repeat=2)
     return [
+        *run_integrity(),
         {
             "work": "60 column checks, 1M x 20 (check_schema, no statistics)",
             "ours_s": ours_s,

@@ -32,8 +32,9 @@ KEYS: dict[str, str] = {
     "model": "a skops file (safe), a pickle/joblib file (with allow_pickle), or 'package.module:function' returning the model",
     "allow_pickle": "true to load pickle/joblib model files, which run code when loaded",
     "trusted_types": "types a skops file may contain beyond skops' defaults",
-    "train": "training data: CSV or Parquet path",
-    "test": "evaluation data: CSV or Parquet path",
+    "train": "training data: a CSV file, or Parquet data (a file, a directory of files, or a glob)",
+    "test": "evaluation data: a CSV file, or Parquet data (a file, a directory of files, or a glob)",
+    "engine": "what computes the data checks (schema, integrity) on train/test: 'duckdb' (scanned out of core; the default when duckdb is installed), 'polars' (scanned lazily) or 'pandas' (read into memory; the default without duckdb)",
     "label": "the label column",
     "pos_label": "the positive class, when labels are not 0/1",
     "features": "columns fed to the model (default: all but the label and `exclude`)",
@@ -46,6 +47,9 @@ KEYS: dict[str, str] = {
     "latency_batch_sizes": "batch sizes of the latency check (default [1, 32])",
     "thresholds": "requirements: '<metric>', 'slice.<metric>', 'fairness.<disparity>', 'drift.<statistic>', 'latency.<figure>', ...",
 }
+
+#: Values of ``engine``: who computes the data checks' figures over the ``train`` / ``test`` data.
+ENGINES = ("duckdb", "polars", "pandas")
 
 #: Threshold groups (the part before the dot) and what they gate.
 GROUPS = ("slice", "fairness", "drift", "latency", "behavior", "weak_slices", "baseline", "reproducible")
@@ -65,6 +69,7 @@ class SuiteConfig:
     trusted_types: tuple[str, ...] = ()
     train: Path | None = None
     test: Path | None = None
+    engine: str | None = None
     label: str | None = None
     pos_label: Any = None
     features: tuple[str, ...] | None = None
@@ -272,6 +277,9 @@ def parse_config(table: Mapping[str, Any], *, root: str | Path) -> SuiteConfig:
     allow_pickle = table.get("allow_pickle", False)
     if not isinstance(allow_pickle, bool):
         raise _error("allow_pickle", f"must be true or false, got {allow_pickle!r}")
+    engine = table.get("engine")
+    if engine is not None and engine not in ENGINES:
+        raise _error("engine", f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     return SuiteConfig(
         root=root,
         model=_str(table["model"], "model") if "model" in table else None,
@@ -279,6 +287,7 @@ def parse_config(table: Mapping[str, Any], *, root: str | Path) -> SuiteConfig:
         trusted_types=_str_list(table.get("trusted_types", []), "trusted_types"),
         train=path_of("train"),
         test=path_of("test"),
+        engine=engine,
         label=_str(table["label"], "label") if "label" in table else None,
         pos_label=table.get("pos_label"),
         features=_str_list(table["features"], "features") if "features" in table else None,

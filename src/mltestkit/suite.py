@@ -106,6 +106,41 @@ class SuiteData:
         return load_frame(path, argument=f"tool.mltestkit.{key}")
 
     @cached_property
+    def engine(self) -> str:
+        """The configured ``engine``; unset, DuckDB where it is installed, else pandas."""
+        import importlib.util
+
+        if self.cfg.engine is not None:
+            return self.cfg.engine
+        return "duckdb" if importlib.util.find_spec("duckdb") is not None else "pandas"
+
+    def table(self, key: str) -> Any:
+        """The ``train`` or ``test`` data for the data checks, as the configured ``engine`` reads
+        it: the path itself (DuckDB scans it out of core), a polars LazyFrame, or the pandas
+        frame the model checks use."""
+        path: Path | None = getattr(self.cfg, key)
+        if path is None:
+            raise ConfigError(f"tool.mltestkit.{key}: not set")
+        if self.engine == "pandas":
+            return getattr(self, key)
+        from .tables import open_table
+
+        argument = f"tool.mltestkit.{key}"
+        if self.engine == "duckdb":
+            open_table(path, argument)  # a missing or unreadable path is refused here, naming the key
+            return path
+        return _scan_polars(path, argument)
+
+    def columns_of(self, key: str) -> list[str]:
+        """The column names of the ``train`` or ``test`` data (from its schema; no rows are read
+        unless the engine is pandas)."""
+        if self.engine == "pandas":
+            return [str(c) for c in getattr(self, key).columns]
+        from .tables import open_table
+
+        return [str(c) for c in open_table(self.table(key), f"tool.mltestkit.{key}").collect_schema().names()]
+
+    @cached_property
     def model(self) -> Any:
         return load_model(self.cfg)
 
@@ -126,7 +161,7 @@ class SuiteData:
         for key in ("train", "test"):
             if getattr(self.cfg, key) is None:
                 continue
-            columns = [str(c) for c in getattr(self, key).columns]
+            columns = self.columns_of(key)
             if label not in columns:
                 close = difflib.get_close_matches(label, columns, n=1)
                 hint = (
@@ -194,6 +229,23 @@ def _metric_arguments(name: str, bounds: dict[str, float]) -> Callable[[SuiteDat
     return build
 
 
+def _scan_polars(path: Path, argument: str) -> Any:
+    """A polars LazyFrame over a Parquet file, directory or glob, or a CSV file."""
+    from .errors import InputError, require
+
+    pl: Any = require("polars", "polars", "tool.mltestkit.engine = 'polars'")
+    text = str(path)
+    if path.is_dir():
+        text = str(path / "**" / "*.parquet")
+    elif not path.exists() and not any(ch in text for ch in "*?["):
+        raise InputError(
+            argument, f"path {text!r} does not exist", "pass an existing file, directory or glob"
+        )
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return pl.scan_csv(text, separator="\t" if path.suffix.lower() == ".tsv" else ",")
+    return pl.scan_parquet(text)
+
+
 def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
     """The checks the configuration asks for, in a stable order."""
     from .metrics import METRICS
@@ -202,7 +254,9 @@ def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
     has_data = cfg.train is not None and cfg.test is not None and cfg.label is not None
     if cfg.schema is not None and cfg.test is not None:
         out.append(
-            PlannedCheck("data[schema]", "check_schema", "ml_data", lambda d: ((d.test, d.cfg.schema), {}))
+            PlannedCheck(
+                "data[schema]", "check_schema", "ml_data", lambda d: ((d.table("test"), d.cfg.schema), {})
+            )
         )
     if cfg.train is not None and cfg.label is not None:
         out.append(
@@ -210,7 +264,7 @@ def plan(cfg: SuiteConfig) -> list[PlannedCheck]:
                 "data[integrity]",
                 "check_integrity",
                 "ml_data",
-                lambda d: ((d.train,), {"label": d.label, "max": {"missing": None}}),
+                lambda d: ((d.table("train"),), {"label": d.label, "max": {"missing": None}}),
             )
         )
     if has_data:

@@ -22,9 +22,23 @@ from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, judge, validate_level, validate_rule
-from .io import MAX_FAILURES, column_kind, load_frame, require_columns, row_hashes, sample
+from ..tables.profile import Rule, offending_values, row_counts
+from ..tables.profile import class_counts as table_class_counts
+from .io import MAX_FAILURES, plain, sample
 from .requirements import data_requirements
-from .stats import describe_data
+from .stats import (
+    RowFacts,
+    class_counts,
+    column_kinds,
+    facts,
+    offending_rows,
+    require_names,
+    require_rows,
+    summary,
+    table_or_frame,
+    table_sample,
+    text_columns,
+)
 
 #: Outlier rules: ``robust_z`` flags ``|x - median| / (1.4826 * MAD) > k`` (k = 3.5 by default),
 #: ``iqr`` flags values more than ``k`` interquartile ranges outside the quartiles (k = 1.5).
@@ -63,29 +77,6 @@ LEGACY = {
 }
 
 
-def _outliers(x: np.ndarray, method: str, k: float) -> np.ndarray:
-    """Mask of outliers among the finite values of ``x`` (NaN is never an outlier)."""
-    finite = np.isfinite(x)
-    v = x[finite]
-    mask = np.zeros(x.shape, bool)
-    if v.size < 4:
-        return mask
-    if method == "robust_z":
-        med = np.median(v)
-        mad = 1.4826 * np.median(np.abs(v - med))
-        if mad == 0:
-            return mask
-        with np.errstate(invalid="ignore"):
-            mask[finite] = np.abs(v - med) / mad > k
-    else:
-        q1, q3 = np.quantile(v, [0.25, 0.75])
-        iqr = q3 - q1
-        if iqr == 0:
-            return mask
-        mask[finite] = (v < q1 - k * iqr) | (v > q3 + k * iqr)
-    return mask
-
-
 def check_integrity(
     data: Any,
     *,
@@ -109,7 +100,11 @@ def check_integrity(
     Parameters
     ----------
     data:
-        A pandas or polars DataFrame, or the path of a CSV or Parquet file.
+        A pandas DataFrame (checked in memory) or any table
+        :func:`~mltestkit.tables.open_table` reads: polars, Arrow, DuckDB, Spark, or the path
+        of a CSV file or of Parquet data (file, directory, glob). A table's engine computes the
+        figures (the same as in memory) and reads only the columns checked; its failure samples
+        hold values without row positions.
     label:
         The label column: enables conflicting labels (identical features, different labels)
         and class balance; it is left out of the per-column checks.
@@ -154,7 +149,7 @@ def check_integrity(
     >>> [(f["column"], f["rule"], f["sample"]) for f in r.details["failures"]]
     [('city', 'special_characters', [{'row': 1, 'value': '?'}])]
     """
-    frame = load_frame(data)
+    frame, names = table_or_frame(data)
     label, columns = column(label, "label"), validate_columns(columns, "columns")
     describe = flag(describe, "describe")
     if outlier_k is not None:
@@ -169,13 +164,21 @@ def check_integrity(
         "check_integrity", min, max, legacy, LEGACY, FIGURES, DEFAULT_MAX, rule=rule, confidence=level
     )
     if label is not None:
-        require_columns(frame, [label], "label", "data")
+        require_names(names, [label], "label")
     features = (
-        require_columns(frame, columns, "columns", "data")
-        if columns is not None
-        else [c for c in frame.columns if c != label]
+        require_names(names, columns, "columns") if columns is not None else [c for c in names if c != label]
     )
-    n = len(frame)
+    in_memory = isinstance(frame, pd.DataFrame)
+    text = set(text_columns(frame, features))
+    kinds = column_kinds(frame, features)
+    rules = [Rule(c, "special") for c in features if c in text]
+    rules += [Rule(c, "outliers", (outliers, k)) for c in features if kinds[c] == "numeric"]
+    wanted = list(
+        dict.fromkeys([*features, *([label] if label is not None else []), *(names if describe else [])])
+    )
+    got, encoded = facts(frame, wanted, rules, top=5, stats=describe)
+    n = got[wanted[0]].rows
+    require_rows(n)
     metrics: list[MetricValue] = []
     failures: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
@@ -184,13 +187,13 @@ def check_integrity(
         metric: str,
         count: int,
         column: Any = None,
-        positions: Any = None,
-        values: Any = None,
+        where: Any = None,
         value: float | None = None,
     ) -> None:
+        """Judge one share; ``where`` gives the sample of offending rows when one is kept."""
         frac = count / n if value is None else value
-        where = {"column": str(column)} if column is not None else None
-        mv = judge(metric, Estimate(frac, n=n, range=(0.0, 1.0)), requirements[metric], slice=where)
+        place = {"column": str(column)} if column is not None else None
+        mv = judge(metric, Estimate(frac, n=n, range=(0.0, 1.0)), requirements[metric], slice=place)
         metrics.append(mv)
         if mv.outcome is Outcome.FAILED or (mv.outcome is None and count and metric != "minority_class"):
             entry: dict[str, Any] = {
@@ -199,63 +202,68 @@ def check_integrity(
                 "count": int(count),
                 "fraction": frac,
             }
-            if positions is not None:
-                entry["sample"] = sample(positions, values)
+            if where is not None:
+                entry["sample"] = where()
             (failures if mv.outcome is Outcome.FAILED else findings).append(entry)
 
-    # rows: duplicates and conflicting labels, from one hash per row
-    keys = [*features, label] if label is not None else list(features)
-    whole = row_hashes(frame, keys, "data")
-    dup = pd.Series(whole).duplicated(keep="first").to_numpy()
-    dpos = np.flatnonzero(dup)
-    codes, _ = pd.factorize(whole)
-    first = np.unique(codes, return_index=True)[1]
-    record("duplicate_rows", int(dup.sum()), positions=dpos, values=first[codes[dpos[:5]]])
+    def rows_of(c: str, r: Rule | None) -> Any:
+        """A sample of the rows that break ``r`` (missing values when ``r`` is ``None``)."""
+        if in_memory:
+            s = frame[c]
+
+            def take() -> Any:
+                pos = offending_rows(s, r, got[c], encoded.get(c))
+                return sample(pos, s.iloc[pos])
+
+            return take
+        return lambda: table_sample(offending_values(frame, r or Rule(c, "missing"), got[c]))
+
+    # rows: duplicates and conflicting labels
+    if in_memory:
+        rows = RowFacts(frame, features, label, encoded)
+        duplicates, conflicts = rows.duplicates, rows.conflicts
+
+        def dup_sample() -> Any:
+            pos, first = rows.duplicate_sample()
+            return sample(pos, first)
+
+        def conflict_sample() -> Any:
+            pos = rows.conflict_positions()
+            return sample(pos, frame[label].iloc[pos])
+    else:
+        duplicates, conflicts = row_counts(frame, features, label)
+
+        def dup_sample() -> Any:
+            return []
+
+        conflict_sample = dup_sample
+    record("duplicate_rows", duplicates, where=dup_sample)
+    classes: list[tuple[Any, int]] = []
     if label is not None:
-        check_label = frame[label]
-        feats = row_hashes(frame, list(features), "data")
-        groups = pd.DataFrame({"f": feats, "y": row_hashes(frame, [label], "label")})
-        labels_per_group = groups.groupby("f", sort=False)["y"].transform("nunique").to_numpy()
-        conflict = labels_per_group > 1
-        cpos = np.flatnonzero(conflict)
-        record("conflicting_labels", int(conflict.sum()), positions=cpos, values=check_label.iloc[cpos[:5]])
-        counts = check_label.value_counts(dropna=True)
-        if len(counts):
-            record("minority_class", int(counts.iloc[-1]), value=float(counts.iloc[-1] / counts.sum()))
+        record("conflicting_labels", conflicts, where=conflict_sample)
+        classes = class_counts(frame[label]) if in_memory else table_class_counts(frame, label)
+        if classes:
+            total = sum(c for _, c in classes)
+            record("minority_class", classes[-1][1], value=classes[-1][1] / total)
     # columns
     for c in features:
-        s = frame[c]
-        miss = s.isna().to_numpy()
-        mpos = np.flatnonzero(miss)
-        record("missing", int(miss.sum()), c, mpos, s.iloc[mpos[:5]])
-        present = n - int(miss.sum())
-        kind = column_kind(s)
+        f = got[c]
+        record("missing", f.missing, c, rows_of(c, None))
+        present = n - f.missing
         if present == 0:
             continue
-        try:
-            top = int(s.value_counts(dropna=True).iloc[0])
-        except TypeError:
-            raise InputError(
-                "data", f"column {c!r} holds unhashable values", "convert them to strings or tuples"
-            ) from None
-        record("top_fraction", top, c, value=top / present)
-        if s.dtype == object:
+        record("top_fraction", f.top_count, c, value=f.top_count / present)
+        if in_memory and frame[c].dtype == object:
+            s = frame[c]
             types = s.dropna().map(type)
             main = types.value_counts().index[0]
             odd = s.notna().to_numpy() & (s.map(type).to_numpy() != main)
             pos = np.flatnonzero(odd)
-            record("mixed_types", len(pos), c, pos, s.iloc[pos[:5]])
-        if kind == "categorical" and pd.api.types.infer_dtype(s, skipna=True) in ("string", "mixed"):
-            text = s.astype("str")
-            special = s.notna().to_numpy() & text.str.fullmatch(r"[\W_]*").to_numpy(
-                dtype=bool, na_value=False
-            )
-            pos = np.flatnonzero(special)
-            record("special_characters", len(pos), c, pos, s.iloc[pos[:5]])
-        if kind == "numeric":
-            mask = _outliers(s.to_numpy(dtype=float, na_value=np.nan), outliers, k)
-            pos = np.flatnonzero(mask)
-            record("outliers", len(pos), c, pos, s.iloc[pos[:5]])
+            record("mixed_types", len(pos), c, lambda pos=pos, s=s: sample(pos, s.iloc[pos]))
+        for r in rules:
+            if r.column == c:
+                figure = "special_characters" if r.kind == "special" else "outliers"
+                record(figure, f.counts[r], c, rows_of(c, r))
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
     details: dict[str, Any] = {
         "rows": n,
@@ -264,12 +272,9 @@ def check_integrity(
         "outlier_method": outliers,
     }
     if label is not None:
-        details["classes"] = [
-            {"value": v, "count": int(k_)}
-            for v, k_ in frame[label].value_counts(dropna=True).head(50).items()
-        ]
+        details["classes"] = [{"value": plain(v), "count": int(k_)} for v, k_ in classes[:50]]
     if describe:
-        details["statistics"] = describe_data(frame)
+        details["statistics"] = {"rows": n, "columns": {str(c): summary(got[c]) for c in names}}
     return CheckResult(
         name=name or "integrity",
         kind="data",
@@ -287,7 +292,7 @@ def _message(failures: list[dict[str, Any]], n: int) -> str:
     lines = [f"{len(failures)} integrity limits are exceeded on {n} rows:"]
     for f in failures[:10]:
         where = f"column {f['column']!r}" if f["column"] is not None else "rows"
-        rows = ", ".join(str(x["row"]) for x in f.get("sample", [])[:5])
+        rows = ", ".join(str(x["row"]) for x in f.get("sample", [])[:5] if "row" in x)
         lines.append(
             f"  {where}: {f['rule']} {f['count']} ({f['fraction']:.3%}){'; rows ' + rows if rows else ''}"
         )

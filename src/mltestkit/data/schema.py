@@ -38,8 +38,20 @@ from .._validate import flag
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.requirement import Estimate, Requirement, judge, validate_level, validate_rule
-from .io import MAX_FAILURES, column_kind, load_frame, plain, sample
-from .stats import describe_data
+from ..tables.profile import Rule, offending_values, row_counts
+from ..tables.profile import decimals as table_decimals
+from ..tables.profile import schema_dtype as table_dtype
+from .io import MAX_FAILURES, column_kind, plain, sample
+from .stats import (
+    RowFacts,
+    column_kinds,
+    facts,
+    offending_rows,
+    require_rows,
+    summary,
+    table_or_frame,
+    table_sample,
+)
 
 #: The dtypes a schema column can require.
 DTYPES = ("int", "float", "bool", "str", "category", "datetime", "any")
@@ -266,7 +278,8 @@ def as_schema(schema: Any, argument: str = "schema") -> Schema:
 def infer_schema(
     data: Any, *, slack: float = 0.1, max_categories: int = 20, extra_columns: bool = True
 ) -> Schema:
-    """A first schema from data, to review and commit.
+    """A first schema from data (a pandas DataFrame, or any table: its engine computes the
+    figures), to review and commit.
 
     Numeric ranges are widened by ``slack`` times the observed span on each side (a range that
     starts at 0 or above stays non-negative) and rounded outward to the data's precision: whole
@@ -286,29 +299,43 @@ def infer_schema(
     """
     if isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack <= 10:
         raise InputError("slack", f"must be a number in [0, 10], got {slack!r}", "e.g. slack=0.1")
-    frame = load_frame(data)
+    frame, names = table_or_frame(data)
+    got, _ = facts(frame, names, top=max_categories + 1, strict=False)
+    require_rows(got[names[0]].rows)
+    dtypes = _dtypes(frame, names)
     columns = []
-    for name in frame.columns:
-        s = frame[name]
-        col = Column(name=str(name), dtype=_dtype_of(s), nullable=bool(s.isna().any()))
-        values = s.dropna()
-        distinct = _nunique(values)
-        if col.dtype in ("int", "float") and len(values) and set(values.unique().tolist()) == {0, 1}:
+    for name in names:
+        f = got[name]
+        col = Column(name=str(name), dtype=dtypes[name], nullable=f.missing > 0)
+        present = f.rows - f.missing
+        if col.dtype in ("int", "float") and present and f.distinct == 2 and f.min == 0 and f.max == 1:
             col.allowed = [0, 1]  # a binary label or flag
-        elif col.dtype in ("int", "float") and len(values):
-            lo, hi = float(values.min()), float(values.max())
+        elif col.dtype in ("int", "float") and present:
+            lo, hi = float(f.min), float(f.max)
             pad = slack * (hi - lo)
             low, high = lo - pad, hi + pad
             if lo >= 0:
                 low = max(low, 0.0)
-            digits = 0 if col.dtype == "int" else _decimals(values.to_numpy(dtype=float))
+            digits = 0 if col.dtype == "int" else _decimals_of(frame, name)
             col.min, col.max = _round_out(low, high, digits, integer=col.dtype == "int")
-        if col.dtype in ("str", "category") and distinct is not None and distinct <= max_categories:
-            col.allowed = sorted(plain(v) for v in values.unique())
-        elif col.dtype in ("int", "str") and distinct == len(values) and len(values) > 1:
+        if col.dtype in ("str", "category") and f.distinct is not None and f.distinct <= max_categories:
+            col.allowed = sorted(plain(v) for v, _ in f.top)
+        elif col.dtype in ("int", "str") and f.distinct == present and present > 1:
             col.unique = True
         columns.append(col)
     return Schema(columns=columns, extra_columns=extra_columns)
+
+
+def _decimals_of(frame: Any, column: str) -> int:
+    if isinstance(frame, pd.DataFrame):
+        return _decimals(frame[column].to_numpy(dtype=float, na_value=np.nan))
+    return table_decimals(frame, column)
+
+
+def _dtypes(frame: Any, names: list[str]) -> dict[str, str]:
+    if isinstance(frame, pd.DataFrame):
+        return {c: _dtype_of(frame[c]) for c in names}
+    return {c: table_dtype(d) for c, d in frame.collect_schema().items() if c in names}
 
 
 def _decimals(x: np.ndarray, most: int = 10) -> int:
@@ -407,29 +434,76 @@ def _numeric(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _rule_masks(s: pd.Series, c: Column) -> list[tuple[str, np.ndarray]]:
-    out: list[tuple[str, np.ndarray]] = []
+def _pandas_mask(s: pd.Series, c: Column, figure: str) -> np.ndarray:
+    """The rows of a pandas column that break one rule of ``c``, by pandas' own reading (types
+    coerced as :func:`pandas.to_numeric` and :func:`pandas.to_datetime` do)."""
     present = s.notna().to_numpy()
-    if c.dtype != "any":
-        out.append(("dtype", _dtype_violations(s, c.dtype)))
-    if not c.nullable:
-        out.append(("nullable", ~present))
-    if c.min is not None or c.max is not None:
+    if figure == "dtype":
+        return _dtype_violations(s, c.dtype)
+    if figure == "nullable":
+        return ~present
+    if figure in ("min", "max"):
         x = _numeric(s)
         with np.errstate(invalid="ignore"):
-            if c.min is not None:
-                out.append(("min", x < c.min))
-            if c.max is not None:
-                out.append(("max", x > c.max))
+            return x < c.min if figure == "min" else x > c.max
+    if figure == "allowed":
+        return present & ~s.isin(c.allowed or []).to_numpy()
+    if figure == "unique":
+        return present & s.duplicated(keep="first").to_numpy()
+    text = s.astype("str")
+    ok = text.str.fullmatch(c.regex or "").to_numpy(dtype=bool, na_value=False)
+    return present & ~ok
+
+
+#: How a rule is counted: a :class:`Rule` of the facts, ``"missing"`` (the missing values),
+#: ``"pandas"`` (the column read by pandas, :func:`_pandas_mask`) or ``None`` (no row can break it).
+_How = Rule | str | None
+
+
+def _plan(c: Column, kind: str, dtype: Any, in_memory: bool) -> list[tuple[str, _How]]:
+    """The rules of column ``c`` in the order they are reported, each with how it is counted."""
+    out: list[tuple[str, _How]] = []
+    if c.dtype != "any":
+        out.append(("dtype", "pandas" if in_memory else _table_dtype_rule(c, kind, dtype)))
+    if not c.nullable:
+        out.append(("nullable", "missing"))
+    numeric = kind == "numeric"
+    if c.min is not None:
+        out.append(("min", Rule(c.name, "below", c.min) if numeric else "pandas"))
+    if c.max is not None:
+        out.append(("max", Rule(c.name, "above", c.max) if numeric else "pandas"))
     if c.allowed is not None:
-        out.append(("allowed", present & ~s.isin(c.allowed).to_numpy()))
+        rule = Rule(c.name, "not_in", tuple(c.allowed))
+        out.append(("allowed", rule if in_memory or _comparable(c.allowed, kind, dtype) else "pandas"))
     if c.unique:
-        out.append(("unique", present & s.duplicated(keep="first").to_numpy()))
+        out.append(("unique", Rule(c.name, "repeated")))
     if c.regex is not None:
-        text = s.astype("str")
-        ok = text.str.fullmatch(c.regex).to_numpy(dtype=bool, na_value=False)
-        out.append(("regex", present & ~ok))
+        rule = Rule(c.name, "not_matching", c.regex)
+        out.append(("regex", rule if in_memory or table_dtype(dtype) == "str" else "pandas"))
     return out
+
+
+def _table_dtype_rule(c: Column, kind: str, dtype: Any) -> _How:
+    """The dtype rule of a table column, decided from the column's type where it can be."""
+    have = table_dtype(dtype)
+    if c.dtype == "category" or have == c.dtype or (c.dtype == "float" and have == "int"):
+        return None
+    if c.dtype == "int" and have == "float":
+        return Rule(c.name, "not_whole")
+    if (c.dtype == "str" and kind in ("numeric", "bool", "datetime")) or (
+        c.dtype in ("int", "float") and kind == "bool"
+    ):
+        return Rule(c.name, "not_in", ())  # every present value breaks it
+    return "pandas"
+
+
+def _comparable(values: list[Any], kind: str, dtype: Any) -> bool:
+    """Whether an engine compares ``values`` with the column as pandas would (no casts)."""
+    if kind == "numeric":
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if kind == "bool":
+        return all(isinstance(v, bool) for v in values)
+    return table_dtype(dtype) in ("str", "category") and all(isinstance(v, str) for v in values)
 
 
 def check_schema(
@@ -447,7 +521,11 @@ def check_schema(
     Parameters
     ----------
     data:
-        A pandas or polars DataFrame, or the path of a CSV or Parquet file.
+        A pandas DataFrame (checked in memory) or any table
+        :func:`~mltestkit.tables.open_table` reads: polars, Arrow, DuckDB, Spark, or the path
+        of a CSV file or of Parquet data (file, directory, glob). A table's engine computes the
+        figures (the same as in memory) and reads only the columns checked; its failure samples
+        hold values without row positions.
     schema:
         A :class:`Schema`, a dict, or the path of a YAML or JSON schema file: the requirements.
     describe:
@@ -477,9 +555,26 @@ def check_schema(
     """
     rule, level = validate_rule(rule), validate_level(confidence)
     describe = flag(describe, "describe")
-    frame = load_frame(data)
+    frame, names = table_or_frame(data)
     sch = as_schema(schema)
-    n = len(frame)
+    in_memory = isinstance(frame, pd.DataFrame)
+    present_cols = set(names)
+    listed = [c for c in sch.columns if c.name in present_cols]
+    kinds = column_kinds(frame, [c.name for c in listed])
+    dtypes = {} if in_memory else dict(frame.collect_schema().items())
+    plans = {c.name: _plan(c, kinds[c.name], dtypes.get(c.name), in_memory) for c in listed}
+    rules = [how for plan in plans.values() for _, how in plan if isinstance(how, Rule)]
+    rules += [Rule(c.name, "mean") for c in listed if c.mean_min is not None or c.mean_max is not None]
+    wanted = list(dict.fromkeys([*(c.name for c in listed), *(names if describe else [])]))
+    got, encoded = facts(
+        frame, wanted, rules, top=5 if describe else 0, stats=describe, distinct=describe, strict=False
+    )
+    n = got[wanted[0]].rows if wanted else _rows(frame)
+    require_rows(n)
+    # rules only pandas reads: their columns alone are read into memory
+    by_pandas = [c.name for c in listed if any(how == "pandas" for _, how in plans[c.name])]
+    by_pandas += [c.name for c in listed if c.name not in by_pandas and _mean_by_pandas(c, kinds[c.name])]
+    local = frame if in_memory else _read_columns(frame, by_pandas)
     metrics: list[MetricValue] = []
     failures: list[dict[str, Any]] = []
 
@@ -498,29 +593,47 @@ def check_schema(
         metrics.append(mv)
         return mv.outcome is not Outcome.PASSED
 
+    def rows_of(c: Column, figure: str, how: _How) -> list[dict[str, Any]]:
+        """A sample of the rows that break one rule."""
+        f = got[c.name]
+        if in_memory or how == "pandas":
+            col = local[c.name]
+            if isinstance(how, Rule):
+                pos = offending_rows(col, how, f, encoded.get(c.name))
+            elif how == "missing":
+                pos = offending_rows(col, None, f)
+            else:
+                pos = np.flatnonzero(_pandas_mask(col, c, figure))[:5]
+            return sample(pos, col.iloc[pos]) if in_memory else table_sample(col.iloc[pos].tolist())
+        return table_sample(
+            offending_values(frame, how if isinstance(how, Rule) else Rule(c.name, "missing"), f)
+        )
+
     if (sch.min_rows is not None or sch.max_rows is not None) and record(
         "rows", n, sch.min_rows, sch.max_rows, None
     ):
         failures.append({"column": None, "rule": "rows", "count": n, "sample": []})
-    present_cols = set(frame.columns)
     for c in sch.columns:
         if c.name not in present_cols:
             record("missing_column", 1, None, 0, c.name)
             failures.append({"column": c.name, "rule": "missing_column", "count": n, "sample": []})
             continue
-        s = frame[c.name]
-        for check, mask in _rule_masks(s, c):
-            count = int(np.count_nonzero(mask))
-            if record(check, count, None, 0, c.name):
-                pos = np.flatnonzero(mask)[:5]
+        f = got[c.name]
+        for figure, how in plans[c.name]:
+            if how is None:
+                count = 0
+            elif how == "missing":
+                count = f.missing
+            elif how == "pandas":
+                count = int(np.count_nonzero(_pandas_mask(local[c.name], c, figure)))
+            else:
+                count = f.counts[how]  # type: ignore[index]
+            if record(figure, count, None, 0, c.name):
                 failures.append(
-                    {"column": c.name, "rule": check, "count": count, "sample": sample(pos, s.iloc[pos])}
+                    {"column": c.name, "rule": figure, "count": count, "sample": rows_of(c, figure, how)}
                 )
         if c.mean_min is not None or c.mean_max is not None:
-            x = _numeric(s)
-            finite = np.isfinite(x)
-            k = int(np.count_nonzero(finite))
-            mean = None if k == 0 else float(x.mean() if k == x.size else x[finite].mean())
+            mean = _pandas_mean(local[c.name]) if _mean_by_pandas(c, kinds[c.name]) else f.mean
             reason = "the column has no numeric values" if mean is None else None
             if record("mean", mean, c.mean_min, c.mean_max, c.name, reason=reason):
                 entry: dict[str, Any] = {
@@ -531,16 +644,16 @@ def check_schema(
                 }
                 failures.append(entry if mean is None else {**entry, "value": mean})
     if sch.ordered:
-        listed = [c.name for c in sch.columns if c.name in present_cols]
-        found = [c for c in frame.columns if c in set(listed)]
-        misplaced = sum(a != b for a, b in zip(listed, found, strict=True))
+        names_listed = [c.name for c in listed]
+        found = [c for c in names if c in set(names_listed)]
+        misplaced = sum(a != b for a, b in zip(names_listed, found, strict=True))
         if record("column_order", misplaced, None, 0, None):
             failures.append(
                 {
                     "column": None,
                     "rule": "ordered",
                     "count": misplaced,
-                    "expected": listed[:20],
+                    "expected": names_listed[:20],
                     "found": found[:20],
                 }
             )
@@ -551,16 +664,20 @@ def check_schema(
             record("missing_column", len(absent), None, 0, label)
             failures.append({"column": label, "rule": "missing_column", "count": n, "sample": []})
             continue
-        mask = frame.duplicated(subset=list(group), keep="first").to_numpy()
-        count = int(np.count_nonzero(mask))
+        if in_memory:
+            repeats = RowFacts(frame, list(group), None, {})
+            count = repeats.duplicates
+        else:
+            count = row_counts(frame, list(group), None)[0]
         if record("unique", count, None, 0, label):
-            pos = np.flatnonzero(mask)[:5]
-            rows = [
-                {"row": int(i), "value": [plain(v) for v in frame[list(group)].iloc[i].tolist()]} for i in pos
-            ]
+            rows: list[dict[str, Any]] = []
+            if in_memory:
+                pos, _ = repeats.duplicate_sample()
+                values = frame[list(group)]
+                rows = [{"row": int(i), "value": [plain(v) for v in values.iloc[i].tolist()]} for i in pos]
             failures.append({"column": label, "rule": "unique", "count": count, "sample": rows})
     if not sch.extra_columns:
-        extra = [c for c in frame.columns if c not in {col.name for col in sch.columns}]
+        extra = [c for c in names if c not in {col.name for col in sch.columns}]
         if record("extra_columns", len(extra), None, 0, None):
             failures.append(
                 {"column": None, "rule": "extra_columns", "count": len(extra), "columns": extra[:20]}
@@ -570,7 +687,7 @@ def check_schema(
     if len(failures) > MAX_FAILURES:
         details["failures_left_out"] = len(failures) - MAX_FAILURES
     if describe:
-        details["statistics"] = describe_data(frame)
+        details["statistics"] = {"rows": n, "columns": {str(c): summary(got[c]) for c in names}}
     return CheckResult(
         name=name or "schema",
         kind="data",
@@ -582,13 +699,42 @@ def check_schema(
     )
 
 
+def _mean_by_pandas(c: Column, kind: str) -> bool:
+    """A mean rule on a column that is not numeric: pandas coerces its values to numbers."""
+    return (c.mean_min is not None or c.mean_max is not None) and kind != "numeric"
+
+
+def _pandas_mean(s: pd.Series) -> float | None:
+    x = _numeric(s)
+    finite = np.isfinite(x)
+    k = int(np.count_nonzero(finite))
+    return None if k == 0 else float(x.mean() if k == x.size else x[finite].mean())
+
+
+def _read_columns(lf: Any, columns: list[str]) -> pd.DataFrame:
+    """The named columns of a table as a pandas DataFrame (only they are read)."""
+    if not columns:
+        return pd.DataFrame()
+    return lf.select(*dict.fromkeys(columns)).collect(backend="pandas").to_native()
+
+
+def _rows(frame: Any) -> int:
+    if isinstance(frame, pd.DataFrame):
+        return len(frame)
+    import narwhals as nw
+
+    return int(frame.select(nw.len()).collect(backend="pyarrow").to_native().column(0)[0].as_py())
+
+
 def _message(failures: list[dict[str, Any]], n: int, rules: int) -> str:
     if not failures:
         return f"all {rules} schema rules hold on {n} rows"
     lines = [f"{len(failures)} of {rules} schema rules are violated on {n} rows:"]
     for f in failures[:10]:
         where = f"column {f['column']!r}" if f["column"] is not None else "the frame"
-        rows = ", ".join(f"row {x['row']}: {x['value']!r}" for x in f.get("sample", [])[:3])
+        rows = ", ".join(
+            (f"row {x['row']}: " if "row" in x else "") + repr(x["value"]) for x in f.get("sample", [])[:3]
+        )
         count = (
             f" ({f['count']} rows)"
             if f.get("count") is not None and f["rule"] not in ("rows", "missing_column")
