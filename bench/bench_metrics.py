@@ -20,22 +20,22 @@ def run() -> list[dict]:
     rows = []
     cases = [
         (
-            "accuracy (Wilson)",
+            "accuracy (Clopper-Pearson)",
             lambda: mltestkit.check_metric("accuracy", y, pred, min=0.5),
             lambda: accuracy_score(y, pred),
         ),
         (
-            "f1 (1000 cell-bootstrap replicates)",
+            "f1 (Clopper-Pearson on the Jaccard index)",
             lambda: mltestkit.check_metric("f1", y, pred, min=0.5),
             lambda: f1_score(y, pred),
         ),
         (
-            "roc_auc (DeLong)",
+            "roc_auc (score interval on DeLong's variance)",
             lambda: mltestkit.check_metric("roc_auc", y, y_score=score, min=0.5),
             lambda: roc_auc_score(y, score),
         ),
         (
-            "log_loss (normal, n x B above budget)",
+            "log_loss (skew-t from power sums)",
             lambda: mltestkit.check_metric("log_loss", y, y_score=score, max=1.0),
             lambda: log_loss(y, score),
         ),
