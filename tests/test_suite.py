@@ -377,3 +377,48 @@ def test_a_non_table_config_is_a_usage_error(pytester):
     result = pytester.runpytest("--ml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "did you mean 'p95_ms'?" in result.stderr.str()
+
+
+def test_multi_class_metrics_in_the_zero_code_suite(pytester):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score, log_loss, roc_auc_score, top_k_accuracy_score
+
+    rng = np.random.default_rng(3)
+    n = 2400
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    frame["y"] = np.digitize(frame["x1"] + 0.7 * frame["x2"] + rng.normal(scale=0.6, size=n), [-0.6, 0.6])
+    train, test = frame.iloc[: n // 2], frame.iloc[n // 2 :]
+    (pytester.path / "data").mkdir()
+    train.to_csv(pytester.path / "data" / "train.csv", index=False)
+    test.to_csv(pytester.path / "data" / "test.csv", index=False)
+    model = LogisticRegression().fit(train[["x1", "x2"]], train["y"])
+    sio.dump(model, pytester.path / "model.skops")
+    pytester.makepyprojecttoml(
+        textwrap.dedent(
+            """
+            [tool.mltestkit]
+            model = "model.skops"
+            train = "data/train.csv"
+            test = "data/test.csv"
+            label = "y"
+
+            [tool.mltestkit.thresholds]
+            roc_auc_ovr = { min = 0.5 }
+            top_k_accuracy = { min = 0.5 }
+            log_loss = { max = 5.0 }
+            f1_macro = { min = 0.3 }
+            """
+        )
+    )
+    result = pytester.runpytest("--ml", "--ml-report", "r.json", "-k", "metric", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)  # and the baseline model check
+    figures = {
+        m["name"]: m["value"] for c in read_report(pytester.path / "r.json")["checks"] for m in c["metrics"]
+    }
+    X, y = test[["x1", "x2"]], test["y"].to_numpy()
+    proba = model.predict_proba(X)
+    assert figures["roc_auc_ovr"] == pytest.approx(roc_auc_score(y, proba, multi_class="ovr"), abs=1e-12)
+    assert figures["top_k_accuracy"] == pytest.approx(top_k_accuracy_score(y, proba, k=2), abs=1e-12)
+    assert figures["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-12)
+    assert figures["f1_macro"] == pytest.approx(f1_score(y, model.predict(X), average="macro"), abs=1e-12)

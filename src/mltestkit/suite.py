@@ -205,11 +205,26 @@ class SuiteData:
         return self.model.predict(self.X_test)
 
     @cached_property
+    def probabilities(self) -> Any:
+        return self.model.predict_proba(self.X_test)
+
+    @cached_property
     def scores(self) -> Any:
-        proba = self.model.predict_proba(self.X_test)
+        proba = self.probabilities
         classes = list(getattr(self.model, "classes_", range(proba.shape[1])))
         pos = self.cfg.pos_label if self.cfg.pos_label is not None else classes[-1]
         return proba[:, classes.index(pos)]
+
+    def scores_for(self, metric: str) -> Any:
+        """What ``metric`` reads as ``y_score``: the whole probability matrix for a metric over
+        every class (top-k accuracy, one-vs-rest AUC, log loss of more than two classes), else
+        the positive class's column."""
+        from .metrics import METRICS
+
+        m = METRICS[metric]
+        if m.matrix and (m.hits is not None or m.interval == "ovr" or self.probabilities.shape[1] > 2):
+            return self.probabilities
+        return self.scores
 
     def columns(self, names: Any, key: str) -> Any:
         names = list(names)
@@ -223,7 +238,7 @@ def _metric_arguments(name: str, bounds: dict[str, float]) -> Callable[[SuiteDat
     def build(d: SuiteData) -> Arguments:
         kwargs: dict[str, Any] = {**bounds, "pos_label": d.cfg.pos_label, "name": name}
         if _needs_scores(name):
-            return (name, d.y_test), {**kwargs, "y_score": d.scores}
+            return (name, d.y_test), {**kwargs, "y_score": d.scores_for(name)}
         return (name, d.y_test, d.predictions), kwargs
 
     return build
@@ -355,7 +370,7 @@ def _slice_arguments(metric: str, spec: dict[str, float]) -> Callable[[SuiteData
         kwargs: dict[str, Any] = {k: v for k, v in spec.items() if k in ("min", "max", "rule")}
         if "min_size" in spec:
             kwargs["min_size"] = int(spec["min_size"])
-        y_score = {"y_score": d.scores} if _needs_scores(metric) else {}
+        y_score = {"y_score": d.scores_for(metric)} if _needs_scores(metric) else {}
         return (metric, d.y_test, None if y_score else d.predictions), {
             "by": frame,
             "combos": combos,
