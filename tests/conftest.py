@@ -1,10 +1,33 @@
-"""Shared test setup.
+"""Shared test setup: the Spark session of the table tests, and modules imported once.
 
 pytester's in-process runs restore ``sys.modules`` afterwards; numpy and friends cannot be
 imported twice in one process, so they are imported here once, before any inner run.
 """
 
+import shutil
+
 import numpy  # noqa: F401
 import pandas.core.arrays.arrow.extension_types  # noqa: F401  (pandas, and its Arrow extension types once)
+import pytest
 import scipy.stats  # noqa: F401
 import sklearn.metrics  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def spark():
+    if shutil.which("java") is None:
+        pytest.skip(
+            "Spark needs Java 17 and `java` is not on PATH (make test installs openjdk-17-jre-headless)"
+        )
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("mltestkit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

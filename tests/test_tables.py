@@ -7,7 +7,6 @@ bound. A Parquet dataset larger than DuckDB's memory limit is checked out of cor
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import numpy as np
@@ -48,26 +47,6 @@ def _frame(n: int = 4000, seed: int = 0) -> pd.DataFrame:
             "w": rng.integers(0, 4, n),
         }
     )
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip(
-            "Spark needs Java 17 and `java` is not on PATH (make test installs openjdk-17-jre-headless)"
-        )
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("mltestkit-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 ENGINES = ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir", "parquet-glob", "csv"]

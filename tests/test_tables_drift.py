@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from test_tables import _as as as_table
-from test_tables import _spark_frame, spark  # noqa: F401  (spark: the shared local[2] session fixture)
+from test_tables import _spark_frame
 
 from mltestkit import check_drift, check_leakage
 from mltestkit.errors import InputError
@@ -228,13 +228,13 @@ def test_the_bound_is_zero_where_each_bin_holds_one_value():
 # ---------------------------------------------------------------- Spark
 
 
-def test_spark_drift_equals_memory_within_the_sketch_bound(spark, memory):  # noqa: F811
+def test_spark_drift_equals_memory_within_the_sketch_bound(spark, memory):
     got = check_drift(_spark_frame(spark, REF), _spark_frame(spark, CUR), label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
     assert _rows(got)["x"]["sketch"]["bound"]["ks"] < 1e-3
 
 
-def test_spark_leakage_equals_memory(spark):  # noqa: F811
+def test_spark_leakage_equals_memory(spark):
     train, test = _leaky()
     want = check_leakage(train, test, label="y", id="id", date="day")
     got = check_leakage(_spark_frame(spark, train), _spark_frame(spark, test), label="y", id="id", date="day")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_tables import _as, _spark_frame, spark  # noqa: F401  (the Spark session fixture)
+from test_tables import _as, _spark_frame
 
 from mltestkit import InputError, check_metric
 from mltestkit.metrics.pushdown import LOSS_EXPRESSIONS, table_estimate
@@ -110,7 +110,7 @@ def test_table_loss_errors_name_the_argument():
 
 
 @pytest.mark.parametrize("metric", LOSSES)
-def test_spark_loss_equals_memory(spark, metric):  # noqa: F811
+def test_spark_loss_equals_memory(spark, metric):
     data = _spark_frame(spark, FRAME)
     _close(check_metric(metric, data=data, **_columns(metric), max=10.0), _memory(metric, FRAME, False))
     weighted = check_metric(metric, data=data, **_columns(metric), sample_weight="w", max=10.0)

@@ -10,7 +10,6 @@ checked out of core.
 from __future__ import annotations
 
 import math
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -62,25 +61,6 @@ SCHEMA = Schema(
     extra_columns=False,
     unique=[["k", "y"], ["id", "x"]],
 )
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip(
-            "Spark needs Java 17 and `java` is not on PATH (make test installs openjdk-17-jre-headless)"
-        )
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("mltestkit-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    return session
 
 
 ENGINES = [
