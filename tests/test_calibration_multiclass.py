@@ -79,7 +79,7 @@ def test_cell_bootstrap_holds_from_its_minimum_rows(metric):
 
 def test_the_bounds_catch_a_percentile_cell_bootstrap_at_n_30(monkeypatch):
     def percentile(counts, statistic, replicates, level):
-        return iv.percentile_interval(replicates, 1 - (1 - level) / iv.CELLS_ERROR_SHARE)
+        return iv.percentile_interval(replicates, 1 - (1 - level) / iv.BCA_ERROR_SHARE)
 
     monkeypatch.setattr(iv, "CELLS_MIN_ROWS", 0)
     monkeypatch.setattr(iv, "bca_cells", percentile)

@@ -190,7 +190,7 @@ def confusion_estimates(
       bootstrap over the confusion cells (:func:`~mltestkit.stats.intervals.bca_cells`; a
       multinomial draw is the exact row bootstrap, at a cost independent of the rows; with
       weights, over Kish's effective size) at
-      :data:`~mltestkit.stats.intervals.CELLS_ERROR_SHARE` of each one-sided error, on at least
+      :data:`~mltestkit.stats.intervals.BCA_ERROR_SHARE` of each one-sided error, on at least
       :data:`~mltestkit.stats.intervals.CELLS_MIN_ROWS` rows; on fewer, no interval and
       ``needed`` says how many rows would give one.
 
@@ -251,7 +251,7 @@ def confusion_estimates(
         cells = cm[g] if not weighted else np.round(cm[g] / rows[g] * n_rows[g])
         stat = lambda d: metric.value(d, pos)  # noqa: E731
         reps = iv.cell_bootstrap(cells, stat, n_boot=n_boot, rng=np.random.default_rng(seed))
-        low[g], high[g] = iv.bca_cells(cells, stat, reps, 1 - (1 - level) * iv.CELLS_ERROR_SHARE)
+        low[g], high[g] = iv.bca_cells(cells, stat, reps, 1 - (1 - level) * iv.BCA_ERROR_SHARE)
     return GroupEstimates(
         metric.name,
         value,
@@ -486,8 +486,10 @@ def _custom_bootstrap(
     rng: np.random.Generator,
 ) -> tuple[float, float, str]:
     """BCa interval of a user's metric: over the counts of distinct pairs when there are few
-    (a multinomial draw, the row bootstrap exactly), otherwise over rows."""
+    (a multinomial draw, the row bootstrap exactly), otherwise over rows; the ends at
+    :data:`~mltestkit.stats.intervals.BCA_ERROR_SHARE` of each one-sided error."""
     n = len(y)
+    level = 1 - (1 - level) * iv.BCA_ERROR_SHARE
     pairs = distinct_pairs(y, p)
     if pairs is None:
         reps = iv.row_bootstrap_each(lambda idx: fn(y[idx], p[idx]), n, n_boot=n_boot, rng=rng)

@@ -38,9 +38,10 @@ BOOTSTRAP_MIN_ROWS = 1000
 #: even its BCa ends miss their level (docs/trust.md), and the figure is inconclusive.
 CELLS_MIN_ROWS = 300
 
-#: The BCa ends over confusion cells are taken at this share of each one-sided error: at the
-#: nominal level they miss it by up to a point at n = 1000 (3.3-3.5% for 2.5%, docs/trust.md).
-CELLS_ERROR_SHARE = 0.8
+#: BCa ends (over confusion cells, and a callable metric's) are taken at this share of each one-sided
+#: error: at the nominal level they miss it by up to a point at n = 1000 (3.3-3.5% for 2.5% over
+#: confusion cells, 3.0-3.2% for callables; docs/trust.md).
+BCA_ERROR_SHARE = 0.8
 
 #: A mean of per-row values gets an interval only from at least this many (effective) rows per
 #: unit of their sample kurtosis (and more on heavier tails, :data:`TAIL_POWER`): below it the
@@ -196,28 +197,18 @@ def bca_cells(
     """
     counts = np.asarray(counts, dtype=np.int64)
     theta = float(np.asarray(statistic(counts[None]), dtype=float).reshape(-1)[0])
-    reps = replicates[np.isfinite(replicates)]
-    if reps.size == 0 or not math.isfinite(theta) or reps.min() == reps.max():
+    if not math.isfinite(theta):
         return math.nan, math.nan
-    below = (np.mean(reps < theta) + np.mean(reps <= theta)) / 2
     flat = counts.reshape(-1)
     cells = np.flatnonzero(flat)
     left_out = np.repeat(flat[None], cells.size, axis=0)
     left_out[np.arange(cells.size), cells] -= 1
     with np.errstate(invalid="ignore", divide="ignore"):
         jack = np.asarray(statistic(left_out.reshape((cells.size, *counts.shape))), dtype=float)
-    w = flat[cells].astype(float)
     ok = np.isfinite(jack)
-    if not 0 < below < 1 or not ok.any():
+    if not ok.any():
         return math.nan, math.nan
-    d = np.average(jack[ok], weights=w[ok]) - jack[ok]
-    spread = float((w[ok] * d * d).sum())
-    accel = float((w[ok] * d**3).sum()) / (6 * spread**1.5) if spread > 0 else 0.0
-    z0 = float(special.ndtri(below))
-    z = np.array([-1.0, 1.0]) * z_value(level)
-    shares = special.ndtr(z0 + (z0 + z) / (1 - accel * (z0 + z)))
-    low, high = np.quantile(reps, shares)
-    return float(low), float(high)
+    return bca_interval(replicates, theta, jack[ok], flat[cells][ok].astype(float), level)
 
 
 def row_bootstrap(
