@@ -158,6 +158,23 @@ def _grouped(
     return np.stack([est.value, est.low, est.high]), est.method[0]
 
 
+def count_figures(m: Any, counts: np.ndarray, pos: int, n_boot: int) -> tuple[np.ndarray, str]:
+    """Value, low, high of every test set's confusion counts (shape (3, reps)) and the method.
+
+    A bootstrap interval (``cells``) is drawn from a seed of each test set's own, as every
+    check of a suite gets its own seed: one seed for all test sets would share the bootstrap's
+    own noise between them, and the cell's shares would move by up to a point with it."""
+    if m.interval != "cells":
+        est = confusion_estimates(m, counts, pos, level=LEVEL, n_boot=n_boot, seed=0)
+        return np.stack([est.value, est.low, est.high]), est.method[0]
+    parts = [
+        confusion_estimates(m, counts[r : r + 1], pos, level=LEVEL, n_boot=n_boot, seed=r + 1)
+        for r in range(len(counts))
+    ]
+    figs = np.array([[e.value[0], e.low[0], e.high[0]] for e in parts]).T
+    return figs, parts[0].method[0]
+
+
 def simulate(metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000) -> tuple[np.ndarray, str]:
     """``reps`` test sets of ``n`` rows: value, low, high of each (shape (3, reps)) and the method."""
     if setting in CLASS_PROCESSES:
@@ -166,8 +183,7 @@ def simulate(metric: str, setting: str, n: int, reps: int, *, n_boot: int = 1000
     m = METRICS[metric]
     if metric in LABEL_METRICS:
         counts = rng.multinomial(n, LABEL_CELLS[setting], size=reps).reshape(reps, 2, 2)
-        est = confusion_estimates(m, counts, 1, level=LEVEL, n_boot=n_boot, seed=0)
-        return np.stack([est.value, est.low, est.high]), est.method[0]
+        return count_figures(m, counts, 1, n_boot)
     out, method = [], ""
     chunk = max(1, 2_000_000 // n)
     for start in range(0, reps, chunk):
@@ -352,8 +368,7 @@ def class_simulate(
     p = class_cells(setting)
     rng = _rng(f"{metric}/{setting}/{n}")
     counts = rng.multinomial(n, p.ravel(), size=reps).reshape(reps, *p.shape)
-    est = confusion_estimates(METRICS[metric], counts, 0, level=LEVEL, n_boot=n_boot, seed=0)
-    return np.stack([est.value, est.low, est.high]), est.method[0]
+    return count_figures(METRICS[metric], counts, 0, n_boot)
 
 
 def class_tasks(reps: int, sizes: Sequence[int] = SIZES) -> list[tuple[str, str, int, int]]:
