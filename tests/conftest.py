@@ -4,6 +4,8 @@ pytester's in-process runs restore ``sys.modules`` afterwards; numpy and friends
 imported twice in one process, so they are imported here once, before any inner run.
 """
 
+import contextlib
+import importlib
 import shutil
 
 import numpy  # noqa: F401
@@ -11,6 +13,12 @@ import pandas.core.arrays.arrow.extension_types  # noqa: F401  (pandas, and its 
 import pytest
 import scipy.stats  # noqa: F401
 import sklearn.metrics  # noqa: F401
+
+# the engines the table checks load (the zero-code suite's data checks scan paths with DuckDB):
+# a second import of their native modules in one process aborts it
+for _engine in ("pyarrow", "pyarrow.dataset", "duckdb", "polars"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_engine)
 
 
 @pytest.fixture(scope="session")
