@@ -10,7 +10,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from mltestkit import check_metric, check_slices
-from mltestkit._validate import encode_labels, factorize
+from mltestkit._validate import encode_labels, factorize, factorize_strings
 from mltestkit.metrics.curves import POINTS, score_curves
 from mltestkit.stats.intervals import delong_auc
 
@@ -41,6 +41,28 @@ def test_factorize_equals_np_unique(name):
     assert uniques.tolist() == expected.tolist()
     assert codes.dtype == np.int64
     assert np.array_equal(codes, inverse.reshape(-1))
+
+
+STRINGS = ["", "a", "b", "a\x00", "ab", "\x00", "é", "日本", "x" * 8, "x" * 9, "y" * 31, "z" * 32]
+STRINGS += ["w" * 40, None, "male", "female", "\xff", "g00", "g49"]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_factorize_strings_equals_pandas_sorted_factorize(seed):
+    """Arrow strings keyed by their bytes (up to 32 bytes, NUL bytes, nulls, offsets of a slice,
+    several chunks, both offset widths) give pandas' sorted codes; longer ones go through Arrow."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    pool = list(rng.choice(np.array(STRINGS, dtype=object), rng.integers(1, len(STRINGS) + 1), replace=False))
+    values = [pool[i] for i in rng.integers(0, len(pool), rng.integers(0, 60))]
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
+    for kind in (pa.string(), pa.large_string()):
+        whole = pa.array(["pad", "pad", *values], type=kind)
+        for array in (whole.slice(2), pa.chunked_array([whole.slice(2, 3), whole.slice(5)], type=kind)):
+            got, got_codes = factorize_strings(array)
+            assert got.tolist() == list(uniques)
+            assert got_codes.dtype == np.int64 and got_codes.tolist() == codes.tolist()
 
 
 def test_factorize_object_missing_values_get_minus_one():
@@ -82,8 +104,20 @@ def test_every_group_input_gives_the_same_slices():
         text.astype(object),
         pd.Categorical(text),
         pd.Series(pd.Categorical(text), name="slice"),
+        pd.Series(text, dtype="string[pyarrow]", name="slice"),
+        pd.Series(text, dtype="string[python]", name="slice"),
     ):
         assert _slices(by) == expected
+
+
+def test_arrow_text_with_missing_values_slices_as_object_text():
+    import pyarrow as pa
+
+    text = np.array([f"g{i:02d}" if i % 7 else None for i in INTS], dtype=object)
+    expected = _slices(pd.Series(text, dtype=object, name="slice"))
+    assert expected[-1][1] == {"slice": "(missing)"}
+    for dtype in ("str", "string[pyarrow]", pd.ArrowDtype(pa.large_string()), pd.ArrowDtype(pa.string())):
+        assert _slices(pd.Series(text, dtype=dtype, name="slice")) == expected
 
 
 def test_integer_column_bins_as_its_float_values():

@@ -356,12 +356,10 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return values[:0], np.zeros(0, dtype=np.int64)
     if kind in "US" and values.dtype.itemsize:
         keys, bits = _packed(values)
-        uniques, codes = _int_codes(keys[0])
         if len(keys) == 1:
+            uniques, codes = _int_codes(keys[0])
             return _unpacked(uniques, bits, values.dtype), codes
-        for key in keys[1:]:
-            more, extra = _int_codes(key)
-            uniques, codes = _int_codes(codes * more.size + extra)
+        uniques, codes = _combined(keys)
         first = np.empty(uniques.size, dtype=np.intp)
         first[codes] = np.arange(values.size)
         return values[first], codes
@@ -379,8 +377,126 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return uniques, codes.reshape(-1).astype(np.int64)
     codes, uniques = pd.factorize(values)
     order, ordered = pd.factorize(np.asarray(uniques, dtype=object), sort=True)
-    codes = np.where(codes < 0, -1, order[codes]) if uniques.size else codes
+    if uniques.size:  # the last entry -1 maps a missing value's code -1 to itself
+        codes = np.append(order.astype(np.int64), -1)[codes]
     return np.asarray(ordered, dtype=object), codes.astype(np.int64, copy=False)
+
+
+#: Arrow strings up to this many bytes are factorized from their buffers; longer ones by Arrow's hash.
+_WORDS = 4
+
+
+def _combined(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct tuples of several integer keys (sorted by the keys in turn) and each row's code."""
+    uniques, codes = _int_codes(keys[0])
+    for key in keys[1:]:
+        more, extra = _int_codes(key)
+        uniques, codes = _int_codes(codes * more.size + extra)
+    return uniques, codes
+
+
+def _string_words(array: Any) -> list[np.ndarray] | None:
+    """Keys of the strings of an Arrow ``string`` / ``large_string`` array: each 8-byte chunk of
+    a value read as a big-endian number of as many bytes as the chunk holds (short values of
+    one length and a common prefix get close keys, which are counted), and the values' lengths when one holds a
+    NUL byte; ``None`` when a value is longer than ``8 * _WORDS`` bytes."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    n = len(array)
+    wide = pa.types.is_large_string(array.type)
+    width = 8 if wide else 4
+    offsets = np.frombuffer(
+        array.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1, offset=array.offset * width
+    )
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    if longest > 8 * _WORDS:
+        return None
+    start, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    padded = np.zeros(size + 8, np.uint8)
+    if size:
+        padded[:size] = np.frombuffer(array.buffers()[2], np.uint8, count=size, offset=start)
+    words = np.ndarray((size + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    rows: np.ndarray = offsets[:-1] - start if start else offsets[:-1]
+    same = int(lengths.min()) == longest
+    keys = []
+    for j in range(max(-(-longest // 8), 1)):
+        chunk = words.take(np.minimum(rows + 8 * j, size) if j else rows, axis=0)
+        chunk.byteswap(inplace=True)
+        if same:
+            shift = _SHIFTS[min(longest - 8 * j, 8)]
+        else:
+            shift = _SHIFTS.take(np.clip(lengths - 8 * j, 0, 8) if j or longest > 8 else lengths)
+        np.right_shift(chunk, shift, out=chunk)
+        keys.append(chunk.view(np.int64))
+    if not padded[:size].all():
+        keys.append(lengths)
+    return keys
+
+
+#: The right shift that keeps the first ``k`` bytes (0..8) of a word read big-endian (numpy
+#: shifts by 64 to zero).
+_SHIFTS = np.array([8 * (8 - k) for k in range(9)], dtype=np.uint64)
+
+
+def arrow_strings(s: Any) -> Any | None:
+    """The Arrow (chunked) array behind a pandas Series of Arrow-backed strings, else ``None``."""
+    dtype = getattr(s, "dtype", None)
+    arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and dtype.kind in "OU" and "string" in str(dtype.pyarrow_dtype)
+    )
+    if not arrow:
+        return None
+    import pyarrow as pa
+
+    return pa.chunked_array(pa.array(s.array))
+
+
+def factorize_strings(array: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values (an object array) of an Arrow string array or chunked array,
+    and each row's index among them (int64; -1 for a null).
+
+    Short strings are keyed by their bytes, read from the array's buffers, and counted; the few
+    distinct values are then sorted as text. Longer ones are hashed by Arrow.
+
+    >>> import pyarrow as pa
+    >>> uniques, codes = factorize_strings(pa.array(["b", None, "a", "b"]))
+    >>> uniques.tolist(), codes.tolist()
+    (['a', 'b'], [1, -1, 0, 1])
+    """
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    n = len(array)
+    keys = _string_words(array) if n else None
+    if keys is None:
+        encoded = array.dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        labels = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        present = np.arange(labels.size)
+    else:
+        uniques, codes = _combined(keys)
+        present = np.arange(uniques.size)
+        if array.null_count:
+            codes = np.where(array.is_null().to_numpy(zero_copy_only=False), -1, codes)
+            present = np.flatnonzero(np.bincount(codes + 1, minlength=uniques.size + 1)[1:])
+        labels = np.empty(uniques.size, dtype=object)
+        if len(keys) == 1:  # the key is the value's bytes
+            labels[present] = [
+                (int(v) % 2**64).to_bytes(8, "big").lstrip(b"\0").decode() for v in uniques[present]
+            ]
+        else:
+            where = np.zeros(uniques.size, dtype=np.int64)
+            rows = np.flatnonzero(codes >= 0)
+            where[codes[rows]] = rows
+            labels[present] = array.take(pa.array(where[present])).to_pylist()
+    order = present[np.argsort(labels[present], kind="stable")]
+    lookup = np.full(labels.size + 1, -1, dtype=np.int64)
+    lookup[order] = np.arange(order.size)
+    return labels[order], lookup[codes]
 
 
 def encode_labels(

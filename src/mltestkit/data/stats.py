@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import arrow_strings, factorize_strings
 from ..errors import InputError
 from ..tables import is_table, open_table
 from ..tables.profile import QUANTILES, ColumnFacts, Rule, quantile_name, table_facts
@@ -44,13 +45,9 @@ class Encoded:
         if isinstance(s.dtype, pd.CategoricalDtype):
             codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.int64)
             uniques: Any = s.cat.categories
-        elif pd.api.types.is_string_dtype(s.dtype) and s.dtype != object and _is_arrow(s):
-            import pyarrow as pa
-
-            encoded = pa.chunked_array(pa.array(s)).combine_chunks().dictionary_encode()
-            indices = encoded.indices.fill_null(-1) if encoded.indices.null_count else encoded.indices
-            codes = indices.to_numpy(zero_copy_only=False)  # int32, no copy without missing values
-            uniques = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+        elif (strings := arrow_strings(s)) is not None:
+            uniques, codes = factorize_strings(strings)
+            uniques = pd.Index(uniques, dtype=object)
         else:
             try:
                 codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -73,10 +70,6 @@ class Encoded:
 
     def count_where(self, bad_values: np.ndarray) -> int:
         return int(self.counts[np.asarray(bad_values, dtype=bool)].sum())
-
-
-def _is_arrow(s: pd.Series) -> bool:
-    return getattr(s.dtype, "storage", None) == "pyarrow" or "pyarrow" in str(s.dtype)
 
 
 def _sorted_values(s: pd.Series) -> np.ndarray:

@@ -36,11 +36,13 @@ from scipy import stats
 from .._validate import (
     MAX_BINS,
     MAX_ROWS,
+    arrow_strings,
     as_1d,
     as_weights,
     count,
     encode_labels,
     factorize,
+    factorize_strings,
     refuse_unsized,
     same_length,
     unique_columns,
@@ -99,6 +101,9 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
             return _integer_codes(name, arr, bins)
         col = pd.Series(arr)
     s = col
+    strings = arrow_strings(s)
+    if strings is not None:
+        return _with_missing(*factorize_strings(strings))
     missing = s.isna().to_numpy()
     numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -126,6 +131,11 @@ def _text_codes(arr: np.ndarray) -> tuple[np.ndarray | None, list[Any]]:
         uniques, codes = factorize(arr)
     except TypeError:
         return None, []
+    return _with_missing(uniques, codes)
+
+
+def _with_missing(uniques: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes and labels with missing values (code -1) as the last label, :data:`MISSING`."""
     labels = uniques.tolist()
     if codes.size and codes.min() < 0:
         codes = np.where(codes < 0, len(labels), codes)
