@@ -182,3 +182,19 @@ def test_confusion_labels_sorted_as_text_and_mixed_types_compared_as_text():
         "1",
         "a",
     ]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_quantiles_of_counts_equal_numpy_on_the_repeated_values(seed):
+    from mltestkit.stats.quantiles import quantiles_of_counts
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 40))
+    values = np.unique(rng.normal(size=k) * 10.0 ** rng.integers(0, 8))
+    if seed % 2:
+        values = np.unique(rng.integers(-50, 50, k)).astype(float)
+    counts = rng.integers(0, 6, values.size)
+    counts[rng.integers(0, values.size)] += 1
+    qs = np.r_[np.linspace(0, 1, int(rng.integers(2, 12))), rng.random(5)]
+    expected = np.quantile(np.repeat(values, counts), qs)
+    assert np.array_equal(quantiles_of_counts(values, counts, qs), expected)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -54,6 +54,7 @@ from ..metrics.estimators import confusion_counts, seed_value
 from ..metrics.registry import Prepared, estimate_prepared, positive_class, prepare, value_of
 from ..results import CheckResult, MetricValue, Outcome, Threshold, worst
 from ..stats import intervals as iv
+from ..stats.quantiles import quantiles_of_counts
 from ..stats.requirement import Requirement, adjust_for_multiplicity, judge, rows_to_decide_all, set_aside
 
 #: Label of the group of rows whose slice value is missing.
@@ -111,7 +112,14 @@ def _column_codes(name: str, col: Any, bins: Any) -> tuple[np.ndarray, list[Any]
         labels = list(s.cat.categories.tolist())
     elif numeric and (bins is not None or s.nunique() > MAX_LEVELS):
         x = s.to_numpy(dtype=float, na_value=np.nan)
-        codes, labels = _bin(name, x, DEFAULT_BINS if bins is None else bins, x[~missing], missing)
+        finite = x[~missing]
+        codes, labels = _bin(
+            name,
+            x,
+            DEFAULT_BINS if bins is None else bins,
+            lambda qs: np.quantile(finite, qs) if finite.size else None,
+            missing,
+        )
     else:
         try:
             codes, uniques = pd.factorize(s, sort=True)
@@ -152,24 +160,33 @@ def _integer_codes(name: str, x: np.ndarray, bins: Any) -> tuple[np.ndarray, lis
     values, codes = factorize(x)
     if bins is None and values.size <= MAX_LEVELS:
         return codes, values.tolist()
-    level = values.astype(float)
-    ordered = np.repeat(level, np.bincount(codes, minlength=values.size))
-    value_codes, labels = _bin(name, level, DEFAULT_BINS if bins is None else bins, ordered)
+    counts = np.bincount(codes, minlength=values.size)
+    value_codes, labels = _bin(
+        name,
+        values.astype(float),
+        DEFAULT_BINS if bins is None else bins,
+        lambda qs: quantiles_of_counts(values, counts, qs),
+    )
     return value_codes[codes], labels
 
 
 def _bin(
-    name: str, x: np.ndarray, bins: Any, finite: np.ndarray, missing: np.ndarray | None = None
+    name: str,
+    x: np.ndarray,
+    bins: Any,
+    quantile: Callable[[np.ndarray], np.ndarray | None],
+    missing: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Any]]:
-    """Bin codes of ``x`` (``missing`` rows in the first bin) with quantile edges from ``finite``."""
+    """Bin codes of ``x`` (``missing`` rows in the first bin) with the edges ``bins`` or, for a
+    number of bins, the edges given by ``quantile`` (probabilities -> the finite values' quantiles;
+    ``None`` when there are none)."""
     if isinstance(bins, (bool, np.bool_)) or (isinstance(bins, (int, np.integer)) and bins > MAX_BINS):
         count(bins, "bins", high=MAX_BINS, example=4)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
             raise InputError("bins", f"must be >= 1 for {name!r}, got {bins}", "pass e.g. bins=4")
-        edges = (
-            np.unique(np.quantile(finite, np.linspace(0, 1, int(bins) + 1))) if finite.size else np.zeros(1)
-        )
+        found = quantile(np.linspace(0, 1, int(bins) + 1))
+        edges = np.zeros(1) if found is None else np.unique(found)
         inner = edges[1:-1]
         codes = np.searchsorted(inner, x if missing is None else np.where(missing, edges[0], x), side="right")
         ends = [*edges[:-1], edges[-1]] if edges.size > 1 else [edges[0], edges[0]]
