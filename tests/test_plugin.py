@@ -196,6 +196,40 @@ def test_no_such_check(ml):
     assert report["checks"][2]["metrics"][0]["outcome"] is None and not report["checks"][2]["fails_test"]
 
 
+def test_a_bad_input_shows_the_tests_line_and_keeps_the_whole_traceback_for_the_debugger(pytester):
+    pytester.makeconftest(
+        """
+from pathlib import Path
+
+import mltestkit
+
+OURS = Path(mltestkit.__file__).resolve().parent
+
+def pytest_exception_interact(node, call, report):
+    tb, inside = call.excinfo.value.__traceback__, 0
+    while tb is not None:
+        inside += OURS in Path(tb.tb_frame.f_code.co_filename).resolve().parents
+        tb = tb.tb_next
+    print(f"frames inside mltestkit: {inside}")
+"""
+    )
+    pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.ml_metric
+def test_lengths(ml):
+    ml.check_metric("accuracy", [0, 1, 1], [0, 1], min=0.5)
+"""
+    )
+    result = run(pytester, "--ml", "-s")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "_validate.py" not in out and 'ml.check_metric("accuracy", [0, 1, 1], [0, 1], min=0.5)' in out
+    inside = int(out.split("frames inside mltestkit: ")[1].split()[0])
+    assert inside >= 2
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

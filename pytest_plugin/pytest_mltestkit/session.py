@@ -135,20 +135,26 @@ class RunsTests(_Role):
 def without_our_frames(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
     """The failure as pytest shows it, ending at the test's own call into mltestkit (``--full-trace`` shows all).
 
-    The exception's traceback is cut after the last frame outside the mltestkit package, so the
-    test's line and the error's message are what a reader sees, not the library's internals.
+    The shown traceback is a copy of the exception's, cut after the last frame outside the
+    mltestkit package, so the test's line and the error's message are what a reader sees, not the
+    library's internals. The exception keeps its whole traceback (``--pdb`` walks every frame).
     """
     import mltestkit
 
     ours = Path(mltestkit.__file__).resolve().parent
     tb: TracebackType | None = excinfo.tb
-    last_theirs: TracebackType | None = None
+    theirs: list[TracebackType] = []
     while tb is not None and ours not in Path(tb.tb_frame.f_code.co_filename).resolve().parents:
-        last_theirs, tb = tb, tb.tb_next
-    if last_theirs is None or tb is None or item.config.getoption("fulltrace", False):
+        theirs.append(tb)
+        tb = tb.tb_next
+    if not theirs or tb is None or item.config.getoption("fulltrace", False):
         return item.repr_failure(excinfo)
-    last_theirs.tb_next = None
-    return item.repr_failure(pytest.ExceptionInfo.from_exception(excinfo.value))
+    shown: TracebackType | None = None
+    for t in reversed(theirs):
+        shown = TracebackType(shown, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    assert shown is not None
+    value = excinfo.value
+    return item.repr_failure(pytest.ExceptionInfo.from_exc_info((type(value), value, shown)))
 
 
 class WritesReport(_Role):
