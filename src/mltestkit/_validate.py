@@ -301,6 +301,8 @@ def _int_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shifted = x.astype(np.int64, copy=False)
     if low:
         shifted = shifted - low
+    if span <= 2:  # the minimum and the maximum are present: nothing to count
+        return np.arange(low, high + 1), shifted
     present = np.flatnonzero(np.bincount(shifted, minlength=span))
     if present.size == span:
         return present + low, shifted
