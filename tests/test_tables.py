@@ -352,3 +352,30 @@ def test_data_checks_read_any_table(tmp_path):
         ref = check_drift(frame, frame.sample(frac=1.0, random_state=0))
         got = check_drift(data, frame)
         assert [m.value for m in ref.metrics] == pytest.approx([m.value for m in got.metrics])
+
+
+def test_a_dask_frame_is_refused_with_a_way_that_works(tmp_path):
+    import warnings
+
+    import dask.dataframe as dd
+
+    from mltestkit import check_drift, check_integrity, describe_data
+
+    frame = _frame(200, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # narwhals' notice that Dask moves to a plug-in
+        lazy = dd.from_pandas(frame, npartitions=2)
+        for call, argument in (
+            (lambda: check_metric("accuracy", "label", "pred", data=lazy), "data"),
+            (lambda: check_integrity(lazy, label="label"), "data"),
+            (lambda: describe_data(lazy), "data"),
+            (lambda: check_drift(lazy, frame), "reference"),
+        ):
+            with pytest.raises(
+                InputError, match=rf"^{argument}: is a dask DataFrame, which the checks do not read"
+            ):
+                call()
+    (tmp_path / "eval").mkdir()
+    frame.to_parquet(tmp_path / "eval" / "part-0.parquet")
+    passed = check_metric("accuracy", "label", "pred", data=tmp_path / "eval")
+    assert passed.metrics[0].value == check_metric("accuracy", frame["label"], frame["pred"]).metrics[0].value

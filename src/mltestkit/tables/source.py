@@ -31,7 +31,9 @@ MEMORY_LIMIT = "1GB"
 
 _PARQUET = (".parquet", ".pq")
 _CSV = {".csv": ",", ".tsv": "\t", ".txt": ","}
-_NATIVE = ("pandas", "polars", "pyarrow", "duckdb", "pyspark", "sqlframe", "dask", "ibis", "modin", "cudf")
+_NATIVE = ("pandas", "polars", "pyarrow", "duckdb", "pyspark")
+#: Frames narwhals reads that the checks do not: refused with a way to pass the data that works.
+_REFUSED = ("dask", "ibis", "modin", "cudf", "sqlframe")
 
 
 def is_table(data: Any) -> bool:
@@ -44,7 +46,7 @@ def is_table(data: Any) -> bool:
     if isinstance(data, (str, os.PathLike)):
         return True
     root = type(data).__module__.split(".")[0]
-    if root not in _NATIVE:
+    if root not in _NATIVE + _REFUSED:
         return False
     return not _is_series(data)
 
@@ -99,6 +101,14 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
             return nw.from_native(con.from_arrow(data))
     if con is not None and module in ("pandas", "polars") and type(data).__name__ == "DataFrame":
         return nw.from_native(con.from_arrow(nw.from_native(data, eager_only=True).to_arrow()))
+    if module in _REFUSED and is_table(data):
+        raise InputError(
+            argument,
+            f"is a {module} {type(data).__name__}, which the checks do not read "
+            "(they compute on pandas, polars, Arrow, DuckDB and Spark)",
+            "write it to Parquet and pass the path (DuckDB scans it out of core), "
+            "e.g. frame.to_parquet('eval/') then data='eval/', or pass it computed into pandas",
+        )
     if not is_table(data):
         raise InputError(
             argument,
