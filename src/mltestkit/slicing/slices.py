@@ -538,7 +538,8 @@ def check_slices(
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
     data:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``y_score``,
-        ``sample_weight`` and ``by`` name its columns, and its engine counts the rows (and
+        ``sample_weight`` and ``by`` name its columns (``y_score`` a list of columns, one per
+        class, or a column of lists, for a score matrix), and its engine counts the rows (and
         sums the weights) of each slice (see the "Any table, any size" page).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
