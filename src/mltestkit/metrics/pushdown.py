@@ -109,7 +109,7 @@ def _estimate(
     if t.weight is not None:
         sample_weights(np.ones(1), 1, m)  # the metrics that take no weights in memory refuse them
     if t.matrix:
-        return _matrix(m, t, pos_label, level, n_boot, seed_int), None
+        return _read_rows(m, t, pos_label, level, n_boot, seed_int), None
     if m.statistics == CONFUSION and m.input == LABELS:
         if t.y_pred is None:
             raise InputError("y_pred", f"{m.name} needs predictions", 'name the column: y_pred="pred"')
@@ -135,10 +135,10 @@ def _estimate(
     second = t.y_score if m.input == "scores" else t.y_pred
     if m.interval == "mean" and m.name in LOSS_EXPRESSIONS and second is not None:
         return _mean_loss(m, t, second, pos_label, level), None
-    return _matrix(m, t, pos_label, level, n_boot, seed_int), None
+    return _read_rows(m, t, pos_label, level, n_boot, seed_int), None
 
 
-def _matrix(m: Metric, t: Any, pos_label: Any, level: float, n_boot: int, seed: int) -> Estimate:
+def _read_rows(m: Metric, t: Any, pos_label: Any, level: float, n_boot: int, seed: int) -> Estimate:
     """The figure of the rows read into memory: the named columns, weights and scores."""
     assert t.y_true is not None
     pred = t.y_pred if m.input != "scores" else None

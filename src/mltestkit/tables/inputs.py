@@ -279,10 +279,10 @@ def missing_in(rows: CompactRows, column: str, argument: str) -> None:
     """An error naming ``argument`` when ``column`` has missing values (how many rows)."""
     missing = rows.frame[column].isna().to_numpy()
     if missing.any():
+        counted = rows.weights if rows.rows is None else rows.rows
         raise InputError(
             argument,
-            f"column {column!r} has {int((rows.weights if rows.rows is None else rows.rows)[missing].sum())} "
-            "missing values",
+            f"column {column!r} has {int(counted[missing].sum())} missing values",
             "drop or fill the rows with missing values first",
         )
 
