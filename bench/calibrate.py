@@ -504,7 +504,7 @@ def reference_interval(kind: str, p: np.ndarray, n: np.ndarray, level: float) ->
     return float(p.min() / p.max()), max(float(np.nanmin(down)), 0.0), min(float(np.nanmin(up)), 1.0)
 
 
-#: Sample weights of the weighted cells: frequency weights 1, 2 or 5 (equally likely), or lognormal.
+#: Sample weights of the weighted cells: 1, 2 or 5 (equally likely), or lognormal.
 WEIGHTS = ("weights 1/2/5", "lognormal weights")
 
 

@@ -64,8 +64,10 @@ def check_metric(
     data:
         A table (any input of :func:`mltestkit.tables.open_table`: DataFrame, Arrow, DuckDB,
         Spark, a Parquet or CSV path); ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight``
-        (then integer frequency weights) name its columns and its engine computes the
-        statistics (see the "Any table, any size" page).
+        name its columns and its engine computes the statistics (see the "Any table, any size"
+        page). For a score matrix, ``y_score`` names one column per class, in the sorted
+        classes' order (``y_score=["p_ant", "p_bee", "p_cat"]``), or one column of fixed-size
+        lists. The figures equal those of the same rows in memory.
     min, max:
         The requirement. Without either, the figure is recorded with ``outcome=None`` and
         ``rule=None``, and the check's outcome is ``passed`` (nothing was required).
@@ -81,9 +83,9 @@ def check_metric(
         The check's name in the report (default: the metric's); a callable metric's figure is
         recorded under it too.
     sample_weight:
-        A weight per row (or, with ``data``, the name of its column), for count metrics and mean losses: the value is scikit-learn's with
-        ``sample_weight``, the interval rests on Kish's effective size ``(sum w)**2 / sum w**2``
-        (``n`` in the result).
+        A weight per row (or, with ``data``, the name of its column), for count metrics and
+        mean losses: the value is scikit-learn's with ``sample_weight``, the interval rests on
+        Kish's effective size ``(sum w)**2 / sum w**2`` (``n`` in the result).
     average:
         ``"macro"``, ``"micro"``, ``"weighted"`` (or ``"binary"``, the metric itself): the entry
         averaging ``metric`` over classes, as scikit-learn's ``average=``; ``check_metric("f1",

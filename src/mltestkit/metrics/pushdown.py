@@ -7,7 +7,13 @@ into :data:`SCORE_BINS` equal-width bins (ordering every distinct score there me
 the AUC then moves by at most the bound the rank sums state, and the interval is widened by it.
 Mean losses (:data:`LOSS_EXPRESSIONS`) read six power sums of the per-row loss, which the engine
 computes in two passes (the mean, then the sums about it); metrics of every other row (average
-precision, R2, ECE, callables) read the two columns they need into memory.
+precision, R2, ECE, callables) and the metrics of a score matrix (``y_score=`` a list of
+columns, one per class, or a column of lists) read the columns they need into memory.
+
+Sample weights mean what they mean in memory: the confusion counts are ``sum w`` per cell and
+the intervals read ``sum w**2`` per cell too (Kish's effective size), the mean losses read the
+power sums ``sum w``, ``sum w**2`` and ``sum w d**j``; metrics that take no weights in memory
+(``roc_auc``, ...) refuse them here as well.
 
 Examples
 --------
@@ -32,7 +38,7 @@ from ..tables import collect_rows, compact_rows, grouped_counts, missing_in, ran
 from ..tables.source import engine
 from . import estimators as es
 from .estimators import CONFUSION, GroupEstimates
-from .registry import LABELS, Metric, estimate_prepared, get_metric, positive_class, prepare
+from .registry import LABELS, Metric, estimate_prepared, get_metric, positive_class, prepare, sample_weights
 
 #: Equal-width score bins for ROC AUC on engines where ordering every distinct score is costly.
 SCORE_BINS = 1 << 16
@@ -57,7 +63,9 @@ def table_estimate(
     """A metric's :class:`~mltestkit.stats.requirement.Estimate` on a whole table, and what was sketched.
 
     ``y_true``, ``y_pred``, ``y_score`` and ``sample_weight`` name columns of ``data`` (any
-    table :func:`mltestkit.tables.open_table` reads); weights are integer frequency weights.
+    table :func:`mltestkit.tables.open_table` reads); ``y_score`` may name one column per class
+    (a list, in the sorted classes' order) or a column of lists for the metrics of a score
+    matrix; weights are sample weights, as in memory.
     ``score_bins`` forces (or, with 0, forbids) binning the scores of ``roc_auc``. The second
     value is ``None`` when the figure is exact, else ``{"method", "bins", "bound"}``.
     """
@@ -98,6 +106,10 @@ def _estimate(
     )
     if t.y_true is None:
         raise InputError("y_true", "is missing", 'with data=, name the label column: y_true="label"')
+    if t.weight is not None:
+        sample_weights(np.ones(1), 1, m)  # the metrics that take no weights in memory refuse them
+    if t.matrix:
+        return _read_rows(m, t, pos_label, level, n_boot, seed_int), None
     if m.statistics == CONFUSION and m.input == LABELS:
         if t.y_pred is None:
             raise InputError("y_pred", f"{m.name} needs predictions", 'name the column: y_pred="pred"')
@@ -107,27 +119,50 @@ def _estimate(
         prepared = prepare(
             m, rows.frame[t.y_true].to_numpy(), rows.frame[t.y_pred].to_numpy(), None, pos_label
         )
-        cm = es.confusion_counts(
-            np.zeros(len(rows.weights), np.int64), 1, prepared.y, prepared.p, prepared.k, rows.weights
+        zero = np.zeros(len(rows.weights), np.int64)
+        cm = es.confusion_counts(zero, 1, prepared.y, prepared.p, prepared.k, rows.weights)
+        sq = (
+            None
+            if rows.squares is None
+            else es.confusion_counts(zero, 1, prepared.y, prepared.p, prepared.k, rows.squares)
         )
-        cm = np.rint(cm).astype(np.int64)  # frequency weights: whole rows
-        est = es.confusion_estimates(m, cm, prepared.pos, level=level, n_boot=n_boot, seed=seed_int)
+        if sq is None:
+            cm = np.rint(cm).astype(np.int64)
+        est = es.confusion_estimates(m, cm, prepared.pos, level=level, n_boot=n_boot, seed=seed_int, cm_sq=sq)
         return est[0], None
     if m.interval == "auc" and t.y_score is not None:
         return _auc(m, t, pos_label, level, score_bins)
     second = t.y_score if m.input == "scores" else t.y_pred
     if m.interval == "mean" and m.name in LOSS_EXPRESSIONS and second is not None:
         return _mean_loss(m, t, second, pos_label, level), None
-    cols = collect_rows(t, [t.y_true, *([second] if second else [])])
+    return _read_rows(m, t, pos_label, level, n_boot, seed_int), None
+
+
+def _read_rows(m: Metric, t: Any, pos_label: Any, level: float, n_boot: int, seed: int) -> Estimate:
+    """The figure of the rows read into memory: the named columns, weights and scores."""
+    assert t.y_true is not None
+    pred = t.y_pred if m.input != "scores" else None
+    rows = collect_rows(t, [t.y_true, *([pred] if pred else [])])
+    y = rows.values[t.y_true]
+    if rows.scores is not None and rows.scores.ndim == 2:
+        classes = encode_labels(y, None)[0]
+        if rows.scores.shape[1] != len(classes):
+            what = f"columns {list(t.scores)}" if len(t.scores) > 1 else f"lists of column {t.scores[0]!r}"
+            raise InputError(
+                "y_score",
+                f"has {rows.scores.shape[1]} scores a row ({what}) but y_true has {len(classes)} classes "
+                f"{classes.tolist()[:10]}",
+                "name one score column per class of y_true, in the sorted classes' order",
+            )
     prepared = prepare(
         m,
-        cols[t.y_true],
-        cols[second] if second and m.input != "scores" else None,
-        cols[second] if second and m.input == "scores" else None,
+        y,
+        rows.values[pred] if pred else None,
+        rows.scores if m.input == "scores" else None,
         pos_label,
+        rows.weights,
     )
-    est = estimate_prepared(prepared, None, 1, level=level, n_boot=n_boot, seed=seed_int)
-    return est[0], None
+    return estimate_prepared(prepared, None, 1, level=level, n_boot=n_boot, seed=seed)[0]
 
 
 def _loss_expressions() -> dict[str, Any]:
@@ -154,7 +189,7 @@ LOSS_EXPRESSIONS = tuple(_loss_expressions())
 
 
 def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> Estimate:
-    """A mean loss from the engine's power sums of the per-row loss (frequency weights count rows)."""
+    """A mean loss from the engine's power sums of the per-row loss (and of the weights)."""
     import narwhals as nw
 
     assert t.y_true is not None
@@ -181,6 +216,7 @@ def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> 
     first = _row(
         t.frame,
         (nw.len() if w is None else w.sum()).alias("w"),
+        (nw.len() if w is None else (w * w).sum()).alias("ww"),
         weighted(loss).sum().alias("wx"),
         nw.col(t.y_true).null_count().alias("y_nulls"),
         nw.col(second).null_count().alias("p_nulls"),
@@ -202,14 +238,14 @@ def _mean_loss(m: Metric, t: Any, second: str, pos_label: Any, level: float) -> 
     shift = float(first["wx"]) / total if total > 0 else 0.0
     d = loss - shift
     sums = _row(t.frame, *(weighted(d**j).sum().alias(f"s{j}") for j in (1, 2, 3, 4)))
-    # frequency weights: a row of weight w is w rows of weight 1, so sum w**2 over rows is sum w
-    moments = np.array([[total, total, *(float(sums[f"s{j}"] or 0.0) for j in (1, 2, 3, 4))]])
+    squares = float(first["ww"] or 0.0)
+    moments = np.array([[total, squares, *(float(sums[f"s{j}"] or 0.0) for j in (1, 2, 3, 4))]])
     return es.loss_estimates(m, moments, level=level, shift=np.array([shift]))[0]
 
 
 def _positive(m: Metric, t: Any, pos_label: Any) -> tuple[int, Any]:
     """The index of the positive class among the table's labels, and that label."""
-    labels = grouped_counts(t.frame, [t.y_true], weight=t.weight)
+    labels = grouped_counts(t.frame, [t.y_true])
     values = labels.keys[t.y_true]
     if any(v is None or v != v for v in values):
         raise InputError("y_true", f"column {t.y_true!r} has missing values", "drop or fill those rows first")
@@ -248,9 +284,7 @@ def _auc(m: Metric, t: Any, pos_label: Any, level: float, score_bins: int | None
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InputError("y_score", f"column {t.y_score!r} has infinite values", "pass finite scores")
     bins = score_bins if score_bins is not None else (SCORE_BINS if engine(t.frame) in BINNED_ENGINES else 0)
-    sums = rank_sums(
-        t.frame, [], t.y_true, positive, t.y_score, weight=t.weight, bins=bins or None, low=lo, high=hi
-    )
+    sums = rank_sums(t.frame, [], t.y_true, positive, t.y_score, bins=bins or None, low=lo, high=hi)
     auc, var = sums.delong()
     est: GroupEstimates = es.auc_estimates(m, auc, var, sums.pos, sums.neg, level=level)
     e = est[0]

@@ -193,8 +193,8 @@ def check_fairness(
     y_true, y_pred:
         True and predicted labels; binary, or any labels with ``pos_label`` (then one-vs-rest).
         With ``data=`` a table (see :func:`mltestkit.tables.open_table`), the names of its
-        columns, as ``by`` and ``sample_weight`` (integer frequency weights); its engine then
-        counts the rows of each group (see the "Any table, any size" page).
+        columns, as ``by`` and ``sample_weight``; its engine then counts the rows (and sums the
+        weights and squared weights) of each group (see the "Any table, any size" page).
     by:
         The group (sensitive) columns: DataFrame, dict of named arrays, Series or one array.
         Groups are the combinations of their values present in the data; missing values form
@@ -243,15 +243,15 @@ def check_fairness(
     if not required:
         required = [("demographic_parity_ratio", Threshold(">=", FOUR_FIFTHS))]
     count(min_size, "min_size", low=0, high=MAX_ROWS, example=30)
-    weights: Any = None
+    compact: Any = None
     relabel: Any = list
-    if data is not None:  # the engine counts the rows of each (group, label, prediction)
+    if data is not None:  # the engine counts the rows and sums the weights of each cell
         tab, compact = labelled_rows(
             data, y_true=y_true, y_pred=y_pred, by=columns_given, sample_weight=sample_weight, bins=bins
         )
         frame = compact.frame
         y_true, y_pred, columns_given = frame[tab.y_true], frame[tab.y_pred], frame[tab.by]
-        bins, weights, relabel = compact.bins or None, compact.weights, compact.relabel
+        bins, relabel = compact.bins or None, compact.relabel
     yt = as_1d(y_true, "y_true")
     yp = as_1d(y_pred, "y_pred")
     same_length(yt, "y_true", yp, "y_pred")
@@ -272,10 +272,13 @@ def check_fairness(
     sl = replace(sl, keys=relabel(sl.keys))
     size = len(sl.keys)
     tb, pb = (t == pos).astype(np.int64), (p == pos).astype(np.int64)
-    if data is not None:  # frequency weights: whole rows
-        cm = np.rint(confusion_counts(sl.codes, size, tb, pb, 2, weights)).astype(np.int64)
-        cm_sq = None
-        rows = cm.sum(axis=(1, 2))
+    if compact is not None:
+        cm = confusion_counts(sl.codes, size, tb, pb, 2, compact.weights)
+        cm_sq = (
+            None if compact.squares is None else confusion_counts(sl.codes, size, tb, pb, 2, compact.squares)
+        )
+        cm = cm if cm_sq is not None else np.rint(cm).astype(np.int64)
+        rows = np.rint(np.bincount(sl.codes, weights=compact.rows, minlength=size)).astype(np.int64)
     else:
         w = as_weights(sample_weight, len(yt))
         cm = confusion_counts(sl.codes, size, tb, pb, 2, w)

@@ -384,7 +384,6 @@ def slice_counts(
     Quantile bins depend on the data; pass explicit edges (``bins=[...]``) when the counts of
     several partitions are to be merged. With ``sample_weight``, the counts are summed weights
     and ``squares`` summed squared weights; weighted parts merge with weighted parts.
-    (A table's frequency weights, ``data=`` in :func:`check_slices`, count whole rows.)
 
     Examples
     --------
@@ -458,31 +457,39 @@ def table_slices(
     bins: Any,
     depth: int,
     combos: Any,
-) -> tuple[SliceCounts | None, Any, Any, Any, Any, Any]:
-    """The inputs of :func:`check_slices` from a table: slice counts computed by its engine when
-    every metric is count-based, else the named columns' rows (repeated by their weights)."""
+) -> tuple[SliceCounts | None, Any, Any, Any, Any, Any, Any]:
+    """The inputs of :func:`check_slices` from a table: slice counts (summed weights and squared
+    weights) computed by its engine when every metric is count-based, else the named columns'
+    rows and weights."""
     from ..tables import collect_rows, labelled_rows, table_inputs
 
-    if all(m.statistics == CONFUSION for m in metrics):
+    if all(m.statistics == CONFUSION and m.input != SCORES for m in metrics):
         t, rows = labelled_rows(
             data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight, bins=bins
         )
         f = rows.frame
-        c = slice_counts(
-            f[t.y_true], f[t.y_pred], by=f[t.by], bins=rows.bins or None, depth=depth, combos=combos,
-            sample_weight=rows.weights,
-        )  # fmt: skip
-        counts = np.rint(c.counts).astype(np.int64)  # frequency weights: whole rows
-        return SliceCounts(tuple(rows.relabel(c.keys)), c.classes, counts), None, None, None, None, None
+        sliced = {"by": f[t.by], "bins": rows.bins or None, "depth": depth, "combos": combos}
+        c = slice_counts(f[t.y_true], f[t.y_pred], **sliced, sample_weight=rows.weights)
+        keys = tuple(rows.relabel(c.keys))
+        weighted = rows.squares is not None
+        counts = c.counts if weighted else np.rint(c.counts).astype(np.int64)
+        sq = (
+            slice_counts(f[t.y_true], f[t.y_pred], **sliced, sample_weight=rows.squares).counts
+            if weighted
+            else None
+        )
+        return SliceCounts(keys, c.classes, counts, sq), None, None, None, None, None, None
     t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
-    cols = collect_rows(t, [c for c in (t.y_true, t.y_pred, t.y_score, *t.by) if c is not None])
+    got = collect_rows(t, [c for c in (t.y_true, t.y_pred, *t.by) if c is not None])
+    cols = got.values
     return (
         None,
         cols[t.y_true] if t.y_true else None,
         cols[t.y_pred] if t.y_pred else None,
-        cols[t.y_score] if t.y_score else None,
+        got.scores,
         {c: cols[c] for c in t.by} if t.by else None,
         bins,
+        got.weights,
     )
 
 
@@ -558,8 +565,9 @@ def check_slices(
         Instead of ``y_true``/``y_pred``/``by``: merged :class:`SliceCounts` (count-based metrics only).
     data:
         A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``y_score``,
-        ``sample_weight`` (then integer frequency weights) and ``by`` name its columns, and its
-        engine counts the rows of each slice (see the "Any table, any size" page).
+        ``sample_weight`` and ``by`` name its columns (``y_score`` a list of columns, one per
+        class, or a column of lists, for a score matrix), and its engine counts the rows (and
+        sums the weights) of each slice (see the "Any table, any size" page).
     min, max:
         The requirement every slice must meet. Without one, the slices are only reported.
     min_size:
@@ -623,8 +631,7 @@ def check_slices(
     metrics = [get_metric(m, average=average) for m in names]
     if data is not None:
         rows_of = table_slices(data, metrics, y_true, y_pred, y_score, sample_weight, by, bins, depth, combos)
-        counts, y_true, y_pred, y_score, by, bins = rows_of
-        sample_weight = None  # the table's frequency weights are in the counts or the repeated rows
+        counts, y_true, y_pred, y_score, by, bins, sample_weight = rows_of
 
     blocks: list[tuple[list[Key], GroupEstimates, np.ndarray]] = []
     overall: dict[str, float | None] = {}

@@ -121,8 +121,9 @@ def find_weak_slices(
         ``(sum w)**2 / sum w**2``, and ``max`` reads the share of the total weight. ``min_size``
         still counts rows. Weights of 1 give exactly the unweighted figures.
     data:
-        A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by`` and
-        ``sample_weight`` (integer frequency weights, which repeat rows) then name its columns.
+        A table (see :func:`mltestkit.tables.open_table`); ``y_true``, ``y_pred``, ``by``,
+        ``y_score`` and ``sample_weight`` then name its columns (``y_score`` a list of columns,
+        one per class, or a column of lists, for a score matrix).
     average:
         As in :func:`~mltestkit.check_metric`; the averages that are proportions qualify
         (``"micro"``, and ``"weighted"`` for recall: both equal accuracy).
@@ -149,10 +150,9 @@ def find_weak_slices(
     by = _renamed(by, features, "by", "features")
     max = _renamed(max, max_fraction, "max", "max_fraction")
     if data is not None:  # the search reads the named columns row by row
-        y_true, y_pred, by = table_rows(
-            data, y_true=y_true, y_pred=y_pred, by=by, sample_weight=sample_weight
+        y_true, y_pred, by, y_score, sample_weight = table_rows(
+            data, y_true=y_true, y_pred=y_pred, by=by, y_score=y_score, sample_weight=sample_weight
         )
-        sample_weight = None
     level = validate_level(confidence)
     validate_rule(rule)
     seed_value(seed)

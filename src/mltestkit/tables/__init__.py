@@ -9,6 +9,7 @@ so that nothing but those statistics is collected.
 
 from .inputs import (
     CompactRows,
+    Rows,
     TableInputs,
     collect_rows,
     compact_rows,
@@ -27,6 +28,7 @@ __all__ = [
     "Counts",
     "Profile",
     "RankSums",
+    "Rows",
     "TableInputs",
     "collect_rows",
     "column_profile",

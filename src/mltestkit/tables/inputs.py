@@ -3,9 +3,12 @@
 With ``data=`` a table, the checks' row arguments (``y_true=``, ``y_pred=``, ``y_score=``,
 ``sample_weight=``, ``by=``) name its columns. :func:`table_inputs` opens the table, checks that
 the columns exist, and keeps only them. :func:`compact_rows` asks the engine for the distinct
-combinations of some columns with their row counts (numeric slice columns cut into bins by the
-engine first), which the in-memory estimators then read with the counts as frequency weights:
-the figures equal those of the rows, and memory grows with the combinations, not the rows.
+combinations of some columns with their rows, summed weights and summed squared weights (numeric
+slice columns cut into bins by the engine first), which the in-memory estimators then read as
+they read weighted rows: the figures equal those of the rows, and memory grows with the
+combinations, not the rows. :func:`collect_rows` reads the named columns of every row, for the
+figures that need them (and a score matrix: ``y_score=`` a list of columns, one per class, or a
+column of fixed-size lists).
 
 Examples
 --------
@@ -29,7 +32,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .pushdown import bin_expression, check_weights, column_profile, grouped_counts, quantiles
+from .pushdown import (
+    bin_expression,
+    check_weights,
+    collect,
+    column_profile,
+    grouped_counts,
+    quantiles,
+    to_numpy,
+)
 from .source import open_table, require_columns
 
 #: Numeric slice columns with more distinct values than this are cut into bins (as in memory).
@@ -40,7 +51,12 @@ DEFAULT_BINS = 4
 
 @dataclass(frozen=True)
 class TableInputs:
-    """A table and the names of the columns a check reads from it."""
+    """A table and the names of the columns a check reads from it.
+
+    ``scores`` names the columns of a score matrix (one per class, in the sorted classes' order)
+    when ``y_score=`` named several, or the one column of fixed-size lists it named; ``y_score``
+    is then ``None``.
+    """
 
     frame: Any
     y_true: str | None = None
@@ -48,6 +64,12 @@ class TableInputs:
     y_score: str | None = None
     weight: str | None = None
     by: list[str] = field(default_factory=list)
+    scores: tuple[str, ...] = ()
+
+    @property
+    def matrix(self) -> bool:
+        """Whether ``y_score`` names a score matrix (several columns, or one of lists)."""
+        return bool(self.scores)
 
 
 def _name(value: Any, argument: str) -> str | None:
@@ -58,6 +80,43 @@ def _name(value: Any, argument: str) -> str | None:
         f"must name a column of data, got a {type(value).__name__}",
         f'pass the column name, e.g. {argument}="label", or leave data= out and pass arrays',
     )
+
+
+def _score_columns(frame: Any, y_score: Any) -> tuple[str | None, tuple[str, ...]]:
+    """``y_score`` as one score column, or as the columns of a score matrix."""
+    if y_score is None or isinstance(y_score, str):
+        if y_score is not None:
+            require_columns(frame, [y_score], "y_score")
+            if is_list_column(frame, y_score):
+                return None, (y_score,)
+        return y_score, ()
+    if isinstance(y_score, (list, tuple)) and y_score and all(isinstance(c, str) for c in y_score):
+        names = require_columns(frame, list(y_score), "y_score")
+        if len(set(names)) < len(names):
+            raise InputError(
+                "y_score", f"names a column twice: {list(y_score)}", "name each class's column once"
+            )
+        if len(names) == 1:
+            return _score_columns(frame, names[0])
+        return None, tuple(names)
+    raise InputError(
+        "y_score",
+        f"must name a column of data or a list of columns (one per class), got a {type(y_score).__name__}",
+        'pass e.g. y_score="score", or y_score=["p_a", "p_b", "p_c"] in the sorted classes\' order',
+    )
+
+
+def is_list_column(frame: Any, column: str) -> bool:
+    """Whether a column holds a list (or fixed-size array) of numbers a row."""
+    import narwhals as nw
+
+    dtype = frame.collect_schema()[column]
+    if isinstance(dtype, (nw.List, nw.Array)):
+        return True
+    if dtype != nw.Object:
+        return False
+    first = collect(frame.select(column).drop_nulls().head(1)).column(0).to_pylist()
+    return bool(first) and isinstance(first[0], (list, tuple, np.ndarray))
 
 
 def table_inputs(
@@ -76,7 +135,6 @@ def table_inputs(
     names = {
         "y_true": _name(y_true, "y_true"),
         "y_pred": _name(y_pred, "y_pred"),
-        "y_score": _name(y_score, "y_score"),
         "sample_weight": _name(sample_weight, "sample_weight"),
     }
     for arg, col in names.items():
@@ -95,25 +153,30 @@ def table_inputs(
             'pass a column name or a list of names, e.g. by=["sex", "race"]',
         )
     require_columns(frame, slice_cols, "by")
-    wanted = [c for c in [*names.values(), *slice_cols] if c is not None]
+    score, scores = _score_columns(frame, y_score)
+    wanted = [c for c in [*names.values(), score, *scores, *slice_cols] if c is not None]
     frame = frame.select(*dict.fromkeys(wanted)) if wanted else frame
     if names["sample_weight"] is not None:
         check_weights(frame, names["sample_weight"])
     return TableInputs(
-        frame, names["y_true"], names["y_pred"], names["y_score"], names["sample_weight"], slice_cols
+        frame, names["y_true"], names["y_pred"], score, names["sample_weight"], slice_cols, scores
     )
 
 
 @dataclass(frozen=True)
 class CompactRows:
-    """The distinct combinations of some columns (``frame``, a pandas DataFrame), their row
-    counts (``weights``), and the bin edges of numeric slice columns the engine binned (pass them
-    as ``bins=`` to the slicing code: a binned column holds a representative value per bin)."""
+    """The distinct combinations of some columns (``frame``, a pandas DataFrame), their
+    ``rows``, their ``weights`` (the rows again, or the summed sample weights) and ``squares``
+    (the summed squared sample weights, ``None`` without weights), and the bin edges of numeric
+    slice columns the engine binned (pass them as ``bins=`` to the slicing code: a binned column
+    holds a representative value per bin)."""
 
     frame: Any
     weights: np.ndarray
     bins: dict[str, list[float]]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    rows: np.ndarray | None = None
+    squares: np.ndarray | None = None
 
     def relabel(self, keys: Sequence[Any]) -> list[Any]:
         """Slice keys with the labels of quantile bins as in memory (``[18, 32)``, ..., ``[64, 79]``)
@@ -181,7 +244,8 @@ def _binned(t: TableInputs, bins: Any) -> tuple[dict[str, list[float]], dict[str
 
 
 def compact_rows(t: TableInputs, columns: Sequence[str], *, bins: Any = None) -> CompactRows:
-    """Distinct combinations of the slice columns and ``columns``, with their row counts.
+    """Distinct combinations of the slice columns and ``columns``, with their rows, summed
+    weights and summed squared weights (see :class:`CompactRows`).
 
     A numeric slice column the in-memory code would bin (more than :data:`MAX_LEVELS` values, or
     ``bins=`` given for it) is cut by the engine: each row's value is replaced by its bin's
@@ -208,32 +272,92 @@ def compact_rows(t: TableInputs, columns: Sequence[str], *, bins: Any = None) ->
     import pandas as pd
 
     out = pd.DataFrame({k: counts.keys[k] for k in keys})
-    return CompactRows(out, counts.counts, edges, labels)
+    return CompactRows(out, counts.counts, edges, labels, counts.rows, counts.squares)
 
 
 def missing_in(rows: CompactRows, column: str, argument: str) -> None:
     """An error naming ``argument`` when ``column`` has missing values (how many rows)."""
     missing = rows.frame[column].isna().to_numpy()
     if missing.any():
+        counted = rows.weights if rows.rows is None else rows.rows
         raise InputError(
             argument,
-            f"column {column!r} has {int(rows.weights[missing].sum())} missing values",
+            f"column {column!r} has {int(counted[missing].sum())} missing values",
             "drop or fill the rows with missing values first",
         )
 
 
-def collect_rows(t: TableInputs, columns: Sequence[str]) -> dict[str, np.ndarray]:
-    """The values of ``columns`` row by row (repeated by the frequency weights): for the figures
-    that read every row (bootstrap intervals), at the cost of memory that grows with the rows."""
-    wanted = list(dict.fromkeys([*columns, *([t.weight] if t.weight else [])]))
-    table = t.frame.select(*wanted).collect(backend="pyarrow").to_native()
-    out = {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False)) for c in columns}
-    if t.weight:
-        reps = np.rint(np.asarray(table.column(t.weight).to_numpy(zero_copy_only=False), float)).astype(
-            np.int64
+@dataclass(frozen=True)
+class Rows:
+    """A table's named columns row by row (``values``, by column name), its sample weights
+    (``None`` without them) and its scores (``y_score``: one a row, an ``(n, K)`` matrix, or
+    ``None`` when the check reads none)."""
+
+    values: dict[str, np.ndarray]
+    weights: np.ndarray | None = None
+    scores: np.ndarray | None = None
+
+
+def collect_rows(t: TableInputs, columns: Sequence[str]) -> Rows:
+    """The values of ``columns``, the weights and the scores of every row: for the figures that
+    read every row, at the cost of memory that grows with the rows (only these columns are read).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"y": ["a", "b"], "pa": [0.8, 0.3], "pb": [0.2, 0.7], "w": [1.0, 0.5]})
+    >>> r = collect_rows(table_inputs(frame, y_true="y", y_score=["pa", "pb"], sample_weight="w"), ["y"])
+    >>> r.values["y"].tolist(), r.scores.tolist(), r.weights.tolist()
+    (['a', 'b'], [[0.8, 0.2], [0.3, 0.7]], [1.0, 0.5])
+    """
+    score = [t.y_score] if t.y_score is not None else list(t.scores)
+    weight = [t.weight] if t.weight else []
+    table = collect(t.frame.select(*dict.fromkeys([*columns, *score, *weight])))
+    values = {c: to_numpy(table.column(c)) for c in columns}
+    weights = to_numpy(table.column(t.weight)).astype(float) if t.weight else None
+    if t.y_score is not None:
+        scores = to_numpy(table.column(t.y_score))
+    elif len(t.scores) == 1:
+        scores = _list_matrix(table.column(t.scores[0]), t.scores[0])
+    elif t.scores:
+        scores = np.column_stack([_number_column(table.column(c), c) for c in t.scores])
+    else:
+        scores = None
+    return Rows(values, weights, scores)
+
+
+def _number_column(column: Any, name: str) -> np.ndarray:
+    """One class's scores as floats (missing values are NaN, which the score checks refuse)."""
+    import pyarrow as pa
+
+    if not (
+        pa.types.is_integer(column.type)
+        or pa.types.is_floating(column.type)
+        or pa.types.is_decimal(column.type)
+    ):
+        raise InputError(
+            "y_score", f"column {name!r} is not numeric ({column.type})", "name columns of scores"
         )
-        out = {c: np.repeat(v, reps) for c, v in out.items()}
-    return out
+    return np.asarray(to_numpy(column), dtype=float)
+
+
+def _list_matrix(column: Any, name: str) -> np.ndarray:
+    """A column of fixed-size lists of scores as an ``(n, K)`` matrix."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if column.null_count:
+        raise InputError(
+            "y_score", f"column {name!r} has {column.null_count} missing rows", "drop those rows first"
+        )
+    lengths = np.asarray(pc.list_value_length(column).to_numpy(zero_copy_only=False))
+    if lengths.size and (lengths.min() != lengths.max() or lengths.min() < 2):
+        raise InputError(
+            "y_score",
+            f"column {name!r} holds lists of {lengths.min()} to {lengths.max()} scores",
+            "give every row one score per class (at least two), e.g. model.predict_proba(X) row by row",
+        )
+    values = _number_column(column.flatten(), name)
+    return values.reshape(len(column), int(lengths[0]) if lengths.size else 0)
 
 
 def labelled_rows(
@@ -260,13 +384,21 @@ def labelled_rows(
 
 
 def table_rows(
-    data: Any, *, y_true: Any, y_pred: Any, by: Any, sample_weight: Any = None
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """The named label, prediction and slice columns of a table, row by row (weights repeat rows)."""
-    t = table_inputs(data, y_true=y_true, y_pred=y_pred, sample_weight=sample_weight, by=by)
-    for argument, column in (("y_true", t.y_true), ("y_pred", t.y_pred)):
-        if column is None:
-            raise InputError(argument, "is missing", f'with data=, name its column: {argument}="..."')
-    assert t.y_true is not None and t.y_pred is not None
-    rows = collect_rows(t, [t.y_true, t.y_pred, *t.by])
-    return rows[t.y_true], rows[t.y_pred], {c: rows[c] for c in t.by}
+    data: Any, *, y_true: Any, y_pred: Any, by: Any, y_score: Any = None, sample_weight: Any = None
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
+    """The named label, prediction and slice columns of a table row by row, with its scores
+    (one a row or a matrix, ``None`` when not named) and sample weights (``None`` when not named)."""
+    t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
+    if t.y_true is None:
+        raise InputError("y_true", "is missing", 'with data=, name its column: y_true="..."')
+    if t.y_pred is None and t.y_score is None and not t.scores:
+        raise InputError("y_pred", "is missing", 'with data=, name its column: y_pred="..."')
+    rows = collect_rows(t, [c for c in (t.y_true, t.y_pred, *t.by) if c is not None])
+    v = rows.values
+    return (
+        v[t.y_true],
+        v.get(t.y_pred) if t.y_pred else None,
+        {c: v[c] for c in t.by},
+        rows.scores,
+        rows.weights,
+    )

@@ -4,9 +4,9 @@ Every function here reads a :class:`narwhals.LazyFrame` (see :func:`~mltestkit.t
 selects the columns it needs, lets the engine group and sum, and returns numpy arrays whose size
 is bounded by the number of groups or bins, never by the number of rows:
 
-- :func:`grouped_counts`: rows (or integer frequency weights) per distinct combination of key
-  columns: confusion counts per slice and group are this with the slice, label and prediction
-  columns as keys;
+- :func:`grouped_counts`: rows (and, with weights, ``sum w`` and ``sum w**2``) per distinct
+  combination of key columns: confusion counts per slice and group are this with the slice,
+  label and prediction columns as keys;
 - :func:`column_profile`: per column, rows, nulls, distinct values, min and max;
 - :func:`duplicate_rows`: rows that repeat an earlier row over some columns;
 - :func:`histogram`: counts per bin of given edges (PSI, chi-square, KS, Wasserstein);
@@ -60,24 +60,30 @@ def collect(lf: Any) -> Any:
 
 
 def check_weights(lf: Any, weight: str, argument: str = "sample_weight") -> None:
-    """Frequency weights must be integers >= 0 (a row of weight 3 counts as three rows)."""
+    """Sample weights must be numbers >= 0, finite and present in every row (as in memory)."""
     nw = nw_module()
-    w = nw.col(weight)
+    if not lf.collect_schema()[weight].is_numeric():
+        raise InputError(
+            argument, f"column {weight!r} is not numeric", "name a column of non-negative weights"
+        )
+    w = nw.col(weight).cast(nw.Float64)
     out = collect(
         lf.select(
             w.min().alias(PREFIX + "min"),
-            w.null_count().alias(PREFIX + "nulls"),
-            (w != w.round(0)).cast(nw.Int64).sum().alias(PREFIX + "fraction"),
+            (w.is_null() | ~w.is_finite()).cast(nw.Int64).sum().alias(PREFIX + "bad"),
+            (w < 0).cast(nw.Int64).sum().alias(PREFIX + "negative"),
         )
     )
     low = out.column(0)[0].as_py()
-    nulls, fraction = int(out.column(1)[0].as_py()), int(out.column(2)[0].as_py() or 0)
-    if nulls or fraction or (low is not None and low < 0):
+    bad, negative = (int(out.column(i)[0].as_py() or 0) for i in (1, 2))
+    if bad or negative:
+        found = [f"{bad} missing or infinite"] * bool(bad) + [f"{negative} negative, smallest {low}"] * bool(
+            negative
+        )
         raise InputError(
             argument,
-            f"column {weight!r} must hold integer frequency weights >= 0 "
-            f"({nulls} missing, {fraction} not whole, smallest {low})",
-            "pass counts of identical rows, or leave sample_weight out",
+            f"column {weight!r} must hold finite weights >= 0 ({', '.join(found)})",
+            "drop or fill those rows first, or leave sample_weight out",
         )
 
 
@@ -86,11 +92,16 @@ class Counts:
     """Rows per distinct combination of key columns.
 
     ``keys`` maps each key column to its values (one per combination, ``None``/NaN where the
-    key is missing); ``counts`` the rows (or summed frequency weights) of each combination.
+    key is missing); ``rows`` the rows of each combination; ``counts`` the rows again (integers)
+    or, with weights, their summed weights ``sum w`` (floats), and ``squares`` the summed
+    squared weights ``sum w**2`` (``None`` without weights), which the intervals read as in
+    memory (Kish's effective size ``(sum w)**2 / sum w**2``).
     """
 
     keys: dict[str, np.ndarray]
     counts: np.ndarray
+    rows: np.ndarray
+    squares: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -99,20 +110,37 @@ class Counts:
 def grouped_counts(
     lf: Any, keys: Sequence[str], *, weight: str | None = None, sums: Sequence[str] = ()
 ) -> Counts:
-    """Rows (or frequency weights) per distinct combination of ``keys``, missing keys kept.
+    """Rows (and summed weights and squared weights) per distinct combination of ``keys``,
+    missing keys kept.
 
     ``sums`` names further columns whose per-combination sums are returned under their names
     in ``keys`` (as floats). The engine does the grouping; only the combinations are collected.
+
+    >>> import pandas as pd
+    >>> from mltestkit.tables import open_table
+    >>> lf = open_table(pd.DataFrame({"g": ["a", "b", "a"], "w": [0.5, 2.0, 1.5]}))
+    >>> c = grouped_counts(lf, ["g"], weight="w")
+    >>> c.keys["g"].tolist(), c.rows.tolist(), c.counts.tolist(), c.squares.tolist()
+    (['a', 'b'], [2, 1], [2.0, 2.0], [2.5, 4.0])
     """
     nw = nw_module()
-    count = nw.col(weight).sum() if weight is not None else nw.len()
-    aggs = [count.alias(PREFIX + "count")] + [nw.col(c).sum().alias(PREFIX + "sum_" + c) for c in sums]
-    frame = lf.select(*dict.fromkeys([*keys, *([weight] if weight else []), *sums]))
+    aggs = [nw.len().alias(PREFIX + "rows")]
+    weights = []
+    if weight is not None:
+        w = nw.col(weight).cast(nw.Float64)
+        weights = [w.alias(PREFIX + "w"), (w * w).alias(PREFIX + "ww")]
+        aggs += [nw.col(PREFIX + "w").sum().alias(PREFIX + "count")]
+        aggs += [nw.col(PREFIX + "ww").sum().alias(PREFIX + "squares")]
+    aggs += [nw.col(c).sum().alias(PREFIX + "sum_" + c) for c in sums]
+    frame = lf.select(*dict.fromkeys([*keys, *sums]), *weights)
     table = collect(frame.group_by(*keys, drop_null_keys=False).agg(*aggs))
     out = {k: _keys(table.column(k)) for k in keys}
     out.update({c: to_numpy(table.column(PREFIX + "sum_" + c)).astype(float) for c in sums})
-    counts = to_numpy(table.column(PREFIX + "count"))
-    return Counts(out, np.rint(counts).astype(np.int64))
+    rows = np.rint(to_numpy(table.column(PREFIX + "rows"))).astype(np.int64)
+    if weight is None:
+        return Counts(out, rows, rows)
+    counts, squares = (to_numpy(table.column(PREFIX + c)).astype(float) for c in ("count", "squares"))
+    return Counts(out, counts, rows, squares)
 
 
 def _keys(column: Any) -> np.ndarray:
@@ -212,7 +240,7 @@ def bin_expression(column: str, inner: Sequence[float]) -> Any:
 
 
 def histogram(lf: Any, column: str, inner: Sequence[float], *, weight: str | None = None) -> np.ndarray:
-    """Rows per bin of a numeric column: bin ``i`` holds values in ``[inner[i-1], inner[i])``
+    """Rows (or summed weights) per bin of a numeric column: bin ``i`` holds values in ``[inner[i-1], inner[i])``
     (``len(inner) + 1`` bins, the outer ones open); missing values are not counted.
 
     >>> import pandas as pd
@@ -223,7 +251,7 @@ def histogram(lf: Any, column: str, inner: Sequence[float], *, weight: str | Non
     name = PREFIX + "bin"
     binned = lf.with_columns(bin_expression(column, inner).alias(name))
     c = grouped_counts(binned, [name], weight=weight)
-    out = np.zeros(len(inner) + 1, dtype=np.int64)
+    out = np.zeros(len(inner) + 1, dtype=np.int64 if weight is None else float)
     codes = c.keys[name]
     present = np.array([v is not None and v == v for v in codes], dtype=bool)
     np.add.at(out, codes[present].astype(np.int64), c.counts[present])

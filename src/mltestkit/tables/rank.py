@@ -72,20 +72,19 @@ def rank_sums(
     positive: Any,
     score: str,
     *,
-    weight: str | None = None,
     bins: int | None = None,
     low: float | None = None,
     high: float | None = None,
 ) -> RankSums:
     """DeLong's sufficient statistics per group, computed by the engine of ``lf``.
 
-    ``label == positive`` marks the positive rows; ``weight`` names integer frequency weights;
-    ``bins`` cuts the scores into equal-width bins over ``[low, high]`` first (see the module).
+    ``label == positive`` marks the positive rows (every row counts once: the AUC takes no
+    sample weights, as in memory); ``bins`` cuts the scores into equal-width bins over
+    ``[low, high]`` first (see the module).
     """
     nw = nw_module()
     p = PREFIX
     groups = list(groups)
-    w = nw.col(weight).cast(nw.Float64) if weight else nw.lit(1.0, nw.Float64)
     is_pos = (nw.col(label) == positive).cast(nw.Float64)
     s = nw.col(score).cast(nw.Float64)
     if bins is not None:
@@ -96,8 +95,8 @@ def rank_sums(
     base = lf.select(
         *(groups or [nw.lit(0, nw.Int64).alias(p + "all")]),
         s.alias(p + "s"),
-        (is_pos * w).alias(p + "p"),
-        ((1 - is_pos) * w).alias(p + "n"),
+        is_pos.alias(p + "p"),
+        (1 - is_pos).alias(p + "n"),
     )
     cells = base.group_by(*keys, p + "s", drop_null_keys=False).agg(
         nw.col(p + "p").sum().alias(p + "pos"), nw.col(p + "n").sum().alias(p + "neg")
