@@ -20,6 +20,13 @@ for _engine in ("pyarrow", "pyarrow.dataset", "duckdb", "polars"):
     with contextlib.suppress(ImportError):
         importlib.import_module(_engine)
 
+# Dask imports the importlib_metadata backport, which adds its own distribution finder to
+# sys.meta_path and deletes the standard one's; pytester restores sys.meta_path after a test, so a
+# first import inside a test (scikit-learn's estimator discovery, run by skops, imports Dask) would
+# leave the process with no distribution finder and later inner runs without their plugins.
+with contextlib.suppress(ImportError):
+    importlib.import_module("importlib_metadata")
+
 
 @pytest.fixture(scope="session")
 def spark():
