@@ -421,3 +421,21 @@ def test_bool_and_datetime_columns_are_categories():
     keys = [m.slice for m in r.metrics]
     assert keys[:2] == [{"flag": False}, {"flag": True}]
     assert r.to_dict()["metrics"][2]["slice"] == {"day": "2024-01-01T00:00:00"}
+
+
+def test_weighted_slice_counts_keep_each_slices_rows_across_merges():
+    rng = np.random.default_rng(4)
+    n = 900
+    y, g, w = rng.integers(0, 2, n), rng.choice(["a", "b"], n), rng.lognormal(size=n)
+    p = np.where(rng.random(n) < 0.8, y, 1 - y)
+    whole = check_slices("accuracy", y, p, by={"g": g}, sample_weight=w)
+    parts = [
+        slice_counts(y[s], p[s], by={"g": g[s]}, sample_weight=w[s]) for s in (slice(0, 400), slice(400, n))
+    ]
+    merged = check_slices("accuracy", counts=merge(*parts))
+    assert [t["rows"] for t in merged.details["table"]] == [int((g == v).sum()) for v in ("a", "b")]
+    for a, b in zip(merged.details["table"], whole.details["table"], strict=True):
+        assert {k: a[k] for k in ("g", "rows", "n")} == {k: b[k] for k in ("g", "rows", "n")}
+        assert [a[k] for k in ("value", "low", "high")] == pytest.approx(
+            [b[k] for k in ("value", "low", "high")]
+        )

@@ -355,14 +355,15 @@ def slicings(by: Any, n: int, *, bins: Any = None, depth: int = 1, combos: Any =
 @dataclass(frozen=True)
 class SliceCounts:
     """Confusion counts per slice: ``counts[s, i, j]`` rows of slice ``keys[s]`` with true class
-    ``classes[i]`` predicted as ``classes[j]``; with sample weights, their summed weights, and
-    ``squares`` the summed squared weights (for Kish's effective sizes). Both add across
-    partitions (see :func:`merge`)."""
+    ``classes[i]`` predicted as ``classes[j]``; with sample weights, their summed weights,
+    ``squares`` the summed squared weights (for Kish's effective sizes) and ``rows`` the rows of
+    each slice. All add across partitions (see :func:`merge`)."""
 
     keys: tuple[Key, ...]
     classes: tuple[Any, ...]
     counts: np.ndarray
     squares: np.ndarray | None = None
+    rows: np.ndarray | None = None
 
     @property
     def sizes(self) -> np.ndarray:
@@ -399,15 +400,22 @@ def slice_counts(
     k = len(classes)
     w = as_weights(sample_weight, len(yt))
     keys: list[Key] = []
-    parts, squares = [], []
+    parts, squares, rows = [], [], []
     for sl in slicings(by, len(yt), bins=bins, depth=depth, combos=combos):
         parts.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w))
         if w is not None:
             squares.append(confusion_counts(sl.codes, len(sl.keys), t, p, k, w * w))
+            rows.append(np.bincount(sl.codes, minlength=len(sl.keys)))
         keys.extend(sl.keys)
     if w is None:
         return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts).astype(np.int64))
-    return SliceCounts(tuple(keys), tuple(classes.tolist()), np.concatenate(parts), np.concatenate(squares))
+    return SliceCounts(
+        tuple(keys),
+        tuple(classes.tolist()),
+        np.concatenate(parts),
+        np.concatenate(squares),
+        np.concatenate(rows),
+    )
 
 
 def merge(*parts: SliceCounts) -> SliceCounts:
@@ -436,14 +444,17 @@ def merge(*parts: SliceCounts) -> SliceCounts:
     shape = (len(keys), len(classes), len(classes))
     out = np.zeros(shape, dtype=float if True in weighted else np.int64)
     sq = np.zeros(shape) if True in weighted else None
+    rows_of = np.zeros(len(keys), dtype=np.int64) if all(x.rows is not None for x in parts) else None
     for x in parts:
-        rows = np.array([kindex[k] for k in x.keys], dtype=np.int64)
+        at = np.array([kindex[k] for k in x.keys], dtype=np.int64)
         cls = np.array([cindex[c] for c in x.classes], dtype=np.int64)
-        where = (rows[:, None, None], cls[None, :, None], cls[None, None, :])
+        where = (at[:, None, None], cls[None, :, None], cls[None, None, :])
         np.add.at(out, where, x.counts)
         if sq is not None and x.squares is not None:
             np.add.at(sq, where, x.squares)
-    return SliceCounts(tuple(keys), classes, out, sq)
+        if rows_of is not None and x.rows is not None:
+            np.add.at(rows_of, at, x.rows)
+    return SliceCounts(tuple(keys), classes, out, sq, rows_of if True in weighted else None)
 
 
 def table_slices(
@@ -473,12 +484,12 @@ def table_slices(
         keys = tuple(rows.relabel(c.keys))
         weighted = rows.squares is not None
         counts = c.counts if weighted else np.rint(c.counts).astype(np.int64)
-        sq = (
-            slice_counts(f[t.y_true], f[t.y_pred], **sliced, sample_weight=rows.squares).counts
-            if weighted
-            else None
-        )
-        return SliceCounts(keys, c.classes, counts, sq), None, None, None, None, None, None
+        sq, per_slice = None, None
+        if weighted:
+            sq = slice_counts(f[t.y_true], f[t.y_pred], **sliced, sample_weight=rows.squares).counts
+            per_slice = slice_counts(f[t.y_true], f[t.y_pred], **sliced, sample_weight=rows.rows).counts
+            per_slice = np.rint(per_slice.sum(axis=(1, 2))).astype(np.int64)
+        return SliceCounts(keys, c.classes, counts, sq, per_slice), None, None, None, None, None, None
     t = table_inputs(data, y_true=y_true, y_pred=y_pred, y_score=y_score, sample_weight=sample_weight, by=by)
     got = collect_rows(t, [c for c in (t.y_true, t.y_pred, *t.by) if c is not None])
     cols = got.values
@@ -652,9 +663,9 @@ def check_slices(
         for m in metrics:
             pos = positive_class(m, classes, pos_label)
             overall[m.name] = _value(m.value(runs[0][1].sum(axis=0), pos))
-            for keys, cm, cm_sq in runs:
+            for keys, cm, cm_sq, slice_rows in runs:
                 est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
-                blocks.append((keys, est, cm.sum(axis=(1, 2))))
+                blocks.append((keys, est, cm.sum(axis=(1, 2)) if slice_rows is None else slice_rows))
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
@@ -792,15 +803,23 @@ def _value(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _runs(counts: SliceCounts) -> list[tuple[list[Key], np.ndarray, np.ndarray | None]]:
-    """The slicings of merged counts: runs of consecutive slices over the same columns."""
+def _runs(
+    counts: SliceCounts,
+) -> list[tuple[list[Key], np.ndarray, np.ndarray | None, np.ndarray | None]]:
+    """The slicings of merged counts: runs of consecutive slices over the same columns (keys,
+    counts, squared weights, rows)."""
     cols = [tuple(c for c, _ in k) for k in counts.keys]
     if not cols:
         raise InputError("counts", "holds no slices", "pass the result of slice_counts(...)")
     starts = [i for i in range(len(cols)) if i == 0 or cols[i] != cols[i - 1]] + [len(cols)]
-    sq = counts.squares
+    sq, rows = counts.squares, counts.rows
     return [
-        (list(counts.keys[a:b]), counts.counts[a:b], None if sq is None else sq[a:b])
+        (
+            list(counts.keys[a:b]),
+            counts.counts[a:b],
+            None if sq is None else sq[a:b],
+            None if rows is None else rows[a:b],
+        )
         for a, b in itertools.pairwise(starts)
     ]
 
