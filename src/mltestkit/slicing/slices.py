@@ -663,9 +663,9 @@ def check_slices(
         for m in metrics:
             pos = positive_class(m, classes, pos_label)
             overall[m.name] = _value(m.value(runs[0][1].sum(axis=0), pos))
-            for keys, cm, cm_sq, slice_rows in runs:
+            for keys, cm, cm_sq, run_rows in runs:
                 est = confusion_estimates(m, cm, pos, level=level, n_boot=n_boot, seed=seed_int, cm_sq=cm_sq)
-                blocks.append((keys, est, cm.sum(axis=(1, 2)) if slice_rows is None else slice_rows))
+                blocks.append((keys, est, cm.sum(axis=(1, 2)) if run_rows is None else run_rows))
     else:
         yt = as_1d(y_true, "y_true")
         slicing_list = slicings(by, len(yt), bins=bins, depth=depth, combos=combos)
