@@ -170,6 +170,133 @@ def category_counts(lf: Any, column: str) -> tuple[list[Any], np.ndarray]:
     return values, c.counts
 
 
+#: The most distinct values of a numeric column whose rows per value (of both tables) are collected
+#: by :func:`value_cells`; beyond it the engine computes the distances (:func:`ecdf_distances`).
+CELL_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Rows of two tables per distinct value of one column, from one grouped count over both.
+
+    ``values`` holds the values: floats for numbers and dates (NaN where missing), in no order;
+    for categories the values themselves (``None`` where missing). ``a`` and ``b`` hold the rows
+    of each table per value.
+    """
+
+    values: Any
+    a: np.ndarray
+    b: np.ndarray
+
+    def missing(self) -> tuple[int, int]:
+        """Each table's missing values (null or NaN)."""
+        if isinstance(self.values, np.ndarray) and self.values.dtype.kind == "f":
+            gone = np.isnan(self.values)
+        else:
+            gone = np.array([v is None for v in self.values], dtype=bool)
+        return int(self.a[gone].sum()), int(self.b[gone].sum())
+
+    def finite(self) -> Cells:
+        """The cells of finite values, in value order."""
+        keep = np.isfinite(self.values)
+        order = np.argsort(self.values[keep], kind="stable")
+        return Cells(self.values[keep][order], self.a[keep][order], self.b[keep][order])
+
+    def distances(self, ranks: Sequence[int]) -> tuple[float, float, np.ndarray]:
+        """KS and Wasserstein distances of the two tables' finite values, and the values of the
+        first at the 0-based ``ranks``: the figures of :func:`ecdf_distances`, computed here."""
+        f = self.finite()
+        n, m = int(f.a.sum()), int(f.b.sum())
+        ca, cb = np.cumsum(f.a), np.cumsum(f.b)
+        steps = ca * m - cb * n
+        gap = steps / (n * m)
+        w = float(np.sum(np.abs(gap[:-1]) * np.diff(f.values)))
+        order = f.values[np.searchsorted(ca, np.asarray(ranks, dtype=np.int64), side="right")]
+        return int(np.abs(steps).max()) / (n * m), w, order
+
+    def below(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each table's finite values per bin of the inner ``edges`` (bin ``i`` holds
+        ``[edges[i-1], edges[i])``; the outer bins open), as :func:`bin_counts`."""
+        f = self.finite()
+        at = np.searchsorted(f.values, edges, side="left")
+        out = []
+        for counts in (f.a, f.b):
+            cum = np.r_[0, np.cumsum(counts)]
+            out.append(np.diff(cum[at], prepend=0, append=cum[-1]))
+        return out[0], out[1]
+
+
+def value_cells(a: Any, b: Any, column: str, kind: str, limit: int | None = None) -> Cells | None:
+    """Rows of ``a`` and of ``b`` per distinct value of ``column`` (one grouped count on each table,
+    merged); ``None`` when a numeric column has more than ``limit`` (default :data:`CELL_LIMIT`)
+    distinct values in a table.
+
+    Numbers and dates are grouped as floats (see :func:`as_float`), other columns by their values.
+    The tables may be in two engines.
+
+    >>> import pandas as pd
+    >>> a = open_table(pd.DataFrame({"x": [1.0, 2.0, 2.0, None]}))
+    >>> b = open_table(pd.DataFrame({"x": [2.0, 3.0]}))
+    >>> f = value_cells(a, b, "x", "numeric").finite()
+    >>> f.values.tolist(), f.a.tolist(), f.b.tolist()
+    ([1.0, 2.0, 3.0], [1, 2, 0], [0, 1, 1])
+    """
+    if kind not in ("numeric", "datetime"):
+        joined: dict[Any, list[int]] = {}
+        for side, lf in enumerate((a, b)):
+            for v, k in zip(*category_counts(lf, column), strict=True):
+                joined.setdefault(v, [0, 0])[side] += int(k)
+        table = np.array(list(joined.values()), dtype=np.int64).reshape(-1, 2)
+        return Cells(list(joined), table[:, 0], table[:, 1])
+    nw = nw_module()
+    v = PREFIX + "v"
+    limit = CELL_LIMIT if limit is None else limit
+    keys, counts = [], []
+    for lf in (a, b):
+        grouped = lf.select(as_float(lf, column, kind).alias(v)).group_by(v, drop_null_keys=False)
+        table = collect(grouped.agg(nw.len().alias(PREFIX + "n")).head(limit + 1))
+        if table.num_rows > limit:
+            return None
+        keys.append(to_numpy(table.column(v)).astype(float))
+        counts.append(to_numpy(table.column(PREFIX + "n")).astype(np.int64))
+    values, where = np.unique(np.concatenate(keys), return_inverse=True)
+    sides = [np.zeros(values.size, np.int64) for _ in keys]
+    np.add.at(sides[0], where[: keys[0].size], counts[0])
+    np.add.at(sides[1], where[keys[0].size :], counts[1])
+    return Cells(values, sides[0], sides[1])
+
+
+def bin_counts(lf: Any, columns: dict[str, tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Finite values per bin of each column, for every column in one aggregate query.
+
+    ``columns`` maps a column to its kind and inner edges: bin ``i`` holds values in
+    ``[edges[i-1], edges[i])``, the outer bins open (``len(edges) + 1`` bins).
+
+    >>> import pandas as pd
+    >>> lf = open_table(pd.DataFrame({"x": [0.5, 1.0, 2.5, None, float("inf")]}))
+    >>> bin_counts(lf, {"x": ("numeric", np.array([1.0, 2.0]))})["x"].tolist()
+    [1, 1, 1]
+    """
+    nw = nw_module()
+    p = PREFIX
+    exprs = []
+    for i, (c, (kind, edges)) in enumerate(columns.items()):
+        x = as_float(lf, c, kind)
+        exprs.append(_finite(x).cast(nw.Int64).sum().alias(f"{p}n{i}"))
+        exprs += [
+            (_finite(x) & (x < float(e))).cast(nw.Int64).sum().alias(f"{p}b{i}_{j}")
+            for j, e in enumerate(edges)
+        ]
+    if not exprs:
+        return {}
+    row = collect(lf.select(*exprs)).to_pylist()[0]
+    out = {}
+    for i, (c, (_, edges)) in enumerate(columns.items()):
+        cum = [int(row[f"{p}b{i}_{j}"] or 0) for j in range(len(edges))]
+        out[c] = np.diff(np.array([0, *cum, int(row[f"{p}n{i}"] or 0)], dtype=np.int64))
+    return out
+
+
 def sorts_cheaply(lf: Any) -> bool:
     """Whether the engine of ``lf`` orders every distinct value cheaply (see :data:`SORTING_ENGINES`)."""
     return engine(lf) in SORTING_ENGINES

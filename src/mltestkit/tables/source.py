@@ -158,10 +158,24 @@ def _scan(path: Path, argument: str, memory_limit: str | None, con: Any = None) 
     try:
         if kind == "parquet":
             return con.read_parquet(pattern, union_by_name=True)
-        sep = "\t" if text.lower().endswith(".tsv") else ","
-        return con.read_csv(pattern, sep=sep)
+        return _csv(con, pattern, "\t" if text.lower().endswith(".tsv") else ",")
     except Exception as exc:  # DuckDB raises its own IOException, InvalidInputException, ...
         raise InputError(argument, f"cannot read {text!r} ({exc})", "check the file's format") from None
+
+
+def _csv(con: Any, pattern: Any, sep: str) -> Any:
+    """A CSV file read as pandas reads it: a text column whose every value is a number (DuckDB's
+    sniffer leaves a column of floats text when its first value is ``inf``, as pandas writes it)
+    is read as floats."""
+    rel = con.read_csv(pattern, sep=sep)
+    text = [c for c, t in zip(rel.columns, rel.types, strict=True) if str(t) == "VARCHAR"]
+    if not text:
+        return rel
+    quoted = ['"' + c.replace('"', '""') + '"' for c in text]
+    checks = [f"bool_and(TRY_CAST({q} AS DOUBLE) IS NOT NULL OR {q} IS NULL), count({q})" for q in quoted]
+    row = rel.aggregate(", ".join(checks)).fetchall()[0]
+    numbers = {c: "DOUBLE" for i, c in enumerate(text) if row[2 * i] and row[2 * i + 1]}
+    return con.read_csv(pattern, sep=sep, dtype=numbers) if numbers else rel
 
 
 def engine(lf: Any) -> str:
