@@ -245,9 +245,10 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
 
 
 def _floats(s: pd.Series) -> np.ndarray:
-    """Numbers as floats; dates as seconds since 1970 (so Wasserstein is in seconds)."""
+    """Numbers as floats; dates as seconds since 1970 (so Wasserstein is in seconds): since
+    1970-01-01 UTC for dates with a time zone (instants), since 1970-01-01 for naive ones."""
     if column_kind(s) == "datetime":
-        epoch = pd.Timestamp("1970-01-01", tz=getattr(s.dt, "tz", None))
+        epoch = pd.Timestamp("1970-01-01", tz=None if getattr(s.dt, "tz", None) is None else "UTC")
         return ((s - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
     return s.to_numpy(dtype=float, na_value=np.nan)
 

@@ -82,15 +82,21 @@ def _combinable(a: Any, b: Any) -> bool:
 
 
 def as_float(lf: Any, column: str, kind: str) -> Any:
-    """The column of ``lf`` as float64 (dates as seconds since 1970)."""
+    """The column of ``lf`` as float64; dates as seconds since 1970-01-01, since 1970-01-01 UTC for
+    dates with a time zone (instants, whatever the zone of the column, process or connection)."""
     nw = nw_module()
     x = nw.col(column)
-    if kind == "datetime" and engine(lf) in ("pyspark", "sqlframe"):
-        return x.cast(nw.Float64)  # Spark casts a timestamp to its seconds
-    if kind == "datetime":
-        since = x.cast(nw.Datetime("us")) - nw.lit(datetime.datetime(1970, 1, 1))
-        return since.dt.total_microseconds().cast(nw.Float64) / 1e6
-    return x.cast(nw.Float64)
+    if kind != "datetime":
+        return x.cast(nw.Float64)
+    name = engine(lf)
+    if name in ("pyspark", "sqlframe"):
+        return x.cast(nw.Float64)  # Spark casts a timestamp to the seconds of its instant
+    if getattr(lf.collect_schema()[column], "time_zone", None):
+        if name == "duckdb":  # TIMESTAMPTZ: epoch_us of the instant (a cast would use the connection's zone)
+            return x.dt.total_microseconds().cast(nw.Float64) / 1e6
+        x = x.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    since = x.cast(nw.Datetime("us")) - nw.lit(datetime.datetime(1970, 1, 1))
+    return since.dt.total_microseconds().cast(nw.Float64) / 1e6
 
 
 def _finite(x: Any) -> Any:
@@ -232,7 +238,8 @@ def value_cells(a: Any, b: Any, column: str, kind: str, limit: int | None = None
     distinct values in a table.
 
     Numbers and dates are grouped as floats (see :func:`as_float`), other columns by their values.
-    The tables may be in two engines.
+    The tables may be in two engines. A numeric column is first counted over ``2 * limit`` of its
+    rows: more than ``limit`` values there end the count, and a table of fewer rows is done.
 
     >>> import pandas as pd
     >>> a = open_table(pd.DataFrame({"x": [1.0, 2.0, 2.0, None]}))
@@ -253,12 +260,17 @@ def value_cells(a: Any, b: Any, column: str, kind: str, limit: int | None = None
     limit = CELL_LIMIT if limit is None else limit
     keys, counts = [], []
     for lf in (a, b):
-        grouped = lf.select(as_float(lf, column, kind).alias(v)).group_by(v, drop_null_keys=False)
-        table = collect(grouped.agg(nw.len().alias(PREFIX + "n")).head(limit + 1))
-        if table.num_rows > limit:
-            return None
+        x = lf.select(as_float(lf, column, kind).alias(v))
+        for rows in (x.head(2 * limit), x):  # a first look at some rows avoids a vain count of many values
+            grouped = rows.group_by(v, drop_null_keys=False).agg(nw.len().alias(PREFIX + "n"))
+            table = collect(grouped.head(limit + 1))
+            if table.num_rows > limit:
+                return None
+            n = to_numpy(table.column(PREFIX + "n")).astype(np.int64)
+            if int(n.sum()) < 2 * limit:  # the first look saw every row
+                break
         keys.append(to_numpy(table.column(v)).astype(float))
-        counts.append(to_numpy(table.column(PREFIX + "n")).astype(np.int64))
+        counts.append(n)
     values, where = np.unique(np.concatenate(keys), return_inverse=True)
     sides = [np.zeros(values.size, np.int64) for _ in keys]
     np.add.at(sides[0], where[: keys[0].size], counts[0])
@@ -311,7 +323,8 @@ def ecdf_distances(
     ``n_a`` and ``n_b`` are the finite values of each (from :func:`summary`). The gap between the
     empirical CDFs after each distinct value gives KS (its largest size) and Wasserstein (its size
     times the distance to the next distinct value, summed): the same figures as a merge of the two
-    sorted samples, Wasserstein to floating-point rounding.
+    sorted samples, Wasserstein to floating-point rounding. Every window runs in value order, so
+    the engine sorts the distinct values once.
     """
     nw = nw_module()
     p = PREFIX
@@ -328,14 +341,12 @@ def ecdf_distances(
     cells = cells.with_columns(
         nw.col(p + "a").cum_sum().over(order_by=v).alias(ca),
         nw.col(p + "b").cum_sum().over(order_by=v).alias(cb),
-        nw.col(v).diff().over(order_by=v).alias(p + "dv"),
+        nw.col(v).shift(-1).over(order_by=v).alias(p + "next"),
     ).with_columns((nw.col(ca) * int(n_b) - nw.col(cb) * int(n_a)).alias(p + "steps"))
-    cells = cells.with_columns(
-        (nw.col(p + "steps").cast(nw.Float64) / float(n_a * n_b)).shift(1).over(order_by=v).alias(p + "prev")
-    )
+    gap = nw.col(p + "steps").cast(nw.Float64) / float(n_a * n_b)
     aggs = [
         nw.col(p + "steps").abs().max().alias(p + "ks"),
-        (nw.col(p + "prev").abs() * nw.col(p + "dv")).sum().alias(p + "w"),
+        (gap.abs() * (nw.col(p + "next") - nw.col(v))).sum().alias(p + "w"),
     ] + [nw.when(nw.col(ca) > int(k)).then(nw.col(v)).min().alias(f"{p}r{i}") for i, k in enumerate(ranks)]
     row = collect(cells.select(*aggs)).to_pylist()[0]
     order = np.array([row[f"{p}r{i}"] for i in range(len(ranks))], dtype=float)
