@@ -253,8 +253,8 @@ def value_cells(a: Any, b: Any, column: str, kind: str, limit: int | None = None
         for side, lf in enumerate((a, b)):
             for v, k in zip(*category_counts(lf, column), strict=True):
                 joined.setdefault(v, [0, 0])[side] += int(k)
-        table = np.array(list(joined.values()), dtype=np.int64).reshape(-1, 2)
-        return Cells(list(joined), table[:, 0], table[:, 1])
+        both = np.array(list(joined.values()), dtype=np.int64).reshape(-1, 2)
+        return Cells(list(joined), both[:, 0], both[:, 1])
     nw = nw_module()
     v = PREFIX + "v"
     limit = CELL_LIMIT if limit is None else limit
