@@ -17,6 +17,7 @@ from test_tables import _as as as_table
 from test_tables import _spark_frame
 
 from mltestkit import check_drift, check_leakage
+from mltestkit.data import leakage
 from mltestkit.errors import InputError
 from mltestkit.results import CheckResult
 from mltestkit.tables import distribution, open_table, pushdown
@@ -25,9 +26,11 @@ from mltestkit.tables.distribution import (
     collect,
     ecdf_distances,
     fine_histogram,
+    open_pair,
     order_statistics,
     sketch_distances,
 )
+from mltestkit.tables.source import engine
 
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
@@ -137,7 +140,8 @@ def test_beyond_the_cell_limit_tables_in_two_engines_are_sketched_within_the_sta
     memory, monkeypatch
 ):
     monkeypatch.setattr(distribution, "CELL_LIMIT", 1000)  # x and u have more distinct values
-    got = check_drift(pl.from_pandas(REF).lazy(), duckdb.from_df(CUR), label="y", min={"p_value": 0.01})
+    two = duckdb.connect().from_df(REF), duckdb.connect().from_df(CUR)  # two connections
+    got = check_drift(*two, label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
     assert _rows(got)["x"]["sketch"]["bins"] == 1 << 16
     assert "sketch" not in _rows(got)["c"] and "sketch" not in _rows(got)["k"]  # few values: exact
@@ -335,7 +339,19 @@ def test_a_table_has_no_index_to_compare():
 def test_leakage_between_two_engines_equals_memory(tmp_path):
     train, test = _leaky(seed=8)
     want = check_leakage(train, test, label="y", id="id")
-    _same_leakage(check_leakage(pl.from_pandas(train).lazy(), duckdb.from_df(test), label="y", id="id"), want)
+    two = duckdb.connect().from_df(train), duckdb.connect().from_df(test)  # two connections
+    _same_leakage(check_leakage(*two, label="y", id="id"), want)
+
+
+@pytest.mark.parametrize("beside", ["duckdb", "parquet-dir"])
+def test_a_lazy_frame_beside_a_duckdb_relation_or_a_path_is_read_by_duckdb(beside, monkeypatch, tmp_path):
+    train, test = _leaky(seed=8)
+    want = check_leakage(train, test, label="y", id="id", date="day")
+    pair = pl.from_pandas(train).lazy(), _as(beside, test, tmp_path / "te")
+    tables = open_pair(*pair, ("train", "test"))
+    assert tables[2] and {engine(t) for t in tables[:2]} == {"duckdb"}
+    monkeypatch.setattr(leakage, "load_frame", None)  # nothing is read into memory
+    _same_leakage(check_leakage(*pair, label="y", id="id", date="day"), want)
 
 
 # ---------------------------------------------------------------- out of core

@@ -46,7 +46,8 @@ def open_pair(a: Any, b: Any, arguments: tuple[str, str]) -> tuple[Any, Any, boo
     """Both tables as LazyFrames, and whether one query can read both (same engine and session).
 
     Paths and Arrow data are scanned on one DuckDB connection, and a pandas or polars DataFrame
-    beside them is scanned on it too.
+    or a polars LazyFrame beside them is scanned on it too. Beside a DuckDB relation, such a frame
+    or Arrow data is scanned on the relation's connection.
     """
     import os
 
@@ -54,16 +55,23 @@ def open_pair(a: Any, b: Any, arguments: tuple[str, str]) -> tuple[Any, Any, boo
         return isinstance(x, (str, os.PathLike)) or type(x).__module__.split(".")[0] == "pyarrow"
 
     def frame(x: Any) -> bool:
-        return type(x).__module__.split(".")[0] in ("pandas", "polars") and type(x).__name__ == "DataFrame"
+        module, name = type(x).__module__.split(".")[0], type(x).__name__
+        return (module, name) in (("pandas", "DataFrame"), ("polars", "DataFrame"), ("polars", "LazyFrame"))
 
-    con = connection() if scanned(a) or scanned(b) else None
+    def relation(x: Any) -> bool:
+        return type(x).__name__ == "DuckDBPyRelation"
+
+    if relation(a) != relation(b) and not any(isinstance(x, (str, os.PathLike)) for x in (a, b)):
+        con = a if relation(a) else b
+    else:
+        con = connection() if scanned(a) or scanned(b) else None
     out = []
     for x, argument in zip((a, b), arguments, strict=True):
         lf = None
-        if con is not None and (scanned(x) or frame(x)):
+        if con is not None and x is not con and (scanned(x) or frame(x)):
             try:
                 lf = open_table(x, argument, con=con)
-            except (TypeError, ValueError):  # a frame Arrow cannot hold (mixed objects): read as it is
+            except Exception:  # a frame DuckDB cannot scan (mixed objects): read as it is
                 lf = None
         out.append(lf if lf is not None else open_table(x, argument))
     return out[0], out[1], _combinable(out[0], out[1])
