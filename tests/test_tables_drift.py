@@ -17,7 +17,7 @@ from test_tables import _as as as_table
 from test_tables import _spark_frame
 
 from mltestkit import check_drift, check_leakage
-from mltestkit.data import leakage
+from mltestkit.data import drift, leakage
 from mltestkit.errors import InputError
 from mltestkit.results import CheckResult
 from mltestkit.tables import distribution, open_table, pushdown
@@ -28,6 +28,7 @@ from mltestkit.tables.distribution import (
     fine_histogram,
     open_pair,
     order_statistics,
+    refined_distances,
     sketch_distances,
 )
 from mltestkit.tables.source import engine
@@ -139,7 +140,9 @@ def test_a_lazy_frame_beside_a_duckdb_relation_is_exact(memory):
 def test_beyond_the_cell_limit_tables_in_two_engines_are_sketched_within_the_stated_bound(
     memory, monkeypatch
 ):
-    monkeypatch.setattr(distribution, "CELL_LIMIT", 1000)  # x and u have more distinct values
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)  # x and u have more distinct values
+    monkeypatch.setattr(distribution, "OPEN_ROWS", 0)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)
     two = duckdb.connect().from_df(REF), duckdb.connect().from_df(CUR)  # two connections
     got = check_drift(*two, label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
@@ -147,11 +150,26 @@ def test_beyond_the_cell_limit_tables_in_two_engines_are_sketched_within_the_sta
     assert "sketch" not in _rows(got)["c"] and "sketch" not in _rows(got)["k"]  # few values: exact
 
 
+@pytest.mark.parametrize(
+    "rows", [10**9, 0]
+)  # the sketches' open bins are read, or a window runs over the values
 @pytest.mark.parametrize("kind", ["polars", "duckdb", "parquet-dir"])
-def test_beyond_the_cell_limit_one_engine_computes_the_distances(kind, memory, monkeypatch, tmp_path):
-    monkeypatch.setattr(distribution, "CELL_LIMIT", 1000)
+def test_beyond_the_cell_limit_one_engine_computes_the_distances(kind, rows, memory, monkeypatch, tmp_path):
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)
+    monkeypatch.setattr(distribution, "OPEN_ROWS", rows)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)  # bins of many values, some left open
+    calls = []
+    monkeypatch.setattr(drift, "ecdf_distances", lambda *a: calls.append(a) or ecdf_distances(*a))
     ref, cur = _as(kind, REF, tmp_path / "ref"), _as(kind, CUR, tmp_path / "cur")
     _same(check_drift(ref, cur, label="y", min={"p_value": 0.01}), memory, exact_ranks=True)
+    assert len(calls) == (0 if rows else 2)  # x and u
+
+
+def test_beyond_the_cell_limit_two_engines_are_exact_from_the_open_bins(memory, monkeypatch):
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)
+    two = duckdb.connect().from_df(REF), duckdb.connect().from_df(CUR)
+    _same(check_drift(*two, label="y", min={"p_value": 0.01}), memory, exact_ranks=True)
 
 
 def test_each_column_costs_one_grouped_count_a_table(monkeypatch, tmp_path):
@@ -235,6 +253,10 @@ def test_sketched_distances_lie_within_their_bound(seed):
     assert exact_ks == pytest.approx(ks, abs=1e-12) and exact_w == pytest.approx(w, rel=1e-9, abs=1e-12)
     ranks = rng.integers(0, n, 7)
     assert order_statistics(ta, "x", "numeric", ha, ranks.tolist()).tolist() == np.sort(a)[ranks].tolist()
+    refined_ks, refined_w, order = refined_distances(ta, tb, "x", "numeric", (ha, hb), ranks.tolist(), n + m)
+    assert refined_ks == stats.ks_2samp(a, b).statistic or refined_ks == exact_ks
+    assert refined_w == pytest.approx(w, rel=1e-9, abs=1e-12)
+    assert order.tolist() == np.sort(a)[ranks].tolist()
 
 
 def test_the_bound_is_zero_where_each_bin_holds_one_value():

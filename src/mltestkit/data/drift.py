@@ -51,6 +51,7 @@ from ..stats.requirement import (
     validate_rule,
 )
 from ..tables.distribution import (
+    REFINED_BINS,
     Cells,
     bin_counts,
     ecdf_distances,
@@ -58,6 +59,7 @@ from ..tables.distribution import (
     finite_values,
     open_pair,
     order_statistics,
+    refined_distances,
     sketch_distances,
     sorts_cheaply,
     summary,
@@ -607,12 +609,19 @@ def _table_numeric(
         return fine_histogram(ref, c, kind, lo, hi), fine_histogram(cur, c, kind, lo, hi)
 
     out: dict[str, Any] = {"n_finite": (n, m), "sketches": sketches}
-    if cell is not None:
-        d, w, values = cell.distances(ranks.tolist())
-    elif joint and sorts_cheaply(ref):
-        d, w, values = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
+    exact = cell.distances(ranks.tolist()) if cell is not None else None
+    if exact is None and sorts_cheaply(ref) and sorts_cheaply(cur):
+        fine = (
+            fine_histogram(ref, c, kind, lo, hi, REFINED_BINS),
+            fine_histogram(cur, c, kind, lo, hi, REFINED_BINS),
+        )
+        exact = refined_distances(ref, cur, c, kind, fine, ranks.tolist())
+    if exact is None and joint and sorts_cheaply(ref):
+        exact = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
+    if exact is not None:
+        d, w, values = exact
     else:
-        ha, hb = sketches()
+        ha, hb = out["sketches"]()
         iv = sketch_distances(ha, hb)
         d, w = (sum(iv["ks"]) / 2, sum(iv["wasserstein"]) / 2)
         values = order_statistics(ref, c, kind, ha, ranks.tolist())

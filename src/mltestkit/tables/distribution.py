@@ -38,6 +38,11 @@ from .source import connection, engine, open_table
 
 #: Equal-width bins of the sketch (:func:`fine_histogram`).
 SKETCH_BINS = 1 << 16
+#: Equal-width bins of the sketches that :func:`refined_distances` refines: finer bins leave fewer
+#: rows in the bins it reads.
+REFINED_BINS = 1 << 20
+#: The most rows :func:`refined_distances` reads from the bins its sketches leave open.
+OPEN_ROWS = 1 << 22
 #: Engines that order every distinct value cheaply: they compute exact distances.
 SORTING_ENGINES = ("duckdb", "polars", "pandas", "modin", "cudf")
 
@@ -469,33 +474,122 @@ def order_statistics(lf: Any, column: str, kind: str, sketch: Histogram, ranks: 
     The sketch locates each rank's bin; a bin of one distinct value gives it directly, the others
     are read: the rows per distinct value of those bins only.
     """
+    where, out = _rank_bins(sketch, ranks)
+    todo = np.zeros(sketch.count.size, dtype=bool)
+    todo[where[out != out]] = True
+    return _ranked(sketch, ranks, *bin_cells(lf, column, kind, sketch, todo))
+
+
+def _rank_bins(sketch: Histogram, ranks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The bin of each rank, and its value where the bin holds one distinct value (NaN elsewhere)."""
+    where = np.searchsorted(np.cumsum(sketch.count), np.asarray(ranks, dtype=np.int64), side="right")
+    return where, np.where(sketch.min[where] == sketch.max[where], sketch.min[where], np.nan)
+
+
+def _ranked(
+    sketch: Histogram, ranks: Sequence[int], codes: np.ndarray, values: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """The values at ``ranks``, from the sketch and the rows per distinct value of some bins
+    (:func:`bin_cells`, in value order), which hold every rank the sketch leaves open."""
+    where, out = _rank_bins(sketch, ranks)
+    cum = np.cumsum(sketch.count)
+    for i, (k, j) in enumerate(zip(np.asarray(ranks, dtype=np.int64), where, strict=True)):
+        if out[i] != out[i]:
+            inside = codes == j
+            run = np.cumsum(counts[inside])
+            out[i] = values[inside][np.searchsorted(run, k - int(cum[j] - sketch.count[j]), side="right")]
+    return out
+
+
+def bin_cells(
+    lf: Any, column: str, kind: str, sketch: Histogram, todo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows per distinct finite value of the sketch's bins where ``todo`` is true, in value
+    order: each value's bin, the value and its rows (one grouped count over those rows only)."""
     nw = nw_module()
     p = PREFIX
-    cum = np.cumsum(sketch.count)
-    ranks_arr = np.asarray(ranks, dtype=np.int64)
-    where = np.searchsorted(cum, ranks_arr, side="right")
-    out = np.where(sketch.min[where] == sketch.max[where], sketch.min[where], np.nan)
-    todo = sorted({int(j) for j, v in zip(where, out, strict=True) if v != v})
-    if todo:
-        x = nw.col(p + "v")
-        bins = sketch.count.size
-        base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
-        base = base.with_columns(_code(x, sketch.low, sketch.high, bins).alias(p + "bin"))
-        table = collect(
-            base.filter(nw.col(p + "bin").is_in(todo))
-            .group_by(p + "bin", p + "v")
-            .agg(nw.len().alias(p + "n"))
-        )
-        codes = to_numpy(table.column(p + "bin")).astype(np.int64)
-        values = to_numpy(table.column(p + "v")).astype(float)
-        counts = to_numpy(table.column(p + "n")).astype(np.int64)
-        order = np.lexsort((values, codes))
-        codes, values, counts = codes[order], values[order], counts[order]
-        for i, (k, j) in enumerate(zip(ranks_arr, where, strict=True)):
-            if out[i] == out[i]:
-                continue
-            inside = codes == j
-            before = int(cum[j] - sketch.count[j])
-            run = np.cumsum(counts[inside])
-            out[i] = values[inside][np.searchsorted(run, k - before, side="right")]
-    return out
+    bins = np.flatnonzero(todo)
+    if bins.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    x = nw.col(p + "v")
+    base = lf.select(as_float(lf, column, kind).alias(p + "v")).filter(_finite(x))
+    base = base.with_columns(_code(x, sketch.low, sketch.high, sketch.count.size).alias(p + "bin"))
+    table = collect(
+        base.filter(nw.col(p + "bin").is_in(bins.tolist()))
+        .group_by(p + "bin", p + "v")
+        .agg(nw.len().alias(p + "n"))
+    )
+    codes = to_numpy(table.column(p + "bin")).astype(np.int64)
+    values = to_numpy(table.column(p + "v")).astype(float)
+    counts = to_numpy(table.column(p + "n")).astype(np.int64)
+    order = np.lexsort((values, codes))
+    return codes[order], values[order], counts[order]
+
+
+def refined_distances(
+    a: Any, b: Any, column: str, kind: str, sketches: tuple[Histogram, Histogram], ranks: Sequence[int],
+    limit: int | None = None,
+) -> tuple[float, float, np.ndarray] | None:  # fmt: skip
+    """The exact KS and Wasserstein distances of two tables' finite values, and the values of
+    ``a`` at the 0-based ``ranks``, from their sketches (:func:`fine_histogram` over the same bins)
+    and the rows per distinct value of the few bins the sketches leave open; ``None`` when those
+    bins hold more than ``limit`` rows (default :data:`OPEN_ROWS`).
+
+    A bin is left open where the gap between the two empirical CDFs may change sign inside it
+    (Wasserstein), or may exceed the largest gap at the edges (KS), or where a rank falls in a bin
+    of several values. Elsewhere the bin's integral of the gap follows from its counts and sums
+    (see :func:`sketch_distances`). The tables may be in two engines.
+    """
+    ha, hb = sketches
+    n, m = int(ha.count.sum()), int(hb.count.sum())
+    edges = ha.edges
+    steps = np.r_[0, np.cumsum(ha.count) * m - np.cumsum(hb.count) * n]  # the gap times n * m at each edge
+    g0, g1 = steps[:-1], steps[1:]
+    low_g, high_g = g0 - hb.count * n, g0 + ha.count * m
+    occupied = (ha.count + hb.count) > 0
+    with np.errstate(invalid="ignore"):
+        mn = np.where(occupied, np.fmin(ha.min, hb.min), edges[1:])
+        mx = np.where(occupied, np.fmax(ha.max, hb.max), edges[1:])
+    several = mx > mn
+    ks_edges = int(np.abs(steps).max())
+    mixed = (ha.count > 0) & (hb.count > 0)
+    todo = several & (((low_g < 0) & (high_g > 0)) | (mixed & (np.maximum(-low_g, high_g) > ks_edges)))
+    where, known = _rank_bins(ha, ranks)
+    todo_a = todo.copy()
+    todo_a[where[known != known]] = True
+    limit = OPEN_ROWS if limit is None else limit
+    if int(ha.count[todo_a].sum() + hb.count[todo].sum()) > limit:
+        return None
+    cells_a = bin_cells(a, column, kind, ha, todo_a)
+    cells_b = bin_cells(b, column, kind, hb, todo)
+    order = _ranked(ha, ranks, *cells_a)
+    # closed bins: the gap keeps its sign, the integral of its size is the size of its integral
+    nm = float(n) * float(m)
+    f0, f1 = g0 / nm, g1 / nm
+    inner = mx - mn
+    signed = (
+        f0 * inner + (ha.count * (mx - ha.low) - ha.total) / n - (hb.count * (mx - hb.low) - hb.total) / m
+    )
+    closed = np.abs(f0) * (mn - edges[:-1]) + np.abs(f1) * (edges[1:] - mx) + np.abs(signed)
+    w = float(np.sum(np.where(todo, 0.0, closed)))
+    # open bins: the gap after each distinct value
+    keep = todo[cells_a[0]]
+    codes = np.concatenate([cells_a[0][keep], cells_b[0]])
+    values = np.concatenate([cells_a[1][keep], cells_b[1]])
+    d = np.concatenate([cells_a[2][keep] * m, -cells_b[2] * n])
+    if values.size:
+        uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        code = codes[first]
+        jump = np.zeros(uniq.size, np.int64)
+        np.add.at(jump, inverse, d)
+        cs = np.cumsum(jump)
+        start = np.r_[True, code[1:] != code[:-1]]
+        begin = np.maximum.accumulate(np.where(start, np.arange(uniq.size), 0))
+        gap = g0[code] + cs - (cs[begin] - jump[begin])
+        following = np.r_[uniq[1:], np.inf]
+        last = np.r_[code[1:] != code[:-1], True]
+        following = np.where(last, edges[code + 1], following)
+        w += float(np.sum(np.abs(gap) / nm * (following - uniq)))
+        w += float(np.sum(np.abs(f0[code[start]]) * (uniq[start] - edges[code[start]])))
+        ks_edges = max(ks_edges, int(np.abs(gap).max()))
+    return ks_edges / (n * m), w, order
