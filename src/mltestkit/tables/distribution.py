@@ -1,9 +1,15 @@
 """How two tables' columns are distributed, computed by their engines: what drift and leakage read.
 
 - :func:`open_pair`: two tables on one engine when it can (two paths, or a path and an in-memory
-  frame, share one DuckDB connection), so that one query can read both;
+  frame, share one DuckDB connection; a frame beside a DuckDB relation goes on its connection), so
+  that one query can read both;
 - :func:`summary`: per column, rows, missing values (null or NaN), finite values, min and max;
 - :func:`category_counts`: rows per value, missing values kept;
+- :func:`value_cells`: rows of two tables per distinct value of a column (:class:`Cells`), from
+  which missing values, KS, Wasserstein, order statistics and bin counts follow exactly;
+- :func:`bin_counts`: rows per bin of given edges, for many columns in one aggregate query;
+- :func:`refined_distances`: the exact distances and order statistics of a column of many distinct
+  values, from two fine histograms and the rows of the few bins they leave open;
 - :func:`ecdf_distances`: the Kolmogorov-Smirnov and Wasserstein distances of two tables in one
   engine, exactly: rows per distinct value of both, then the gap between the two empirical CDFs
   in value order (a window over the distinct values), and order statistics of the first table;
