@@ -531,14 +531,16 @@ def _table_rows(
 ) -> list[dict[str, Any]]:
     """Each column's statistics computed by the tables' engines (see :mod:`mltestkit.tables.distribution`).
 
-    Category counts and PSI counts are exact; KS and Wasserstein are exact when one engine that
-    orders values cheaply reads both tables, otherwise the midpoints of the sketch's intervals,
-    with the half-width in ``row["sketch"]["bound"]``. With one such engine, each column costs one
-    grouped count over both tables (rows per distinct value, :func:`value_cells`) from which every
-    figure follows; a numeric column with more distinct values than
-    :data:`~mltestkit.tables.distribution.CELL_LIMIT` has its distances computed by the engine
-    instead. The other columns share one aggregate query per table for their missing values and
-    range, and one for the PSI bin counts of every numeric column.
+    Category counts and PSI counts are exact. KS and Wasserstein are exact when both engines order
+    values cheaply: each column then costs one grouped count a table (rows per distinct value,
+    :func:`~mltestkit.tables.distribution.value_cells`) from which every figure follows, and a
+    numeric column of more distinct values than
+    :data:`~mltestkit.tables.distribution.CELL_LIMIT` gets them from fine sketches and the rows of
+    the bins they leave open (:func:`~mltestkit.tables.distribution.refined_distances`), or from a
+    window over its values in one engine. Otherwise they are the midpoints of the sketch's
+    intervals, with the half-width in ``row["sketch"]["bound"]``. The columns without cells share
+    one aggregate query a table for their missing values and range, and one for their PSI bin
+    counts.
     """
     require_table_columns(ref, cols, argument, "reference")
     require_table_columns(cur, cols, argument, "current")

@@ -195,14 +195,14 @@ def category_counts(lf: Any, column: str) -> tuple[list[Any], np.ndarray]:
     return values, c.counts
 
 
-#: The most distinct values of a numeric column whose rows per value (of both tables) are collected
-#: by :func:`value_cells`; beyond it the engine computes the distances (:func:`ecdf_distances`).
+#: The most distinct values of a numeric column whose rows per value are collected from a table by
+#: :func:`value_cells`; beyond it :func:`refined_distances` (or :func:`ecdf_distances`) takes over.
 CELL_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
 class Cells:
-    """Rows of two tables per distinct value of one column, from one grouped count over both.
+    """Rows of two tables per distinct value of one column (see :func:`value_cells`).
 
     ``values`` holds the values: floats for numbers and dates (NaN where missing), in no order;
     for categories the values themselves (``None`` where missing). ``a`` and ``b`` hold the rows
