@@ -108,3 +108,11 @@ def test_profile_checks_of_zoned_dates_equal_memory(kind, tmp_path):
     for c in ("paris", "utc", "naive"):
         for key in ("min", "max", "missing", "distinct"):
             assert a["columns"][c][key] == b["columns"][c][key], (c, key)
+
+
+def test_spark_profile_of_zoned_dates_equals_memory(spark):
+    frame = REF.iloc[:1000].drop(columns=["naive"])
+    a, b = describe_data(frame), describe_data(spark.createDataFrame(frame))
+    for c in ("paris", "utc"):
+        for key in ("min", "max", "missing", "distinct"):
+            assert a["columns"][c][key] == b["columns"][c][key], (c, key)
