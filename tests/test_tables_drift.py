@@ -17,16 +17,21 @@ from test_tables import _as as as_table
 from test_tables import _spark_frame
 
 from mltestkit import check_drift, check_leakage
+from mltestkit.data import drift, leakage
 from mltestkit.errors import InputError
 from mltestkit.results import CheckResult
-from mltestkit.tables import open_table
+from mltestkit.tables import distribution, open_table, pushdown
 from mltestkit.tables.distribution import (
     Histogram,
+    collect,
     ecdf_distances,
     fine_histogram,
+    open_pair,
     order_statistics,
+    refined_distances,
     sketch_distances,
 )
+from mltestkit.tables.source import engine
 
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
@@ -52,7 +57,7 @@ def _frame(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
 
 
 REF, CUR = _frame(12_000, 1), _frame(15_000, 2, shift=0.1)
-KINDS = ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir", "parquet-glob"]
+KINDS = ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir", "parquet-glob", "csv"]
 
 
 def _as(kind: str, frame: pd.DataFrame, folder) -> object:
@@ -84,10 +89,10 @@ def _same(got: CheckResult, ref: CheckResult, *, exact_ranks: bool) -> None:
         want = b[col]
         assert row["kind"] == want["kind"]
         for key in COUNTED:
-            if key in want and not (key.startswith("p_") and "ks" in want and not exact_ranks):
+            if key in want and not (key.startswith("p_") and "sketch" in row):
                 assert row[key] == pytest.approx(want[key], rel=1e-12, abs=1e-15), (col, key)
         if "ks" in want:
-            if exact_ranks:
+            if exact_ranks or "sketch" not in row:
                 assert "sketch" not in row
                 assert row["ks"] == want["ks"]
                 assert row["wasserstein"] == pytest.approx(want["wasserstein"], rel=1e-11)
@@ -127,11 +132,59 @@ def test_a_frame_beside_a_path_is_read_by_one_engine(memory, tmp_path):
     _same(check_drift(pl.from_pandas(REF), cur, label="y", min={"p_value": 0.01}), memory, exact_ranks=True)
 
 
-def test_tables_in_two_engines_are_sketched_within_the_stated_bound(memory):
+def test_a_lazy_frame_beside_a_duckdb_relation_is_exact(memory):
     got = check_drift(pl.from_pandas(REF).lazy(), duckdb.from_df(CUR), label="y", min={"p_value": 0.01})
+    _same(got, memory, exact_ranks=True)
+
+
+def test_beyond_the_cell_limit_tables_in_two_engines_are_sketched_within_the_stated_bound(
+    memory, monkeypatch
+):
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)  # x and u have more distinct values
+    monkeypatch.setattr(distribution, "OPEN_ROWS", 0)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)
+    two = duckdb.connect().from_df(REF), duckdb.connect().from_df(CUR)  # two connections
+    got = check_drift(*two, label="y", min={"p_value": 0.01})
     _same(got, memory, exact_ranks=False)
     assert _rows(got)["x"]["sketch"]["bins"] == 1 << 16
-    assert "sketch" not in _rows(got)["c"]  # category counts are exact
+    assert "sketch" not in _rows(got)["c"] and "sketch" not in _rows(got)["k"]  # few values: exact
+
+
+@pytest.mark.parametrize(
+    "rows", [10**9, 0]
+)  # the sketches' open bins are read, or a window runs over the values
+@pytest.mark.parametrize("kind", ["polars", "duckdb", "parquet-dir"])
+def test_beyond_the_cell_limit_one_engine_computes_the_distances(kind, rows, memory, monkeypatch, tmp_path):
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)
+    monkeypatch.setattr(distribution, "OPEN_ROWS", rows)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)  # bins of many values, some left open
+    calls = []
+    monkeypatch.setattr(drift, "ecdf_distances", lambda *a: calls.append(a) or ecdf_distances(*a))
+    ref, cur = _as(kind, REF, tmp_path / "ref"), _as(kind, CUR, tmp_path / "cur")
+    _same(check_drift(ref, cur, label="y", min={"p_value": 0.01}), memory, exact_ranks=True)
+    assert len(calls) == (0 if rows else 2)  # x and u
+
+
+def test_beyond_the_cell_limit_two_engines_are_exact_from_the_open_bins(memory, monkeypatch):
+    monkeypatch.setattr(distribution, "CELL_LIMIT", 10)
+    monkeypatch.setattr(drift, "REFINED_BINS", 64)
+    two = duckdb.connect().from_df(REF), duckdb.connect().from_df(CUR)
+    _same(check_drift(*two, label="y", min={"p_value": 0.01}), memory, exact_ranks=True)
+
+
+def test_each_column_costs_one_grouped_count_a_table(monkeypatch, tmp_path):
+    """Per compared column one query on each table (rows per distinct value), and one for the rows."""
+    queries = []
+
+    def counted(lf):
+        queries.append(lf)
+        return collect(lf)
+
+    monkeypatch.setattr(distribution, "collect", counted)
+    monkeypatch.setattr(pushdown, "collect", counted)
+    ref, cur = _as("parquet-dir", REF, tmp_path / "ref"), _as("parquet-dir", CUR, tmp_path / "cur")
+    check_drift(ref, cur, columns=["x", "u", "c", "y"])
+    assert len(queries) == 2 * 4 + 2 + 1  # and the probe of open_pair
 
 
 def test_gated_wasserstein_has_an_interval_from_tables(memory):
@@ -200,6 +253,10 @@ def test_sketched_distances_lie_within_their_bound(seed):
     assert exact_ks == pytest.approx(ks, abs=1e-12) and exact_w == pytest.approx(w, rel=1e-9, abs=1e-12)
     ranks = rng.integers(0, n, 7)
     assert order_statistics(ta, "x", "numeric", ha, ranks.tolist()).tolist() == np.sort(a)[ranks].tolist()
+    refined_ks, refined_w, order = refined_distances(ta, tb, "x", "numeric", (ha, hb), ranks.tolist(), n + m)
+    assert refined_ks == stats.ks_2samp(a, b).statistic or refined_ks == exact_ks
+    assert refined_w == pytest.approx(w, rel=1e-9, abs=1e-12)
+    assert order.tolist() == np.sort(a)[ranks].tolist()
 
 
 def test_the_bound_is_zero_where_each_bin_holds_one_value():
@@ -275,7 +332,7 @@ def _same_leakage(got: CheckResult, want: CheckResult) -> None:
     ]
 
 
-@pytest.mark.parametrize("kind", ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir"])
+@pytest.mark.parametrize("kind", ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet-dir", "csv"])
 def test_leakage_of_each_engine_equals_memory(kind, tmp_path):
     train, test = _leaky()
     want = check_leakage(train, test, label="y", id="id", date="day")
@@ -304,7 +361,19 @@ def test_a_table_has_no_index_to_compare():
 def test_leakage_between_two_engines_equals_memory(tmp_path):
     train, test = _leaky(seed=8)
     want = check_leakage(train, test, label="y", id="id")
-    _same_leakage(check_leakage(pl.from_pandas(train).lazy(), duckdb.from_df(test), label="y", id="id"), want)
+    two = duckdb.connect().from_df(train), duckdb.connect().from_df(test)  # two connections
+    _same_leakage(check_leakage(*two, label="y", id="id"), want)
+
+
+@pytest.mark.parametrize("beside", ["duckdb", "parquet-dir"])
+def test_a_lazy_frame_beside_a_duckdb_relation_or_a_path_is_read_by_duckdb(beside, monkeypatch, tmp_path):
+    train, test = _leaky(seed=8)
+    want = check_leakage(train, test, label="y", id="id", date="day")
+    pair = pl.from_pandas(train).lazy(), _as(beside, test, tmp_path / "te")
+    tables = open_pair(*pair, ("train", "test"))
+    assert tables[2] and {engine(t) for t in tables[:2]} == {"duckdb"}
+    monkeypatch.setattr(leakage, "load_frame", None)  # nothing is read into memory
+    _same_leakage(check_leakage(*pair, label="y", id="id", date="day"), want)
 
 
 # ---------------------------------------------------------------- out of core

@@ -51,18 +51,20 @@ from ..stats.requirement import (
     validate_rule,
 )
 from ..tables.distribution import (
-    as_float,
-    category_counts,
+    REFINED_BINS,
+    Cells,
+    bin_counts,
     ecdf_distances,
     fine_histogram,
     finite_values,
     open_pair,
     order_statistics,
+    refined_distances,
     sketch_distances,
     sorts_cheaply,
     summary,
+    value_cells,
 )
-from ..tables.pushdown import histogram
 from ..tables.source import columns_of
 from ..tables.source import require_columns as require_table_columns
 from .io import column_kind, load_frame, require_columns, require_hashable
@@ -245,9 +247,10 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
 
 
 def _floats(s: pd.Series) -> np.ndarray:
-    """Numbers as floats; dates as seconds since 1970 (so Wasserstein is in seconds)."""
+    """Numbers as floats; dates as seconds since 1970 (so Wasserstein is in seconds): since
+    1970-01-01 UTC for dates with a time zone (instants), since 1970-01-01 for naive ones."""
     if column_kind(s) == "datetime":
-        epoch = pd.Timestamp("1970-01-01", tz=getattr(s.dt, "tz", None))
+        epoch = pd.Timestamp("1970-01-01", tz=None if getattr(s.dt, "tz", None) is None else "UTC")
         return ((s - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
     return s.to_numpy(dtype=float, na_value=np.nan)
 
@@ -528,9 +531,16 @@ def _table_rows(
 ) -> list[dict[str, Any]]:
     """Each column's statistics computed by the tables' engines (see :mod:`mltestkit.tables.distribution`).
 
-    Category counts and PSI counts are exact; KS and Wasserstein are exact when one engine that
-    orders values cheaply reads both tables, otherwise the midpoints of the sketch's intervals,
-    with the half-width in ``row["sketch"]["bound"]``.
+    Category counts and PSI counts are exact. KS and Wasserstein are exact when both engines order
+    values cheaply: each column then costs one grouped count a table (rows per distinct value,
+    :func:`~mltestkit.tables.distribution.value_cells`) from which every figure follows, and a
+    numeric column of more distinct values than
+    :data:`~mltestkit.tables.distribution.CELL_LIMIT` gets them from fine sketches and the rows of
+    the bins they leave open (:func:`~mltestkit.tables.distribution.refined_distances`), or from a
+    window over its values in one engine. Otherwise they are the midpoints of the sketch's
+    intervals, with the half-width in ``row["sketch"]["bound"]``. The columns without cells share
+    one aggregate query a table for their missing values and range, and one for their PSI bin
+    counts.
     """
     require_table_columns(ref, cols, argument, "reference")
     require_table_columns(cur, cols, argument, "current")
@@ -539,39 +549,61 @@ def _table_rows(
     for c in cols:
         pair = {_kind(schemas[0][c]), _kind(schemas[1][c])}
         kinds[c] = pair.pop() if len(pair) == 1 else "categorical"
-    sums = summary(ref, kinds), summary(cur, kinds)
+    grouped = sorts_cheaply(ref) and sorts_cheaply(cur)
+    cells = {c: value_cells(ref, cur, c, kinds[c]) for c in cols if grouped or kinds[c] == "categorical"}
+    rest = {c: kinds[c] for c in cols if cells.get(c) is None}
+    sums = summary(ref, rest), summary(cur, rest)
     for s, which in zip(sums, ("reference", "current"), strict=True):
         if s.rows == 0:
             raise InputError(which, "has no rows", "pass a frame with at least one row")
     rows = []
     for c in cols:
-        kind = kinds[c]
+        kind, cell = kinds[c], cells.get(c)
+        missing = cell.missing() if cell is not None else (sums[0].missing[c], sums[1].missing[c])
         row: dict[str, Any] = {
             "column": str(c),
             "kind": kind,
             "n_reference": sums[0].rows,
             "n_current": sums[1].rows,
-            "missing_reference": sums[0].missing[c],
-            "missing_current": sums[1].missing[c],
+            "missing_reference": missing[0],
+            "missing_current": missing[1],
         }
-        if kind == "categorical":
-            row.update(categorical_statistics(*category_counts(ref, c), *category_counts(cur, c)))
+        if cell is not None and kind == "categorical":
+            row.update(categorical_statistics(cell.values, cell.a, cell.values, cell.b))
         else:
-            row.update(_table_numeric(ref, cur, joint, c, kind, sums, bins))
+            row.update(_table_numeric(ref, cur, joint, c, kind, sums, bins, cell))
         rows.append(row)
+    pending = {row["column"]: row for row in rows if "edges" in row and "counts" not in row}
+    wanted = {c: (kinds[c], row["edges"]) for c, row in pending.items()}
+    counted = bin_counts(ref, wanted), bin_counts(cur, wanted)
+    for c, row in pending.items():
+        row["counts"] = (counted[0][c], counted[1][c])
+    for row in rows:
+        if "edges" in row:
+            (lo, hi), edges, counts = row.pop("range"), row.pop("edges"), row.pop("counts")
+            figures = {k: row.pop(k) for k in ("ks", "p_value", "wasserstein")}
+            row.update(counts=counts, labels=[lo, *map(float, edges), hi], psi=psi(*counts), **figures)
     return rows
 
 
 def _table_numeric(
-    ref: Any, cur: Any, joint: bool, c: str, kind: str, sums: tuple[Any, Any], bins: int
+    ref: Any, cur: Any, joint: bool, c: str, kind: str, sums: tuple[Any, Any], bins: int, cell: Cells | None
 ) -> dict[str, Any]:
-    n, m = sums[0].finite[c], sums[1].finite[c]
+    """A numeric column's figures; the PSI counts are left to :func:`bin_counts` unless ``cell`` has them."""
+    if cell is not None:
+        f = cell.finite()
+        n, m = int(f.a.sum()), int(f.b.sum())
+    else:
+        n, m = sums[0].finite[c], sums[1].finite[c]
     _require_finite(c, n, m)
     if max(n, m) <= EXACT_P_ROWS:  # small: the rows themselves, for scipy's exact p-value
         a, b = finite_values(ref, c, kind), finite_values(cur, c, kind)
         return {**_numeric(a, b, bins), "samples": (a, b), "n_finite": (n, m)}
-    lo = float(np.fmin(sums[0].low[c], sums[1].low[c]))
-    hi = float(np.fmax(sums[0].high[c], sums[1].high[c]))
+    if cell is not None:
+        lo, hi = float(f.values[0]), float(f.values[-1])
+    else:
+        lo = float(np.fmin(sums[0].low[c], sums[1].low[c]))
+        hi = float(np.fmax(sums[0].high[c], sums[1].high[c]))
     below, above, weight = quantile_ranks(n, bins)
     ranks = np.unique(np.r_[below, above])
 
@@ -579,10 +611,19 @@ def _table_numeric(
         return fine_histogram(ref, c, kind, lo, hi), fine_histogram(cur, c, kind, lo, hi)
 
     out: dict[str, Any] = {"n_finite": (n, m), "sketches": sketches}
-    if joint and sorts_cheaply(ref):
-        d, w, values = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
+    exact = cell.distances(ranks.tolist()) if cell is not None else None
+    if exact is None and sorts_cheaply(ref) and sorts_cheaply(cur):
+        fine = (
+            fine_histogram(ref, c, kind, lo, hi, REFINED_BINS),
+            fine_histogram(cur, c, kind, lo, hi, REFINED_BINS),
+        )
+        exact = refined_distances(ref, cur, c, kind, fine, ranks.tolist())
+    if exact is None and joint and sorts_cheaply(ref):
+        exact = ecdf_distances(ref, cur, c, kind, n, m, ranks.tolist())
+    if exact is not None:
+        d, w, values = exact
     else:
-        ha, hb = sketches()
+        ha, hb = out["sketches"]()
         iv = sketch_distances(ha, hb)
         d, w = (sum(iv["ks"]) / 2, sum(iv["wasserstein"]) / 2)
         values = order_statistics(ref, c, kind, ha, ranks.tolist())
@@ -597,24 +638,16 @@ def _table_numeric(
     edges = quantile_edges(
         np.array([at[k] for k in below.tolist()]), np.array([at[k] for k in above.tolist()]), weight
     )
-    rc, cc = (_psi_counts(t, c, kind, edges) for t in (ref, cur))
+    if cell is not None:
+        out["counts"] = cell.below(edges)
     return {
         **out,
-        "counts": (rc, cc),
-        "labels": [lo, *map(float, edges), hi],
-        "psi": psi(rc, cc),
+        "edges": edges,
+        "range": (lo, hi),
         "ks": float(d),
         "p_value": ks_p_value(d, n, m),
         "wasserstein": float(w),
     }
-
-
-def _psi_counts(lf: Any, c: str, kind: str, edges: np.ndarray) -> np.ndarray:
-    import narwhals as nw
-
-    v = "__mltestkit_v"
-    finite = lf.select(as_float(lf, c, kind).alias(v)).filter(nw.col(v).is_finite().fill_null(False))
-    return histogram(finite, v, edges.tolist())
 
 
 def _boot_wasserstein_sketch(

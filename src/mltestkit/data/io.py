@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
 from collections.abc import Iterable
@@ -146,7 +147,8 @@ def sample(positions: np.ndarray, values: Any, size: int = SAMPLE_SIZE) -> list[
 
 
 def plain(v: Any) -> Any:
-    """A JSON-safe scalar: numbers and strings kept, missing values as None, others as ``repr``."""
+    """A JSON-safe scalar: numbers and strings kept, missing values as None, dates and times in ISO
+    8601 (with a time zone: in UTC), others as ``repr``."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (np.generic,)):
@@ -155,6 +157,8 @@ def plain(v: Any) -> Any:
         return None if v != v or v in (float("inf"), float("-inf")) else v
     if isinstance(v, (bool, int, str)):
         return v if not isinstance(v, str) else v[:200]
+    if getattr(v, "tzinfo", None) is not None and hasattr(v, "astimezone"):
+        v = v.astimezone(datetime.timezone.utc)  # an instant: one spelling in every engine
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return repr(v)[:200]

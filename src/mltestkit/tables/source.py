@@ -87,8 +87,9 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
         DuckDB's memory limit for paths and Arrow data (default :data:`MEMORY_LIMIT`), e.g. ``"4GB"``.
     con:
         A DuckDB connection (see :func:`connection`) to scan paths and Arrow data on, instead of a
-        new one; pandas and polars DataFrames are then scanned on it too (in place), so that two
-        tables opened on one connection can be combined in one query.
+        new one; pandas and polars DataFrames and polars LazyFrames are then scanned on it too, so
+        that two tables opened on one connection can be combined in one query. A DuckDB relation
+        stands for its connection (for every input but paths).
     """
     nw: Any = require("narwhals", "core", "Reading tables")
     if isinstance(data, (str, os.PathLike)):
@@ -97,10 +98,16 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
     if module == "pyarrow":
         name = type(data).__name__
         if name in ("Table", "RecordBatch") or "Dataset" in name:
-            con = con if con is not None else connection(memory_limit)
-            return nw.from_native(con.from_arrow(data))
-    if con is not None and module in ("pandas", "polars") and type(data).__name__ == "DataFrame":
-        return nw.from_native(con.from_arrow(nw.from_native(data, eager_only=True).to_arrow()))
+            return nw.from_native(_scan_on(con if con is not None else connection(memory_limit), data))
+    if (
+        con is not None
+        and module in ("pandas", "polars")
+        and type(data).__name__ in ("DataFrame", "LazyFrame")
+    ):
+        eager = type(data).__name__ == "DataFrame"
+        return nw.from_native(
+            _scan_on(con, nw.from_native(data, eager_only=True).to_arrow() if eager else data)
+        )
     if module in _REFUSED and is_table(data):
         raise InputError(
             argument,
@@ -123,6 +130,18 @@ def open_table(data: Any, argument: str = "data", *, memory_limit: str | None = 
     if isinstance(frame, nw.DataFrame):
         frame = frame.lazy()
     return frame
+
+
+def _scan_on(con: Any, data: Any) -> Any:
+    """Arrow data or a polars LazyFrame as a relation of the DuckDB connection ``con``, or of the
+    connection of the relation ``con``: DuckDB scans it in place (polars evaluates a LazyFrame as
+    DuckDB reads it)."""
+    mltestkit_scanned = data  # noqa: F841  (DuckDB finds the scanned object by its variable name)
+    if type(con).__name__ == "DuckDBPyRelation":
+        return con.query("mltestkit_beside", "SELECT * FROM mltestkit_scanned")
+    if type(data).__module__.split(".")[0] == "pyarrow":
+        return con.from_arrow(data)
+    return con.sql("SELECT * FROM mltestkit_scanned")
 
 
 def _scan(path: Path, argument: str, memory_limit: str | None, con: Any = None) -> Any:
@@ -168,10 +187,24 @@ def _scan(path: Path, argument: str, memory_limit: str | None, con: Any = None) 
     try:
         if kind == "parquet":
             return con.read_parquet(pattern, union_by_name=True)
-        sep = "\t" if text.lower().endswith(".tsv") else ","
-        return con.read_csv(pattern, sep=sep)
+        return _csv(con, pattern, "\t" if text.lower().endswith(".tsv") else ",")
     except Exception as exc:  # DuckDB raises its own IOException, InvalidInputException, ...
         raise InputError(argument, f"cannot read {text!r} ({exc})", "check the file's format") from None
+
+
+def _csv(con: Any, pattern: Any, sep: str) -> Any:
+    """A CSV file read as pandas reads it: a text column whose every value is a number (DuckDB's
+    sniffer leaves a column of floats text when its first value is ``inf``, as pandas writes it)
+    is read as floats."""
+    rel = con.read_csv(pattern, sep=sep)
+    text = [c for c, t in zip(rel.columns, rel.types, strict=True) if str(t) == "VARCHAR"]
+    if not text:
+        return rel
+    quoted = ['"' + c.replace('"', '""') + '"' for c in text]
+    checks = [f"bool_and(TRY_CAST({q} AS DOUBLE) IS NOT NULL OR {q} IS NULL), count({q})" for q in quoted]
+    row = rel.aggregate(", ".join(checks)).fetchall()[0]
+    numbers = {c: "DOUBLE" for i, c in enumerate(text) if row[2 * i] and row[2 * i + 1]}
+    return con.read_csv(pattern, sep=sep, dtype=numbers) if numbers else rel
 
 
 def engine(lf: Any) -> str:
