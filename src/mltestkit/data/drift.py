@@ -42,6 +42,7 @@ from .._validate import columns as validate_columns
 from ..errors import InputError
 from ..results import CheckResult, MetricValue, Outcome, worst
 from ..stats.multiplicity import holm
+from ..stats.quantiles import lerp, quantile_ranks
 from ..stats.requirement import (
     Estimate,
     Requirement,
@@ -182,27 +183,9 @@ def _wasserstein(a: np.ndarray, b: np.ndarray) -> float:
 EXACT_P_ROWS = 10_000
 
 
-def quantile_ranks(n: int, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The 0-based ranks around each inner quantile of ``bins`` equal-count bins of ``n`` sorted
-    values, and the weight of the upper one (linear interpolation, as ``numpy.quantile``).
-
-    >>> [v.tolist() for v in quantile_ranks(5, 2)]
-    [[2], [3], [0.0]]
-    """
-    h = (n - 1) * np.linspace(0, 1, bins + 1)[1:-1]
-    low = np.floor(h).astype(np.int64)
-    return low, np.minimum(low + 1, n - 1), h - low
-
-
-def quantile_edges(below: np.ndarray, above: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The distinct bin edges between the values at the ranks of :func:`quantile_ranks` (numpy's lerp).
-
-    >>> quantile_edges(np.array([1.0, 2.0]), np.array([2.0, 2.0]), np.array([0.5, 0.0])).tolist()
-    [1.5, 2.0]
-    """
-    diff = above - below
-    out = np.where(weight >= 0.5, above - diff * (1 - weight), below + diff * weight)
-    return np.unique(np.where(diff == 0, below, out))
+def _inner(bins: int) -> np.ndarray:
+    """The probabilities of the inner edges of ``bins`` equal-count bins."""
+    return np.linspace(0, 1, bins + 1)[1:-1]
 
 
 def ks_p_value(d: float, n: int, m: int) -> float:
@@ -232,8 +215,8 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, Any]:
             p_value = float(stats.ks_2samp(a, b).pvalue)
     else:
         p_value = ks_p_value(d, a.size, b.size)
-    low, high, weight = quantile_ranks(a.size, bins)
-    edges = quantile_edges(a[low], a[high], weight)
+    low, high, weight = quantile_ranks(a.size, _inner(bins))
+    edges = np.unique(lerp(a[low], a[high], weight))
     rc = np.diff(np.searchsorted(a, edges, side="left"), prepend=0, append=a.size)
     cc = np.diff(np.searchsorted(b, edges, side="left"), prepend=0, append=b.size)
     return {
@@ -604,7 +587,7 @@ def _table_numeric(
     else:
         lo = float(np.fmin(sums[0].low[c], sums[1].low[c]))
         hi = float(np.fmax(sums[0].high[c], sums[1].high[c]))
-    below, above, weight = quantile_ranks(n, bins)
+    below, above, weight = quantile_ranks(n, _inner(bins))
     ranks = np.unique(np.r_[below, above])
 
     def sketches() -> tuple[Any, Any]:
@@ -635,8 +618,8 @@ def _table_numeric(
             "p_value": [ks_p_value(iv["ks"][1], n, m), ks_p_value(iv["ks"][0], n, m)],
         }
     at = dict(zip(ranks.tolist(), values.tolist(), strict=True))
-    edges = quantile_edges(
-        np.array([at[k] for k in below.tolist()]), np.array([at[k] for k in above.tolist()]), weight
+    edges = np.unique(
+        lerp(np.array([at[k] for k in below.tolist()]), np.array([at[k] for k in above.tolist()]), weight)
     )
     if cell is not None:
         out["counts"] = cell.below(edges)
