@@ -35,6 +35,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..stats.quantiles import lerp, quantile_ranks
 from .pushdown import PREFIX, collect, nw_module, to_numpy
 
 #: The quantiles recorded for numeric columns (linear interpolation, as ``numpy.quantile``).
@@ -340,26 +343,56 @@ def table_facts(
 def _aggregate(base: Any, exprs: list[Any], qspecs: list[tuple[str, str, Any, float]]) -> dict[str, Any]:
     """One aggregate query: ``exprs`` and the exact quantiles ``(alias, key, values, q)``.
 
-    DuckDB holds a column's values in memory for its quantile aggregate; beyond its memory
-    limit the quantiles come from a sort instead (which spills), one per ``key``."""
+    DuckDB holds a column's values in memory for its quantile aggregate: there the quantiles of
+    one ``key`` are asked in one aggregate (one copy of the values for all of them, not one per
+    quantile), all keys together, else key by key; beyond the memory limit they come from a
+    sort instead (which spills)."""
+    if qspecs and _on_duckdb(base):
+        row = dict(collect(base.select(*exprs)).to_pylist()[0]) if exprs else {}
+        row.update(_duckdb_quantiles(base, qspecs))
+        return row
     quantiles = [v.quantile(q, interpolation="linear").alias(a) for a, _, v, q in qspecs]
+    return dict(collect(base.select(*exprs, *quantiles)).to_pylist()[0])
+
+
+def _on_duckdb(lf: Any) -> bool:
+    return str(lf.implementation.name).lower() == "duckdb"
+
+
+def _duckdb_quantiles(base: Any, qspecs: list[tuple[str, str, Any, float]]) -> dict[str, Any]:
+    keys = {k: v for _, k, v, _ in qspecs}
+    wanted = {k: [(a, q) for a, kk, _, q in qspecs if kk == k] for k in keys}
+    rel = base.select(*(v.alias(k) for k, v in keys.items())).to_native()
+
+    def ask(group: list[str]) -> dict[str, Any]:
+        sql = ", ".join(f'quantile_cont("{k}", {[q for _, q in wanted[k]]!r})' for k in group)
+        got = rel.aggregate(sql).fetchall()[0]
+        return {
+            a: v
+            for k, values in zip(group, got, strict=True)
+            for (a, _), v in zip(wanted[k], values, strict=True)
+        }
+
     try:
-        return dict(collect(base.select(*exprs, *quantiles)).to_pylist()[0])
+        return ask(list(keys))
     except Exception as exc:  # duckdb.OutOfMemoryException
-        if type(exc).__name__ != "OutOfMemoryException" or not qspecs:
+        if type(exc).__name__ != "OutOfMemoryException":
             raise
-    row = dict(collect(base.select(*exprs)).to_pylist()[0]) if exprs else {}
-    for key in dict.fromkeys(k for _, k, _, _ in qspecs):
-        wanted = [(a, v, q) for a, k, v, q in qspecs if k == key]
-        got = sorted_quantiles(base, wanted[0][1], [q for _, _, q in wanted])
-        row.update({a: g for (a, _, _), g in zip(wanted, got, strict=True)})
-    return row
+    out: dict[str, Any] = {}
+    for k in keys:
+        try:
+            out.update(ask([k]))
+        except Exception as exc:
+            if type(exc).__name__ != "OutOfMemoryException":
+                raise
+            got = sorted_quantiles(base, keys[k], [q for _, q in wanted[k]])
+            out.update({a: g for (a, _), g in zip(wanted[k], got, strict=True)})
+    return out
 
 
 def sorted_quantiles(lf: Any, values: Any, qs: Sequence[float]) -> list[float | None]:
     """Exact linear quantiles of the expression ``values`` over a DuckDB table, from one sort
     (row numbers over the sorted values), which DuckDB spills to disk beyond its memory limit."""
-    import math
 
     nw = nw_module()
     col = PREFIX + "v"
@@ -367,19 +400,15 @@ def sorted_quantiles(lf: Any, values: Any, qs: Sequence[float]) -> list[float | 
     n = int(rel.aggregate("count(*)").fetchall()[0][0])
     if n == 0:
         return [None for _ in qs]
-    positions = [q * (n - 1) for q in qs]
-    wanted = sorted({i for p in positions for i in (math.floor(p), min(math.floor(p) + 1, n - 1))})
+    wanted = sorted({int(i) for part in quantile_ranks(n, qs)[:2] for i in part})
     sql = (
         f'SELECT "{col}", r FROM (SELECT "{col}", row_number() OVER (ORDER BY "{col}") - 1 AS r FROM t) '
         f"WHERE r IN ({', '.join(map(str, wanted))})"
     )
     at = {int(r): float(v) for v, r in rel.query("t", sql).fetchall()}
-    out: list[float | None] = []
-    for p in positions:
-        lo = math.floor(p)
-        a, b = at[lo], at[min(lo + 1, n - 1)]
-        out.append(a + (p - lo) * (b - a))
-    return out
+    low, high, weight = quantile_ranks(n, qs)
+    got = lerp(np.array([at[int(i)] for i in low]), np.array([at[int(i)] for i in high]), weight)
+    return [float(v) for v in got]
 
 
 def _finite_count(base: Any, column: str) -> int:
