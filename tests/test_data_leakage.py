@@ -82,7 +82,7 @@ def test_id_and_date_overlap():
     got = failed(r)
     assert got[("customer", "id_overlap")]["count"] == 5
     assert got[("day", "date_overlap")]["value"] > 0.9  # a random split overlaps in time
-    assert "id_overlap of 'customer' = " in r.message
+    assert f"id_overlap of 'customer' = {5 / len(test):.4g} (5 of {len(test)} test rows; max 0)" in r.message
     labelled = pd.concat([held, train.iloc[:5]])  # keeps the original row labels
     by_index = failed(check_leakage(train, labelled, index=True))
     assert by_index[(None, "index_overlap")]["count"] == 5

@@ -191,7 +191,7 @@ def check_leakage(
     >>> test = pd.DataFrame({"user": [4, 5], "x": [0.9, 0.8]})
     >>> r = check_leakage(train, test, id="user")
     >>> r.outcome.value, r.message
-    ('failed', "id_overlap of 'user' = 0.5")
+    ('failed', "id_overlap of 'user' = 0.5 (1 of 2 test rows; max 0)")
     """
     tables = None
     if not (isinstance(train, pd.DataFrame) and isinstance(test, pd.DataFrame)):
@@ -254,11 +254,15 @@ def check_leakage(
                 entry["count"] = hits
             failures.append(entry)
     outcome = worst([m.outcome for m in metrics if m.outcome is not None])
+
+    def said(f: dict[str, Any]) -> str:
+        where = f" of {f['column']!r}" if f["column"] else ""
+        rows = f"{f['count']} of {n} test rows; " if f["rule"] != "feature_score" and "count" in f else ""
+        limit = requirements[f["rule"]].max
+        return f"{f['rule']}{where} = {f['value']:.4g} ({rows}max {limit if limit is None else format(limit, 'g')})"
+
     message = (
-        "; ".join(
-            f"{f['rule']}{' of ' + repr(f['column']) if f['column'] else ''} = {f['value']:.4g}"
-            for f in failures[:10]
-        )
+        "; ".join(said(f) for f in failures[:10])
         if failures
         else f"no leakage beyond the limits between {n_train} train and {n} test rows"
     )
