@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_tables import _as, _spark_frame
+from test_tables import _frame as base_frame
 
 from mltestkit import InputError, check_fairness, check_metric, check_slices, find_weak_slices
 from mltestkit.tables import grouped_counts, open_table
@@ -29,26 +30,16 @@ LOSSES = {"mae": ("target", "guess", "y_pred"), "rmse": ("target", "guess", "y_p
 
 
 def _frame(n: int = 3000, seed: int = 11) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    score = np.round(np.clip(0.3 * y + rng.normal(0.35, 0.2, n), 0, 1), 3)
-    g = rng.choice(np.array(["a", "b", "c"], dtype=object), n)
-    g[rng.random(n) < 0.05] = None
+    """The table tests' frame, with a 3-class label, a regression target and non-integer weights."""
+    rng = np.random.default_rng(seed + 1)
     c3 = rng.integers(0, 3, n)
     target = rng.gamma(2.0, 3.0, n) + 1.0
-    return pd.DataFrame(
-        {
-            "g": g,
-            "age": rng.integers(18, 80, n),
-            "label": y,
-            "score": score,
-            "pred": (score > 0.5).astype(np.int64),
-            "c3": c3,
-            "p3": np.where(rng.random(n) < 0.7, c3, rng.integers(0, 3, n)),
-            "target": target,
-            "guess": target + rng.normal(0.0, 1.0, n),
-            "w": np.where(rng.random(n) < 0.1, 0.0, rng.lognormal(0.0, 0.8, n)),
-        }
+    return base_frame(n, seed).assign(
+        c3=c3,
+        p3=np.where(rng.random(n) < 0.7, c3, rng.integers(0, 3, n)),
+        target=target,
+        guess=target + rng.normal(0.0, 1.0, n),
+        w=np.where(rng.random(n) < 0.1, 0.0, rng.lognormal(0.0, 0.8, n)),
     )
 
 
