@@ -399,9 +399,9 @@ def _combined(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def _string_words(array: Any) -> list[np.ndarray] | None:
     """Keys of the strings of an Arrow ``string`` / ``large_string`` array: each 8-byte chunk of
-    a value read as a big-endian number of as many bytes as the chunk holds (short values of
-    one length and a common prefix get close keys, which are counted), and the values' lengths when one holds a
-    NUL byte; ``None`` when a value is longer than ``8 * _WORDS`` bytes."""
+    a value read as a big-endian number of as many bytes as the chunk holds (short values of one
+    length and a common prefix get close keys, which are counted), and the values' lengths when
+    one holds a NUL byte; ``None`` when a value is longer than ``8 * _WORDS`` bytes."""
     import pyarrow as pa
 
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
@@ -425,7 +425,7 @@ def _string_words(array: Any) -> list[np.ndarray] | None:
     same = int(lengths.min()) == longest
     keys = []
     for j in range(max(-(-longest // 8), 1)):
-        chunk = words.take(np.minimum(rows + 8 * j, size) if j else rows, axis=0)
+        chunk = words.take(np.minimum(rows.astype(np.int64) + 8 * j, size) if j else rows, axis=0)
         chunk.byteswap(inplace=True)
         if same:
             shift = _SHIFTS[min(longest - 8 * j, 8)]
