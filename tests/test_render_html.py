@@ -306,3 +306,26 @@ def test_forest_axis_of_shares_stays_within_zero_and_one() -> None:
     assert ticks and min(ticks) == 0.0 and max(ticks) == 1.0
     wide = forest([{"label": "d", "value": 1.5, "low": 1.2, "high": 1.8}])
     assert max(float(t) for t in re.findall(r'text-anchor="middle">(-?[0-9.]+)<', wide)) > 1.8
+
+
+def test_a_slice_check_and_a_row_level_leak_show_no_empty_table_and_no_none() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mltestkit import check_leakage, check_slices
+    from mltestkit.report.build import build_report
+    from mltestkit.report.io import check_record
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    frame = pd.DataFrame({"g": rng.choice(["a", "b"], 400), "x": rng.normal(size=400)})
+    results = [
+        check_slices("accuracy", y, y, by=frame[["g"]], min=0.5),
+        check_leakage(frame, frame),  # every test row is a training row: a figure of rows, not a column
+    ]
+    records = [{"test": f"t{i}", "index": 0, **check_record(r)} for i, r in enumerate(results)]
+    page = html_report(build_report(records, provenance={"seed": 0}))
+    slices = page.split('id="slices"')[1].split('id="data"')[0]
+    assert "<table><tr><th>test</th><th>check</th><th>figure</th>" not in slices.split("<details>")[0]
+    data = page.split('id="data"')[1]
+    assert ">None<" not in data and "duplicate_rows (400 rows)" in data

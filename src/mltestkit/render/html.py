@@ -287,7 +287,9 @@ def _slices(report: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]) -> s
             plots.append((caption, forest_plot(g)))
     parts = [_figures(plots)]
     gated = [dict(c, metrics=[m for m in c.get("metrics") or [] if m.get("threshold")]) for c in checks]
-    parts.append(_table(_FIGURE_HEAD, _figure_rows(gated)))
+    overall = _figure_rows(gated)
+    if overall:  # figures of the whole data (slice checks have none)
+        parts.append(_table(_FIGURE_HEAD, overall))
     rest = _figure_rows(
         [dict(c, metrics=[m for m in c.get("metrics") or [] if not m.get("threshold")]) for c in checks]
     )
@@ -342,7 +344,7 @@ def _data(checks: Sequence[Mapping[str, Any]]) -> str:
         for title, items in (("failures", failures), ("findings", findings)):
             if items:
                 body = [
-                    f"<tr><td>{_e(f.get('column', '–'))}</td><td>{_e(f.get('rule', '–'))}</td>"
+                    f"<tr><td>{_e(f.get('column') or '–')}</td><td>{_e(f.get('rule') or '–')}</td>"
                     f"<td class='num'>{_e(fmt(f.get('count')))}</td><td>{_e(_short(f.get('sample', '')))}</td></tr>"
                     for f in items
                 ]

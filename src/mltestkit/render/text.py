@@ -228,7 +228,8 @@ def worst_column(c: Mapping[str, Any]) -> str:
     failures = (c.get("details") or {}).get("failures") or []
     if failures and isinstance(failures[0], Mapping):
         f = failures[0]
-        return f"{f.get('column', '–')}: {f.get('rule', '?')} ({fmt(f.get('count'))} rows)"
+        where = f"{f['column']}: " if f.get("column") else ""  # row figures (duplicates) have none
+        return f"{where}{f.get('rule', '?')} ({fmt(f.get('count'))} rows)"
     return "–"
 
 
